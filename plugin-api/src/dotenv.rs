@@ -1,0 +1,82 @@
+//! The workspace `.env` reader every reference driver shares, and the
+//! setting ladder built on it (explicit value › process env › `.env`).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Why a `.env` file could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DotenvError(pub String);
+
+impl std::fmt::Display for DotenvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DotenvError {}
+
+/// Parse `.env` text the reference's way: strip each line; skip blanks,
+/// `#` comments and lines without `=`; split at the first `=`; strip the key;
+/// strip the value, then trim every leading/trailing `"`, then every `'`.
+/// Later duplicates win; no `export ` prefix or inline-comment handling.
+pub fn parse(text: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value.trim().trim_matches('"').trim_matches('\'');
+        out.insert(key.trim().to_string(), value.to_string());
+    }
+    out
+}
+
+/// Read `<root>/.env`. Missing or unreadable → empty; invalid UTF-8 is an
+/// error naming the file (the reference raises there too).
+pub fn load(root: &Path) -> Result<HashMap<String, String>, DotenvError> {
+    let path = root.join(".env");
+    match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(parse(&text)),
+            Err(e) => Err(DotenvError(format!(
+                "{} is not valid UTF-8 (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            ))),
+        },
+        Err(_) => Ok(HashMap::new()),
+    }
+}
+
+/// The first non-empty value of `key` in the process environment, then in
+/// `<root>/.env`.
+pub fn lookup(root: &Path, key: &str) -> Result<Option<String>, DotenvError> {
+    if let Ok(v) = std::env::var(key) {
+        if !v.is_empty() {
+            return Ok(Some(v));
+        }
+    }
+    Ok(load(root)?.remove(key).filter(|v| !v.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_the_reference() {
+        let text = "# c\n\nA=1\n B = \"two\" \nC='three'\nD=\"'h2'\" # c\nnoeq\nexport E=5\nA=last\n";
+        let map = parse(text);
+        assert_eq!(map.get("A").map(String::as_str), Some("last"));
+        assert_eq!(map.get("B").map(String::as_str), Some("two"));
+        assert_eq!(map.get("C").map(String::as_str), Some("three"));
+        assert_eq!(map.get("D").map(String::as_str), Some("h2'\" # c"));
+        assert_eq!(map.get("export E").map(String::as_str), Some("5"));
+        assert!(!map.contains_key("noeq"));
+    }
+}

@@ -1,0 +1,33 @@
+//! `dos-plugin-api`: the stable interface between the `dos` host and the
+//! exporters, notifiers, stop policies and judges it loads from `cdylib` files.
+//!
+//! Plugin authors implement the plain traits in [`sdk`] ([`Exporter`],
+//! [`Notifier`], [`StopPolicy`], [`Judge`]), register constructors in a
+//! registration function and export the file with [`export_plugin!`]. The
+//! frozen FFI tables live in [`ffi`]; see its docs for the versioning rule.
+//! The plugin author's guide is this crate's `README.md`.
+
+pub mod dotenv;
+pub mod ffi;
+pub mod pyjson;
+pub mod sdk;
+pub mod types;
+
+pub use ffi::{EventRef, FfiError, FfiResult, PluginRoot, PluginRoot_Ref};
+pub use sdk::{
+    guarded, Exporter, GenericDriver, Judge, Notifier, PluginError, PluginGlue, Registry, StopPolicy,
+};
+pub use types::{
+    Claim, DriverConfig, DriverDecl, ExportResult, Group, JudgeVerdict, Manifest, Notification, NotifyResult,
+    Severity, Stance, StopStance, StopVerdict,
+};
+
+/// Re-exported so the [`export_plugin!`] expansion and authors use the exact
+/// abi_stable this interface was built with.
+pub use abi_stable;
+
+/// The version of this interface crate, recorded in every plugin's manifest.
+pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The interface's major version: plugins load only into hosts of the same major.
+pub const API_MAJOR: &str = "1";
