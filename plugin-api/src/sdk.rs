@@ -80,6 +80,7 @@ pub trait GenericDriver: Send {
 }
 
 type Ctor<T> = Box<dyn Fn(&DriverConfig) -> Result<T, PluginError> + Send + Sync>;
+type GenericEntry = (String, String, Ctor<Box<dyn GenericDriver>>);
 
 /// The constructors one plugin file provides, filled by the author's
 /// registration function.
@@ -89,7 +90,7 @@ pub struct Registry {
     notifiers: Vec<(String, Ctor<Box<dyn Notifier>>)>,
     stop_policies: Vec<(String, Ctor<Box<dyn StopPolicy>>)>,
     judges: Vec<(String, Ctor<Box<dyn Judge>>)>,
-    generic: Vec<(String, String, Ctor<Box<dyn GenericDriver>>)>,
+    generic: Vec<GenericEntry>,
 }
 
 impl Registry {

@@ -1,0 +1,132 @@
+//! The verdict journal (`.dos/verdict-journal.jsonl`): one JSON object per
+//! line, byte-compatible with the reference's writer, with two fixes: `seq`
+//! is unique and increasing under concurrent writers (an advisory lock around
+//! find-next-seq + append) and the next seq is found from the file's tail,
+//! not by re-reading the whole journal.
+
+pub mod record;
+
+pub use record::VerdictEvent;
+
+use crate::workspace::Workspace;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// How many bytes from the end are scanned for the highest seq.
+const TAIL_WINDOW: u64 = 64 * 1024;
+
+/// Whether observation is armed (`DISPATCH_OBSERVE` is 1/true/yes/on).
+pub fn observation_armed() -> bool {
+    std::env::var("DISPATCH_OBSERVE")
+        .map(|v| {
+            matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "1" | "true" | "yes" | "on"
+            )
+        })
+        .unwrap_or(false)
+}
+
+/// The layout path of the verdict journal: `[paths] verdict_journal` from
+/// `dos.toml` (relative to the root), else `<root>/.dos/verdict-journal.jsonl`.
+pub fn layout_path(ws: &Workspace) -> PathBuf {
+    match ws.config.string("paths", "verdict_journal") {
+        Ok(Some(p)) if !p.is_empty() => ws.path_from_root(p),
+        _ => ws.state_dir.join("verdict-journal.jsonl"),
+    }
+}
+
+/// The journal in use: `$DISPATCH_VERDICT_JOURNAL_PATH` (relative to the
+/// process cwd) › the layout path.
+pub fn journal_path(ws: &Workspace) -> PathBuf {
+    match std::env::var_os("DISPATCH_VERDICT_JOURNAL_PATH") {
+        Some(v) if !v.is_empty() => {
+            let p = PathBuf::from(v);
+            if p.is_absolute() {
+                p
+            } else {
+                std::env::current_dir().map(|c| c.join(&p)).unwrap_or(p)
+            }
+        }
+        _ => layout_path(ws),
+    }
+}
+
+/// Append `event` to the journal at `path`, stamping `ts` (if empty) and
+/// `seq` (if 0). Holds an exclusive advisory lock on the journal for the
+/// find-next-seq + append, writes the line in one `write`, and fsyncs.
+/// Returns the seq written.
+pub fn append(path: &Path, event: &VerdictEvent) -> std::io::Result<i64> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)?;
+    file.lock()?;
+    let result = append_locked(&mut file, event);
+    let _ = file.unlock();
+    result
+}
+
+fn append_locked(file: &mut File, event: &VerdictEvent) -> std::io::Result<i64> {
+    let (max_seq, ends_with_newline) = scan_tail(file)?;
+    let mut stamped = event.clone();
+    if stamped.seq == 0 {
+        stamped.seq = max_seq.saturating_add(1);
+    }
+    if stamped.ts.is_empty() {
+        stamped.ts = record::now_ts();
+    }
+    let mut line = String::with_capacity(256);
+    if !ends_with_newline {
+        // A torn last line must not swallow our record.
+        line.push('\n');
+    }
+    line.push_str(&stamped.to_line());
+    line.push('\n');
+    file.write_all(line.as_bytes())?;
+    let _ = file.sync_all();
+    Ok(stamped.seq)
+}
+
+/// The highest seq among the complete records in the file's tail window, and
+/// whether the file is empty or ends with a newline.
+pub fn scan_tail(file: &mut File) -> std::io::Result<(i64, bool)> {
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok((0, true));
+    }
+    let start = len.saturating_sub(TAIL_WINDOW);
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity((len - start) as usize);
+    file.read_to_end(&mut buf)?;
+    let ends_with_newline = buf.last() == Some(&b'\n');
+    // Skip the first (possibly partial) line when we did not start at 0.
+    let body: &[u8] = if start > 0 {
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => &buf[i + 1..],
+            None => &[],
+        }
+    } else {
+        &buf
+    };
+    let max = body
+        .split(|b| *b == b'\n')
+        .filter_map(|line| std::str::from_utf8(line).ok())
+        .filter_map(record::seq_of_line)
+        .fold(0, i64::max);
+    Ok((max, ends_with_newline))
+}
+
+/// Append `event` to the workspace's journal if observation is armed.
+/// Never fails and never prints: recording must not change a verb's outcome.
+pub fn record_if_armed(ws: &Workspace, event: &VerdictEvent) -> Option<i64> {
+    if !observation_armed() {
+        return None;
+    }
+    append(&journal_path(ws), event).ok()
+}

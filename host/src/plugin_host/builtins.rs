@@ -1,0 +1,149 @@
+//! The built-in baseline of each group, registered with `inventory`. They are
+//! resolved before any plugin and can never be shadowed.
+
+use dos_plugin_api::{
+    Claim, DriverConfig, EventRef, ExportResult, Exporter, Group, Judge, JudgeVerdict, Notification,
+    Notifier, NotifyResult, PluginError, StopPolicy, StopVerdict,
+};
+
+/// A constructed built-in driver.
+pub enum BuiltinDriver {
+    /// An exporter.
+    Exporter(Box<dyn Exporter>),
+    /// A notifier.
+    Notifier(Box<dyn Notifier>),
+    /// A stop policy.
+    StopPolicy(Box<dyn StopPolicy>),
+    /// A judge.
+    Judge(Box<dyn Judge>),
+}
+
+/// One built-in: its group, its name and how to build it.
+pub struct Builtin {
+    /// The group it belongs to.
+    pub group: Group,
+    /// The name it answers to.
+    pub name: &'static str,
+    /// Its constructor.
+    pub make: fn(&DriverConfig) -> BuiltinDriver,
+}
+
+inventory::collect!(Builtin);
+
+/// The built-in named `name` in `group`, if any.
+pub fn find(group: Group, name: &str) -> Option<&'static Builtin> {
+    inventory::iter::<Builtin>
+        .into_iter()
+        .find(|b| b.group == group && b.name == name)
+}
+
+/// Every built-in of `group`, sorted by name.
+pub fn names(group: Group) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = inventory::iter::<Builtin>
+        .into_iter()
+        .filter(|b| b.group == group)
+        .map(|b| b.name)
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// `null` exporter: ships nothing and says so.
+pub struct NullExporter;
+
+impl Exporter for NullExporter {
+    fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, PluginError> {
+        Ok(ExportResult {
+            exported: 0,
+            detail: format!(
+                "null sink (no transport configured) — {} event(s) not shipped",
+                events.len()
+            ),
+            cursor: ExportResult::cursor_for(events),
+        })
+    }
+}
+
+/// `null` notifier: delivers nothing and says so.
+pub struct NullNotifier;
+
+impl Notifier for NullNotifier {
+    fn send(&mut self, _n: &Notification) -> Result<NotifyResult, PluginError> {
+        Ok(NotifyResult {
+            delivered: false,
+            detail: "null sink (no transport configured)".into(),
+            reference: String::new(),
+        })
+    }
+}
+
+/// The reason the built-in `never` policy gives.
+pub const NEVER_REASON: &str = "no STOP policy wired — the built-in policy defers, so an open decision is evidence-only (the kernel default).";
+
+/// `never` stop policy: always DEFER.
+pub struct NeverPolicy;
+
+impl StopPolicy for NeverPolicy {
+    fn decide(&mut self, _state: &serde_json::Value) -> Result<StopVerdict, PluginError> {
+        Ok(StopVerdict::defer(NEVER_REASON, Vec::new()))
+    }
+}
+
+/// The reason the built-in `abstain` judge gives.
+pub const ABSTAIN_WHY: &str = "no adjudicator wired — the built-in judge abstains, routing this claim to a human (configure a JUDGE-rung driver to rule on it).";
+
+/// `abstain` judge: always ABSTAIN.
+pub struct AbstainJudge;
+
+impl Judge for AbstainJudge {
+    fn rule(&mut self, _claim: &Claim) -> Result<JudgeVerdict, PluginError> {
+        Ok(JudgeVerdict::abstain(ABSTAIN_WHY, Vec::new(), 0.0))
+    }
+}
+
+inventory::submit! {
+    Builtin { group: Group::Exporters, name: "null", make: |_| BuiltinDriver::Exporter(Box::new(NullExporter)) }
+}
+inventory::submit! {
+    Builtin { group: Group::Notifiers, name: "null", make: |_| BuiltinDriver::Notifier(Box::new(NullNotifier)) }
+}
+inventory::submit! {
+    Builtin { group: Group::StopPolicies, name: "never", make: |_| BuiltinDriver::StopPolicy(Box::new(NeverPolicy)) }
+}
+inventory::submit! {
+    Builtin { group: Group::Judges, name: "abstain", make: |_| BuiltinDriver::Judge(Box::new(AbstainJudge)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_baseline_per_group() {
+        assert_eq!(names(Group::Exporters), vec!["null"]);
+        assert_eq!(names(Group::Notifiers), vec!["null"]);
+        assert_eq!(names(Group::StopPolicies), vec!["never"]);
+        assert_eq!(names(Group::Judges), vec!["abstain"]);
+    }
+
+    #[test]
+    fn null_exporter_text_and_cursor() {
+        let recs = [
+            EventRef {
+                seq: 3,
+                record: "{}".into(),
+            },
+            EventRef {
+                seq: 9,
+                record: "{}".into(),
+            },
+        ];
+        let r = NullExporter.export(&recs).expect("null never fails");
+        assert_eq!(
+            r.detail,
+            "null sink (no transport configured) — 2 event(s) not shipped"
+        );
+        assert_eq!(r.cursor, "9");
+        assert_eq!(NullExporter.export(&[]).map(|r| r.cursor), Ok(String::new()));
+    }
+}

@@ -1,0 +1,329 @@
+//! The `statsd` exporter against real UDP sockets on loopback.
+
+use dos_export_statsd::StatsdExporter;
+use dos_plugin_api::abi_stable::std_types::{RSlice, RStr};
+use dos_plugin_api::{DriverConfig, EventRef, ExportResult, Exporter};
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+const JOURNAL: &str = include_str!("fixtures/journal13.jsonl");
+
+fn journal() -> Vec<(i64, String)> {
+    JOURNAL
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i as i64 + 1, l.to_string()))
+        .collect()
+}
+
+fn refs(events: &[(i64, String)]) -> Vec<EventRef<'_>> {
+    events
+        .iter()
+        .map(|(seq, rec)| EventRef {
+            seq: *seq,
+            record: RStr::from(rec.as_str()),
+        })
+        .collect()
+}
+
+fn record(seq: i64, syscall: &str, verdict: &str) -> (i64, String) {
+    let line = format!(
+        r#"{{"detail": {{}}, "lane": "", "run_id": "", "schema_family": "verdict-journal", "schema_version": 1, "seq": {seq}, "source": "kernel", "subject": "", "syscall": {}, "ts": "2026-11-21T21:23:10Z", "verdict": {}}}"#,
+        json_str(syscall),
+        json_str(verdict)
+    );
+    (seq, line)
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::new();
+    dos_plugin_api::pyjson::write_str(&mut out, s, false);
+    out
+}
+
+fn temp_root(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "dos-statsd-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn config(json: serde_json::Value) -> DriverConfig {
+    DriverConfig::from_json(&json.to_string()).unwrap()
+}
+
+fn listener(addr: &str) -> Option<(UdpSocket, u16)> {
+    let sock = UdpSocket::bind(addr).ok()?;
+    sock.set_read_timeout(Some(Duration::from_millis(2000))).unwrap();
+    let port = sock.local_addr().unwrap().port();
+    Some((sock, port))
+}
+
+/// Receive up to `max` datagrams, stopping at the first read timeout.
+fn receive(sock: &UdpSocket, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 65536];
+    while out.len() < max {
+        match sock.recv(&mut buf) {
+            Ok(n) => out.push(String::from_utf8_lossy(&buf[..n]).into_owned()),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+fn export(cfg: &DriverConfig, events: &[(i64, String)]) -> ExportResult {
+    StatsdExporter::new(cfg).export(&refs(events)).unwrap()
+}
+
+#[test]
+fn golden_batch_one_datagram_per_counter() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    let root = temp_root("golden");
+    let cfg = config(serde_json::json!({"root": root, "host": "127.0.0.1", "port": port}));
+    let result = export(&cfg, &journal());
+    assert_eq!(
+        result,
+        ExportResult {
+            exported: 13,
+            detail: format!("sent 12 counter(s) for 13 event(s) to 127.0.0.1:{port}"),
+            cursor: "13".into(),
+        }
+    );
+    let got = receive(&sock, 12);
+    assert_eq!(
+        got,
+        vec![
+            "dos.verdict:1|c|#syscall:breaker,verdict:CLOSED",
+            "dos.verdict:1|c|#syscall:breaker,verdict:OPEN",
+            "dos.verdict:1|c|#syscall:efficiency,verdict:EFFICIENT",
+            "dos.verdict:1|c|#syscall:efficiency,verdict:WASTEFUL",
+            "dos.verdict:1|c|#syscall:exec_capability,verdict:BOUNDED",
+            "dos.verdict:1|c|#syscall:exec_capability,verdict:GRANTS_ARBITRARY_EXEC",
+            "dos.verdict:1|c|#syscall:hook_exit,verdict:BLOCK",
+            "dos.verdict:1|c|#syscall:liveness,verdict:ADVANCING",
+            "dos.verdict:1|c|#syscall:liveness,verdict:STALLED",
+            "dos.verdict:1|c|#syscall:productivity,verdict:DIMINISHING",
+            "dos.verdict:1|c|#syscall:reward,verdict:REJECT_POISON",
+            "dos.verdict:2|c|#syscall:verify,verdict:NOT_SHIPPED",
+        ]
+    );
+}
+
+#[test]
+fn weird_tokens_sanitize_then_aggregate_without_duplicates() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    let events = vec![
+        record(1, "x|y", "V"),
+        record(2, "x_y", "V"),
+        record(3, "", ""),
+        record(4, "custom thing", "we|ird:tok,en#x"),
+        record(5, "alpha", "B"),
+        record(6, "alpha", "a"),
+        record(7, "alpha", "B"),
+        record(8, "Zeta", "ok"),
+    ];
+    let cfg = config(
+        serde_json::json!({"root": temp_root("weird"), "host": "127.0.0.1", "port": port, "prefix": "p"}),
+    );
+    let result = export(&cfg, &events);
+    assert_eq!(result.exported, 8);
+    assert_eq!(
+        result.detail,
+        format!("sent 6 counter(s) for 8 event(s) to 127.0.0.1:{port}")
+    );
+    assert_eq!(
+        receive(&sock, 6),
+        vec![
+            "p:1|c|#syscall:Zeta,verdict:ok",
+            "p:2|c|#syscall:alpha,verdict:B",
+            "p:1|c|#syscall:alpha,verdict:a",
+            "p:1|c|#syscall:custom_thing,verdict:we_ird_tok_en_x",
+            "p:1|c|#syscall:none,verdict:none",
+            "p:2|c|#syscall:x_y,verdict:V",
+        ]
+    );
+}
+
+#[test]
+fn ipv6_loopback_works() {
+    let Some((sock, port)) = listener("[::1]:0") else {
+        eprintln!("skipping: IPv6 loopback is not configured here");
+        return;
+    };
+    for host in ["::1", "[::1]"] {
+        let cfg = config(serde_json::json!({"root": temp_root("v6"), "host": host, "port": port}));
+        let result = export(&cfg, &journal()[..2]);
+        assert_eq!(result.exported, 2, "{result:?}");
+        assert_eq!(
+            result.detail,
+            format!("sent 2 counter(s) for 2 event(s) to [::1]:{port}")
+        );
+        assert_eq!(
+            receive(&sock, 2),
+            vec![
+                "dos.verdict:1|c|#syscall:efficiency,verdict:WASTEFUL",
+                "dos.verdict:1|c|#syscall:exec_capability,verdict:GRANTS_ARBITRARY_EXEC",
+            ]
+        );
+    }
+}
+
+#[test]
+fn empty_batch_beats_dry_run_and_has_no_cursor() {
+    let cfg = config(
+        serde_json::json!({"root": temp_root("empty"), "host": "127.0.0.1", "port": 9, "dry_run": true}),
+    );
+    assert_eq!(
+        export(&cfg, &[]),
+        ExportResult {
+            exported: 0,
+            detail: "no new events for 127.0.0.1:9".into(),
+            cursor: String::new(),
+        }
+    );
+}
+
+#[test]
+fn dry_run_sends_nothing() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let cfg = config(
+        serde_json::json!({"root": temp_root("dry"), "host": "127.0.0.1", "port": port, "dry_run": true}),
+    );
+    let result = export(&cfg, &journal());
+    assert_eq!(
+        result,
+        ExportResult {
+            exported: 0,
+            detail: format!("[dry-run] would send 12 counter(s) for 13 event(s) to 127.0.0.1:{port}"),
+            cursor: "13".into(),
+        }
+    );
+    assert!(receive(&sock, 1).is_empty());
+}
+
+#[test]
+fn bad_port_reports_the_reference_error() {
+    let cfg = config(serde_json::json!({"root": temp_root("badport"), "host": "127.0.0.1", "port": 70000}));
+    assert_eq!(
+        export(&cfg, &journal()),
+        ExportResult {
+            exported: 0,
+            detail: "error: sendto(): port must be 0-65535.".into(),
+            cursor: "13".into(),
+        }
+    );
+}
+
+#[test]
+fn unresolvable_host_is_an_error_result() {
+    let cfg = config(
+        serde_json::json!({"root": temp_root("nohost"), "host": "no-such-host.invalid", "port": 8125}),
+    );
+    let result = export(&cfg, &journal()[..1]);
+    assert_eq!(result.exported, 0);
+    assert!(
+        result
+            .detail
+            .starts_with("error: cannot resolve host 'no-such-host.invalid'"),
+        "{}",
+        result.detail
+    );
+    assert_eq!(result.cursor, "1");
+}
+
+#[test]
+fn workspace_dotenv_routes_when_env_is_silent() {
+    if std::env::var_os("DOS_STATSD_HOST").is_some() || std::env::var_os("DOS_STATSD_PORT").is_some() {
+        eprintln!("skipping: DOS_STATSD_* is set in this environment");
+        return;
+    }
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    let root = temp_root("dotenv");
+    std::fs::write(
+        root.join(".env"),
+        format!("# statsd\nDOS_STATSD_HOST='127.0.0.1'\nDOS_STATSD_PORT=\"{port}\"\n"),
+    )
+    .unwrap();
+    let cfg = config(serde_json::json!({"root": root, "host": "", "port": 0}));
+    let result = export(&cfg, &journal()[..1]);
+    assert_eq!(
+        result.detail,
+        format!("sent 1 counter(s) for 1 event(s) to 127.0.0.1:{port}")
+    );
+    assert_eq!(
+        receive(&sock, 1),
+        vec!["dos.verdict:1|c|#syscall:efficiency,verdict:WASTEFUL"]
+    );
+}
+
+#[test]
+fn default_route_without_any_setting() {
+    if std::env::var_os("DOS_STATSD_HOST").is_some() || std::env::var_os("DOS_STATSD_PORT").is_some() {
+        return;
+    }
+    let cfg = config(serde_json::json!({"root": temp_root("default"), "dry_run": true}));
+    assert_eq!(
+        export(&cfg, &journal()[..3]).detail,
+        "[dry-run] would send 3 counter(s) for 3 event(s) to 127.0.0.1:8125"
+    );
+}
+
+#[test]
+fn invalid_utf8_dotenv_is_an_error_like_the_reference() {
+    if std::env::var_os("DOS_STATSD_HOST").is_some() {
+        return;
+    }
+    let root = temp_root("badenv");
+    std::fs::write(root.join(".env"), b"\xffDOS_STATSD_HOST=x\n").unwrap();
+    let cfg = config(serde_json::json!({"root": root, "port": 9}));
+    let err = StatsdExporter::new(&cfg).export(&refs(&journal())).unwrap_err();
+    assert!(err.0.contains("not valid UTF-8"), "{err}");
+    // Explicit host and port never touch the file.
+    let cfg = config(serde_json::json!({"root": root, "host": "127.0.0.1", "port": 9, "dry_run": true}));
+    assert!(StatsdExporter::new(&cfg).export(&refs(&journal())).is_ok());
+}
+
+#[test]
+fn unreadable_record_is_reported_not_shipped() {
+    let cfg = config(serde_json::json!({"root": temp_root("garbage"), "host": "127.0.0.1", "port": 9}));
+    let events = vec![record(1, "a", "b"), (2, "not json".to_string())];
+    let result = export(&cfg, &events);
+    assert_eq!(result.exported, 0);
+    assert!(
+        result.detail.starts_with("error: event seq 2 is unreadable"),
+        "{}",
+        result.detail
+    );
+    assert_eq!(result.cursor, "2");
+}
+
+#[test]
+fn through_the_plugin_root_module() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    let root = dos_export_statsd::__dos_plugin_root();
+    let manifest = (root.manifest())().unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(manifest.as_str()).unwrap();
+    assert_eq!(manifest["name"], "dos-export-statsd");
+    assert_eq!(
+        manifest["drivers"],
+        serde_json::json!([{"group": "exporters", "name": "statsd"}])
+    );
+    let cfg = serde_json::json!({"root": temp_root("ffi"), "host": "127.0.0.1", "port": port}).to_string();
+    let mut exporter = (root.new_exporter())("statsd".into(), cfg.as_str().into()).unwrap();
+    let events = journal();
+    let evs = refs(&events[..1]);
+    let out = exporter.export(RSlice::from_slice(&evs), "{}".into()).unwrap();
+    let out: ExportResult = serde_json::from_str(out.as_str()).unwrap();
+    assert_eq!(out.exported, 1);
+    assert_eq!(out.cursor, "1");
+    assert_eq!(receive(&sock, 1).len(), 1);
+}

@@ -1,0 +1,245 @@
+//! Stop-policy plugin `decision-class`: STOP the loop on the first pending
+//! decision of a configured class, else DEFER (reference:
+//! `dos.drivers.decision_stop.DecisionClassStopPolicy`).
+//!
+//! The policy is pure. The host hands it the scout state as a JSON object
+//! carrying the full ranked decisions queue — every resolver, not only
+//! `HUMAN` — under `pending_decisions`, each element in the shape of the
+//! reference's `Decision.to_dict` (`kind`, `resolver_kind`, `lane`,
+//! `reason_text`, …). Reading every resolver is a fix over the reference,
+//! whose HUMAN-only read hides `LIVENESS` rows (they route to `ORACLE`), so
+//! its default could never fire.
+//!
+//! Configuration: `stop_classes` — a list of decision kinds (or one string,
+//! comma-separated), each trimmed and upper-cased, empty entries dropped;
+//! default `["LIVENESS"]`.
+
+use dos_plugin_api::{DriverConfig, PluginError, Registry, StopPolicy, StopVerdict};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The policy's registered name.
+pub const POLICY_NAME: &str = "decision-class";
+/// The state key holding the ranked decisions queue.
+pub const STATE_KEY: &str = "pending_decisions";
+/// The classes halted on when none are configured.
+pub const DEFAULT_STOP_CLASSES: &[&str] = &["LIVENESS"];
+/// Longest stretch of a decision's reason text quoted in a STOP reason (code points).
+pub const REASON_CUT: usize = 120;
+
+/// Python's `str.isspace()`: Unicode White_Space plus U+001C–U+001F.
+fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Normalise configured classes: trim, upper-case, drop empties, de-duplicate.
+/// The set iterates in code-point order, as Python's `sorted` does.
+pub fn normalise_classes<S: AsRef<str>>(classes: &[S]) -> BTreeSet<String> {
+    classes
+        .iter()
+        .map(|c| c.as_ref().trim_matches(is_py_space).to_uppercase())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+/// Whether a character is one Python's `repr` escapes (not "printable"),
+/// approximated outside ASCII by control, separator and common format characters.
+fn py_unprintable(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    c.is_control()
+        || (c.is_whitespace() && c != ' ')
+        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// Python's `repr()` of a string: single quotes unless the text holds `'` and
+/// no `"`; backslash, the quote and control characters escaped.
+pub fn py_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if py_unprintable(c) => {
+                let n = c as u32;
+                if n <= 0xff {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else if n <= 0xffff {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's repr of a list of strings: `['A', 'B']`.
+pub fn py_list_repr<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
+    let parts: Vec<String> = items.into_iter().map(|s| py_repr(s)).collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Python's type name for a JSON value, for error texts.
+fn py_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// A string field of a decision row; anything else (missing, null, wrong type) is `""`.
+fn field<'v>(row: &'v Value, key: &str) -> &'v str {
+    row.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The verdict for a queue (pure): STOP on the first row whose kind
+/// (upper-cased) is in `classes`, else DEFER. Non-object rows are skipped.
+pub fn decide_on_queue(classes: &BTreeSet<String>, rows: &[Value]) -> StopVerdict {
+    let sorted = py_list_repr(classes);
+    for row in rows.iter().filter(|r| r.is_object()) {
+        let kind = field(row, "kind");
+        if !classes.contains(&kind.to_uppercase()) {
+            continue;
+        }
+        let lane = match field(row, "lane") {
+            "" => "-",
+            l => l,
+        };
+        let text = match field(row, "reason_text") {
+            "" => kind,
+            t => t,
+        };
+        let cut: String = text.chars().take(REASON_CUT).collect();
+        return StopVerdict::stop(
+            format!(
+                "a {kind} decision is pending (lane {}): {cut}. Host policy halts the loop on this class — resolve it (`dos decisions` / F9) before relaunching.",
+                py_repr(lane)
+            ),
+            format!("stop_on_{}", kind.to_lowercase()),
+            vec![format!("{kind} lane={lane}"), format!("stop_classes={sorted}")],
+        );
+    }
+    // The count keeps the reference's meaning: rows a human must resolve. A
+    // row without a `resolver_kind` counts, as a HUMAN-only queue's rows would.
+    let human = rows
+        .iter()
+        .filter(|r| r.is_object())
+        .filter(|r| matches!(r.get("resolver_kind"), None | Some(Value::Null)) || field(r, "resolver_kind") == "HUMAN")
+        .count();
+    StopVerdict::defer(
+        format!("no pending decision in the halt classes {sorted} ({human} HUMAN decision(s) pending, all evidence-only)."),
+        vec![],
+    )
+}
+
+/// The verdict for a whole scout state (pure): the queue under
+/// `pending_decisions`, or a DEFER saying the queue could not be read.
+pub fn decide_on_state(classes: &BTreeSet<String>, state: &Value) -> StopVerdict {
+    let problem = match state.get(STATE_KEY) {
+        Some(Value::Array(rows)) => return decide_on_queue(classes, rows),
+        None => format!("KeyError({})", py_repr(STATE_KEY)),
+        Some(other) => format!(
+            "TypeError({})",
+            py_repr(&format!("{STATE_KEY} must be a list of decisions, not {}", py_type_name(other)))
+        ),
+    };
+    StopVerdict::defer(
+        format!("decision-class policy could not read the queue ({problem}) — deferring (no halt)."),
+        vec![],
+    )
+}
+
+/// Read `stop_classes` from the configuration: absent → the default; a list
+/// of strings or one comma-separated string → those classes; anything else is
+/// a configuration error.
+pub fn classes_from_config(cfg: &DriverConfig) -> Result<BTreeSet<String>, PluginError> {
+    match cfg.0.get("stop_classes") {
+        None | Some(Value::Null) => Ok(normalise_classes(DEFAULT_STOP_CLASSES)),
+        Some(Value::String(s)) => Ok(normalise_classes(&s.split(',').collect::<Vec<_>>())),
+        Some(Value::Array(items)) => {
+            let mut names = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Value::String(s) => names.push(s.as_str()),
+                    other => {
+                        return Err(PluginError::new(format!(
+                            "decision-class: stop_classes must be a list of strings (got a {} entry)",
+                            py_type_name(other)
+                        )))
+                    }
+                }
+            }
+            Ok(normalise_classes(&names))
+        }
+        Some(other) => Err(PluginError::new(format!(
+            "decision-class: stop_classes must be a list of strings (got a {})",
+            py_type_name(other)
+        ))),
+    }
+}
+
+/// The `decision-class` stop policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionClassStopPolicy {
+    classes: BTreeSet<String>,
+}
+
+impl DecisionClassStopPolicy {
+    /// A policy halting on these classes (normalised).
+    pub fn new<S: AsRef<str>>(classes: &[S]) -> Self {
+        DecisionClassStopPolicy {
+            classes: normalise_classes(classes),
+        }
+    }
+
+    /// Build from the driver configuration (`stop_classes`).
+    pub fn from_config(cfg: &DriverConfig) -> Result<Self, PluginError> {
+        Ok(DecisionClassStopPolicy {
+            classes: classes_from_config(cfg)?,
+        })
+    }
+
+    /// The normalised classes, sorted.
+    pub fn classes(&self) -> &BTreeSet<String> {
+        &self.classes
+    }
+}
+
+impl Default for DecisionClassStopPolicy {
+    fn default() -> Self {
+        DecisionClassStopPolicy::new(DEFAULT_STOP_CLASSES)
+    }
+}
+
+impl StopPolicy for DecisionClassStopPolicy {
+    fn decide(&mut self, state: &Value) -> Result<StopVerdict, PluginError> {
+        Ok(decide_on_state(&self.classes, state))
+    }
+}
+
+fn register(r: &mut Registry) {
+    r.stop_policy(POLICY_NAME, DecisionClassStopPolicy::from_config);
+}
+
+dos_plugin_api::export_plugin!(name: "dos-stop-decision-class", version: env!("CARGO_PKG_VERSION"), register: register);
+
+#[cfg(test)]
+mod tests;
