@@ -93,7 +93,11 @@ pub fn describe_error(e: &TransportError) -> String {
 
 /// A string as Python's `repr` writes it (quotes chosen the Python way).
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for ch in s.chars() {
@@ -166,7 +170,10 @@ mod tests {
             ("not-a-url", Err(TransportError::NoScheme("not-a-url".into()))),
             ("/path:x", Err(TransportError::NoScheme("/path:x".into()))),
             ("ftp://h", Err(TransportError::UnsupportedScheme("ftp".into()))),
-            ("localhost:8080/x", Err(TransportError::UnsupportedScheme("localhost".into()))),
+            (
+                "localhost:8080/x",
+                Err(TransportError::UnsupportedScheme("localhost".into())),
+            ),
         ];
         for (url, expected) in table {
             assert_eq!(&check_url(url), expected, "{url}");

@@ -21,7 +21,9 @@
 //! The token never appears in a detail: every detail is scrubbed.
 
 use dos_plugin_api::pyjson::{self, Style};
-use dos_plugin_api::{dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity};
+use dos_plugin_api::{
+    dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity,
+};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -105,7 +107,11 @@ pub fn build_blocks(note: &Notification) -> Value {
             "text": {"type": "mrkdwn", "text": format!("```\n{body}\n```")}
         }));
     }
-    let source = if note.source.is_empty() { "?" } else { note.source.as_str() };
+    let source = if note.source.is_empty() {
+        "?"
+    } else {
+        note.source.as_str()
+    };
     blocks.push(json!({
         "type": "context",
         "elements": [{
@@ -346,6 +352,9 @@ impl Api<'_> {
     }
 }
 
+/// How a notifier reads its process environment (injectable for tests).
+type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send>;
+
 /// Read the process environment.
 fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok()
@@ -386,7 +395,7 @@ pub struct SlackNotifier {
     dry_run: bool,
     edit_in_place: Option<bool>,
     timeout: Duration,
-    env: Box<dyn Fn(&str) -> Option<String> + Send>,
+    env: EnvLookup,
 }
 
 impl SlackNotifier {

@@ -196,6 +196,9 @@ fn not_delivered(detail: impl Into<String>) -> NotifyResult {
     }
 }
 
+/// How a notifier reads its process environment (injectable for tests).
+type EnvLookup = Box<dyn Fn(&str) -> Option<String> + Send>;
+
 /// Read the process environment.
 fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok()
@@ -220,7 +223,7 @@ pub struct WebhookNotifier {
     dry_run: bool,
     timeout: Duration,
     headers: Vec<(String, String)>,
-    env: Box<dyn Fn(&str) -> Option<String> + Send>,
+    env: EnvLookup,
 }
 
 impl WebhookNotifier {
@@ -430,7 +433,8 @@ mod tests {
     #[test]
     fn ladder_table() {
         // (explicit, env, .env, expected)
-        let table: &[(Option<&str>, Option<&str>, Option<&str>, Option<&str>)] = &[
+        type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+        let table: &[Row] = &[
             (Some("flag"), Some("env"), Some("dot"), Some("flag")),
             (Some(""), Some("env"), Some("dot"), Some("env")),
             (None, Some(""), Some("dot"), Some("dot")),

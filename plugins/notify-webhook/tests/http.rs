@@ -249,3 +249,26 @@ fn token_never_leaks_into_details() {
     assert!(!r.detail.contains("s3cr3t-tok"));
     server.finish();
 }
+
+#[test]
+fn the_plugin_root_serves_the_notifier_over_ffi() {
+    let root = dos_notify_webhook::__dos_plugin_root();
+    let manifest = (root.manifest())().expect("manifest");
+    let manifest: Value = serde_json::from_str(manifest.as_str()).expect("json");
+    assert_eq!(manifest["name"], "dos-notify-webhook");
+    assert_eq!(
+        manifest["drivers"],
+        json!([{"group": "notifiers", "name": "webhook"}])
+    );
+    let dir = TempDir::new("wh-ffi");
+    let cfg = json!({"root": dir.path().to_string_lossy(), "url": "http://127.0.0.1:9/x", "dry_run": true})
+        .to_string();
+    let mut n = (root.new_notifier())("webhook".into(), cfg.as_str().into()).expect("notifier");
+    let note = serde_json::to_string(&note()).expect("note json");
+    let out = n.send(note.as_str().into()).expect("send");
+    let out: NotifyResult = serde_json::from_str(out.as_str()).expect("result json");
+    assert_eq!(
+        out.detail,
+        "[dry-run] would POST to http://127.0.0.1:9/x (URGENT: 2 decisions need you)"
+    );
+}
