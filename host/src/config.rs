@@ -144,6 +144,19 @@ impl Config {
         }
     }
 
+    /// A boolean `[table] key`.
+    pub fn boolean(&self, table: &str, key: &str) -> Result<Option<bool>, ConfigError> {
+        match self.table(table)?.and_then(|t| t.get(key)) {
+            None => Ok(None),
+            Some(Value::Boolean(b)) => Ok(Some(*b)),
+            Some(other) => Err(ConfigError::Type {
+                key: format!("{table}.{key}"),
+                expected: "a boolean",
+                found: kind(other),
+            }),
+        }
+    }
+
     /// A list of strings `[table] key` (a single string counts as a list of one).
     pub fn strings(&self, table: &str, key: &str) -> Result<Option<Vec<String>>, ConfigError> {
         let full = || format!("{table}.{key}");

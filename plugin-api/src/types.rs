@@ -377,4 +377,79 @@ impl DriverConfig {
     pub fn dry_run(&self) -> bool {
         self.flag("dry_run")
     }
+
+    /// The workspace's state directory (`state_dir`, normally `<root>/.dos`).
+    /// Since 1.1.0.
+    pub fn state_dir(&self) -> std::path::PathBuf {
+        match self.str("state_dir") {
+            Some(p) => std::path::PathBuf::from(p),
+            None => self.root().join(".dos"),
+        }
+    }
+
+    /// A duration given in milliseconds under `key`, if present and positive.
+    /// Since 1.1.0.
+    pub fn millis(&self, key: &str) -> Option<std::time::Duration> {
+        self.int(key)
+            .filter(|v| *v > 0)
+            .map(|v| std::time::Duration::from_millis(v as u64))
+    }
+}
+
+impl crate::EventRef<'_> {
+    /// Decode the record into a JSON object (the journal's line shape).
+    /// Since 1.1.0.
+    pub fn to_json(&self) -> Result<serde_json::Map<String, Value>, serde_json::Error> {
+        serde_json::from_str(self.record.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cfg(v: Value) -> DriverConfig {
+        match v {
+            Value::Object(m) => DriverConfig(m),
+            _ => DriverConfig::default(),
+        }
+    }
+
+    #[test]
+    fn config_accessors_table() {
+        let c = cfg(
+            json!({"s": "x", "empty": "", "n": 5, "ns": " 7 ", "zero": 0, "b": true, "l": ["a", 1, "b"],
+                           "root": "/w", "t": 250}),
+        );
+        assert_eq!(c.str("s"), Some("x"));
+        assert_eq!(c.str("empty"), None);
+        assert_eq!(c.int("n"), Some(5));
+        assert_eq!(c.int("ns"), Some(7));
+        assert_eq!(c.int("zero"), None);
+        assert!(c.flag("b") && !c.flag("s"));
+        assert_eq!(c.strings("l"), Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(c.strings("s"), Some(vec!["x".to_string()]));
+        assert_eq!(c.state_dir(), std::path::PathBuf::from("/w/.dos"));
+        assert_eq!(c.millis("t"), Some(std::time::Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn value_types_use_reference_tokens() {
+        let v = StopVerdict::stop("r", "stop_on_liveness", vec!["e".into()]);
+        assert_eq!(
+            serde_json::to_value(&v).ok(),
+            Some(
+                json!({"stance": "STOP", "reason": "r", "cause_key": "stop_on_liveness", "evidence": ["e"]})
+            )
+        );
+        let n: NotifyResult =
+            serde_json::from_value(json!({"delivered": true, "ref": "1.2"})).expect("decodes");
+        assert_eq!(n.reference, "1.2");
+        let s: Result<StopVerdict, _> = serde_json::from_value(json!({"stance": "HALT", "reason": "x"}));
+        assert!(s.is_err(), "a stance outside the vocabulary is rejected");
+        let d: StopVerdict =
+            serde_json::from_value(json!({"stance": "DEFER", "reason": "x"})).expect("decodes");
+        assert_eq!(d.cause_key, "stop_policy");
+    }
 }

@@ -16,8 +16,14 @@ pub enum SearchEntry {
     DefaultDir(PathBuf),
 }
 
-/// The ordered search path for this run.
-pub fn search_path(root: &Path, configured: &[String], env_value: Option<&str>) -> Vec<SearchEntry> {
+/// The ordered search path for this run; `default_dir = false` leaves out
+/// the executable's directory (`[plugins] default_dir = false`).
+pub fn search_path(
+    root: &Path,
+    configured: &[String],
+    env_value: Option<&str>,
+    default_dir: bool,
+) -> Vec<SearchEntry> {
     let mut out: Vec<SearchEntry> = configured
         .iter()
         .filter(|p| !p.is_empty())
@@ -33,10 +39,10 @@ pub fn search_path(root: &Path, configured: &[String], env_value: Option<&str>) 
                 .map(SearchEntry::Explicit),
         );
     }
-    if let Some(dir) = std::env::current_exe()
+    let exe_dir = std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().map(Path::to_path_buf))
-    {
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    if let (true, Some(dir)) = (default_dir, exe_dir) {
         out.push(SearchEntry::DefaultDir(dir));
     }
     out
@@ -172,5 +178,7 @@ mod tests {
         assert_eq!(entries[2], SearchEntry::Explicit(PathBuf::from("/a")));
         assert_eq!(entries[3], SearchEntry::Explicit(PathBuf::from("/b")));
         assert!(matches!(entries.last(), Some(SearchEntry::DefaultDir(_))));
+        let without = search_path(Path::new("/ws"), &[], None, false);
+        assert!(without.is_empty());
     }
 }

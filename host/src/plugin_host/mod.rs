@@ -15,6 +15,8 @@ pub mod failsoft;
 pub mod handles;
 pub mod loader;
 
+pub use batch::EventBatch;
+
 use crate::config::{Config, ConfigError};
 use crate::workspace::Workspace;
 use abi_stable::std_types::{RErr, ROk, RStr};
@@ -119,7 +121,8 @@ impl PluginHost {
             .uint("plugins", "call_timeout_ms")?
             .unwrap_or(DEFAULT_CALL_TIMEOUT_MS);
         let env = std::env::var("DOS_PLUGIN_PATH").ok();
-        let search = discovery::search_path(&ws.root, &configured, env.as_deref());
+        let default_dir = ws.config.boolean("plugins", "default_dir")?.unwrap_or(true);
+        let search = discovery::search_path(&ws.root, &configured, env.as_deref(), default_dir);
         let mut tables = Map::new();
         for group in Group::ALL {
             if let Some(t) = ws.config.table(group.key())? {

@@ -1,0 +1,88 @@
+//! Shared helpers for the cross-crate plugin tests: build fixture crates with
+//! cargo (into `target/fixtures`, so test runs never contend for the main
+//! build directory) and make throwaway workspaces.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
+}
+
+/// Where fixture crates are built.
+pub fn fixture_target() -> PathBuf {
+    repo_root().join("target").join("fixtures")
+}
+
+/// The file name cargo gives the cdylib of library crate `lib`.
+pub fn dylib_name(lib: &str) -> String {
+    format!(
+        "{}{lib}.{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_EXTENSION
+    )
+}
+
+/// Build the out-of-workspace crate at `manifest_dir` (relative to the repo
+/// root) and return the path of its cdylib `lib`. Concurrent callers are
+/// serialised by cargo's own build-directory lock.
+pub fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
+    let mut done = built.lock().unwrap_or_else(|p| p.into_inner());
+    let out = fixture_target().join("debug").join(dylib_name(lib));
+    if done.iter().any(|d| d == manifest_dir) {
+        return out;
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let manifest = repo_root().join(manifest_dir).join("Cargo.toml");
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", fixture_target())
+        .env_remove("RUSTFLAGS")
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building fixture {manifest_dir} failed");
+    assert!(out.is_file(), "fixture {} missing after build", out.display());
+    done.push(manifest_dir.to_string());
+    out
+}
+
+/// Build a standard plugin of this workspace (`-p package`) into the
+/// fixture target dir and return its cdylib path.
+pub fn build_workspace_plugin(package: &str) -> PathBuf {
+    let lib = package.replace('-', "_");
+    let out = fixture_target().join("debug").join(dylib_name(&lib));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", package, "--manifest-path"])
+        .arg(repo_root().join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", fixture_target())
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building plugin {package} failed");
+    out
+}
+
+/// A temp workspace with `dos.toml` holding `toml`.
+pub fn workspace(toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("dos.toml"), toml).expect("write dos.toml");
+    dir
+}
+
+/// TOML for a `[plugins] paths` list.
+pub fn plugin_paths_toml(paths: &[&Path], extra: &str) -> String {
+    let list: Vec<String> = paths
+        .iter()
+        .map(|p| format!("{:?}", p.display().to_string()))
+        .collect();
+    format!("[plugins]\npaths = [{}]\n{extra}", list.join(", "))
+}
