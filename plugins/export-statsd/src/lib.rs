@@ -231,7 +231,9 @@ pub fn resolve_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
 pub fn send_lines(host: &str, port: i64, lines: &[String]) -> Result<(), String> {
     let port = u16::try_from(port).map_err(|_| "sendto(): port must be 0-65535.".to_string())?;
     let addrs = resolve_addrs(host, port)?;
-    let target = addrs[0];
+    let target = *addrs
+        .first()
+        .ok_or_else(|| format!("cannot resolve host '{host}': no addresses"))?;
     let bind: SocketAddr = if target.is_ipv4() {
         ([0, 0, 0, 0], 0).into()
     } else {

@@ -16,6 +16,8 @@
 //! The verdict's `why` is `stated_reason` verbatim, its evidence the claim's
 //! evidence verbatim, its cost 0.0.
 
+#![forbid(unsafe_code)]
+
 use dos_plugin_api::{Claim, Judge, JudgeVerdict, PluginError, Registry, Stance};
 
 /// The judge's registered name.

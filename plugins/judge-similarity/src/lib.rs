@@ -23,6 +23,8 @@
 //! | `command`   | embedding command (`claim\0evidence` on stdin, one float out) | `$DOS_SIMILARITY_CMD`, else lexical |
 //! | `timeout_s` | embedding command time limit in seconds   | 120                                        |
 
+#![forbid(unsafe_code)]
+
 pub mod difflib;
 pub mod shell;
 /// Case-folding and `\w` tables generated from CPython 3.11 (`tools/gen_unicode_tables.py`).

@@ -191,7 +191,10 @@ fn casefold_is_full_folding() {
     assert_eq!(casefold("ᏸ"), "Ᏸ");
 }
 
-/// (claim, evidence, threshold, stance, why) — verbatim reference verdicts.
+/// (claim, evidence, threshold, stance, why, evidence out) — a reference verdict.
+type VerdictRow<'a> = (&'a str, Vec<&'a str>, f64, Stance, String, Vec<String>);
+
+/// Verbatim reference verdicts.
 #[test]
 fn lexical_verdicts_match_the_reference() {
     let agree = |d: &str| {
@@ -200,7 +203,7 @@ fn lexical_verdicts_match_the_reference() {
     let disagree = |d: &str| {
         format!("claim is NOT supported by the evidence ({d}) — the gathered un-authored bytes do not match the assertion.")
     };
-    let table: Vec<(&str, Vec<&str>, f64, Stance, String, Vec<String>)> = vec![
+    let table: Vec<VerdictRow> = vec![
         (
             "phase AUTH2 shipped",
             vec!["abc123 feat: phase AUTH2 shipped"],
@@ -467,4 +470,42 @@ proptest! {
     fn a_claim_scores_one_against_itself(c in "[a-zA-Z0-9 ._-]{1,120}") {
         prop_assert_eq!(lexical_similarity(&c, &c), 1.0);
     }
+}
+
+#[test]
+fn judge_eval_golden_grid() {
+    // The spec's cases.jsonl under `dos judge-eval --judge similarity`:
+    // AGREE=2 DISAGREE=1 ABSTAIN=4.
+    let cases: &[(&str, &[&str])] = &[
+        ("phase AUTH2 shipped", &["abc123 feat: phase AUTH2 shipped"]),
+        (
+            "the login page supports OAuth",
+            &["def456 docs: fix typo in README"],
+        ),
+        ("tests pass", &[]),
+        (
+            "migration 0042 applied to prod",
+            &["migration 0042 applied to staging"],
+        ),
+        ("accept-recommended", &[]),
+        ("escalate", &[]),
+        ("defer", &[]),
+    ];
+    let mut judge = lexical_judge(DEFAULT_THRESHOLD);
+    let stances: Vec<Stance> = cases
+        .iter()
+        .map(|(t, e)| judge.rule(&claim(t, e)).unwrap().stance)
+        .collect();
+    assert_eq!(
+        stances,
+        [
+            Stance::Agree,
+            Stance::Disagree,
+            Stance::Abstain,
+            Stance::Agree,
+            Stance::Abstain,
+            Stance::Abstain,
+            Stance::Abstain
+        ]
+    );
 }

@@ -14,6 +14,8 @@
 //! comma-separated), each trimmed and upper-cased, empty entries dropped;
 //! default `["LIVENESS"]`.
 
+#![forbid(unsafe_code)]
+
 use dos_plugin_api::{DriverConfig, PluginError, Registry, StopPolicy, StopVerdict};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -56,7 +58,11 @@ fn py_unprintable(c: char) -> bool {
 /// Python's `repr()` of a string: single quotes unless the text holds `'` and
 /// no `"`; backslash, the quote and control characters escaped.
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -142,7 +148,9 @@ pub fn decide_on_queue(classes: &BTreeSet<String>, rows: &[Value]) -> StopVerdic
     let human = rows
         .iter()
         .filter(|r| r.is_object())
-        .filter(|r| matches!(r.get("resolver_kind"), None | Some(Value::Null)) || field(r, "resolver_kind") == "HUMAN")
+        .filter(|r| {
+            matches!(r.get("resolver_kind"), None | Some(Value::Null)) || field(r, "resolver_kind") == "HUMAN"
+        })
         .count();
     StopVerdict::defer(
         format!("no pending decision in the halt classes {sorted} ({human} HUMAN decision(s) pending, all evidence-only)."),
@@ -158,7 +166,10 @@ pub fn decide_on_state(classes: &BTreeSet<String>, state: &Value) -> StopVerdict
         None => format!("KeyError({})", py_repr(STATE_KEY)),
         Some(other) => format!(
             "TypeError({})",
-            py_repr(&format!("{STATE_KEY} must be a list of decisions, not {}", py_type_name(other)))
+            py_repr(&format!(
+                "{STATE_KEY} must be a list of decisions, not {}",
+                py_type_name(other)
+            ))
         ),
     };
     StopVerdict::defer(
