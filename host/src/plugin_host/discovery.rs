@@ -172,6 +172,7 @@ mod tests {
             Path::new("/ws"),
             &["plugins/".into(), "/abs/x.so".into()],
             Some("/a:/b"),
+            true,
         );
         assert_eq!(entries[0], SearchEntry::Explicit(PathBuf::from("/ws/plugins/")));
         assert_eq!(entries[1], SearchEntry::Explicit(PathBuf::from("/abs/x.so")));
