@@ -256,6 +256,10 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
             let extra: Vec<Entry> = if leases.is_empty() {
                 Vec::new()
             } else {
+                if let Err(e) = crate::witness::snapshot_json::parse(leases) {
+                    eprintln!("error: --leases is not valid JSON ({}); expected a JSON array of live-lease objects (e.g. '[]')", e.0);
+                    return Ok(2);
+                }
                 match serde_json::from_str::<Value>(leases) {
                     Err(e) => {
                         eprintln!("error: --leases is not valid JSON ({e}); expected a JSON array of live-lease objects (e.g. '[]')");

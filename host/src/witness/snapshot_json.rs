@@ -331,10 +331,9 @@ pub fn parse(text: &str) -> Result<PyValue, ParseError> {
     }
     p.ws();
     let v = p.value(0)?;
-    let end = p.pos;
     p.ws();
     if p.pos != p.chars.len() {
-        return Err(p.err("Extra data", end));
+        return Err(p.err("Extra data", p.pos));
     }
     Ok(v)
 }
