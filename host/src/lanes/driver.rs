@@ -292,3 +292,118 @@ impl<L: Launcher> Watchdog<L> {
         self.launcher.launch(&argv, &env)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::journal::read_records;
+
+    #[derive(Default)]
+    struct Recorder {
+        launches: Vec<(Vec<String>, Vec<(String, String)>)>,
+    }
+
+    impl Launcher for Recorder {
+        fn launch(&mut self, argv: &[String], env: &[(String, String)]) -> Result<(), String> {
+            self.launches.push((argv.to_vec(), env.to_vec()));
+            Ok(())
+        }
+        fn exited(&mut self) -> Vec<String> {
+            Vec::new()
+        }
+    }
+
+    const NOW: i64 = 1_767_268_800_000;
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lanes/roster");
+
+    fn dog(dir: &Path, target: i64, toml: &str) -> Watchdog<Recorder> {
+        let journal = dir.join("lane-journal.jsonl");
+        let doc: toml::Table = toml.parse().unwrap();
+        let roster = Roster::from_table(doc["lanes"].as_table().unwrap()).unwrap();
+        let mut policy = match doc.get("supervise") {
+            Some(t) => SupervisePolicy::default().overlay(t).unwrap(),
+            None => SupervisePolicy::default(),
+        };
+        policy.target = target;
+        Watchdog {
+            roster,
+            policy,
+            journal,
+            cooldown_ms: DEFAULT_COOLDOWN_MS,
+            launched: BTreeMap::new(),
+            root_run: Some(crate::run_id::mint("dos-supervise", Parent::None, None, NOW, 1).unwrap()),
+            dead_runs: BTreeSet::new(),
+            launcher: Recorder::default(),
+        }
+    }
+
+    fn roster_dog(dir: &Path, target: i64) -> Watchdog<Recorder> {
+        std::fs::copy(format!("{FIXTURES}/lane-journal.jsonl"), dir.join("lane-journal.jsonl")).unwrap();
+        dog(dir, target, &std::fs::read_to_string(format!("{FIXTURES}/dos.toml")).unwrap())
+    }
+
+    #[test]
+    fn reap_and_refill_spawns_once_with_real_prev_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = roster_dog(dir.path(), 3);
+        let (v, a) = d.tick(NOW);
+        assert_eq!(v.verdict.name(), "FILLING");
+        assert_eq!((a.spawned.clone(), a.reaped.clone()), (vec!["docs".to_string()], vec!["docs".to_string()]));
+        assert_eq!(a.flagged, ["worker"]);
+        assert_eq!(a.proposed_halts, ["worker"]);
+        // The refill stays pending (the reference dropped it and spawned twice).
+        assert!(d.launched.contains_key("docs"));
+        let (v2, a2) = d.tick(NOW + 60_000);
+        assert!(a2.spawned.is_empty(), "{a2:?}");
+        assert_eq!(v2.alive, 3);
+        assert_eq!(d.launcher.launches.len(), 1);
+        let (argv, env) = &d.launcher.launches[0];
+        assert_eq!(argv, &["claude", "-p", "/dos-dispatch-loop --lane docs"]);
+        let keys: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["CID_RUN_ID", "CID_ROOT_ID", "CID_PROCESS_ID", "CID_PARENT_ID"]);
+        assert_eq!(env[2].1, WORKER_PROCESS_ID);
+        let scav = read_records(&d.journal).into_iter().find(|e| e["op"] == "SCAVENGE").unwrap();
+        assert_eq!(scav["prev_holder"], "w-docs");
+        assert_eq!(scav["reason"], "supervisor: STALLED");
+        assert_eq!(scav["seq"], 5);
+        assert!(!supervisor_lock_path(&d.journal).exists());
+    }
+
+    #[test]
+    fn supervisor_lock_fresh_skips_stale_is_stolen() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = roster_dog(dir.path(), 2);
+        let lock = supervisor_lock_path(&d.journal);
+        std::fs::write(&lock, "supervisor pid=1\n").unwrap();
+        let (_, a) = d.tick(NOW);
+        assert_eq!((a.reaped.len(), a.skipped_reaps.clone()), (0, vec!["docs".to_string()]));
+        assert!(lock.exists(), "a fresh lock is left alone");
+        let old = std::time::SystemTime::now() - Duration::from_secs(11);
+        std::fs::File::options().write(true).open(&lock).unwrap().set_modified(old).unwrap();
+        let (_, a) = d.tick(NOW);
+        assert_eq!(a.reaped, ["docs"]);
+        assert!(!lock.exists());
+    }
+
+    #[test]
+    fn watchdog_applies_the_budget_like_dos_loop() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = r#"{"host_id": "h", "lane": "pick-123", "lane_kind": "", "lease": {"acquired_at": "2026-01-01T11:55:00Z", "holder": "w", "host_id": "h", "lane": "pick-123", "lane_kind": "", "loop_ts": "L", "pid": 1, "tree": []}, "loop_ts": "L", "op": "ACQUIRE", "pid": 1, "prev_holder": null, "reason": "lane-lease:w", "seq": 1, "tree": [], "ts": "2026-01-01T11:55:00Z", "ttl_minutes": null}"#;
+        std::fs::write(dir.path().join("lane-journal.jsonl"), format!("{line}\n")).unwrap();
+        let toml = "[lanes]\nconcurrent = [\"api\"]\nautopick = [\"api\"]\n[lanes.trees]\napi = [\"src/api/**\"]\n[supervise]\nmax_concurrency = 4\n";
+        let mut d = dog(dir.path(), 4, toml);
+        let (v, a) = d.tick(NOW);
+        assert_eq!((v.alive, v.admissible), (1, 4));
+        assert_eq!(a.spawned, ["api", "api", "api"]);
+        // In-flight extra workers on the repeatable lane still count next tick.
+        let (_, a2) = d.tick(NOW + 1000);
+        assert!(a2.spawned.is_empty(), "{a2:?}");
+    }
+
+    #[test]
+    fn argv_from_template() {
+        assert_eq!(worker_argv(DEFAULT_TEMPLATE, "x").unwrap(), ["claude", "-p", "/dos-dispatch-loop --lane x"]);
+        assert_eq!(worker_argv("sh worker.sh --lane {lane} '{{a b}}'", "x").unwrap(), ["sh", "worker.sh", "--lane", "x", "{a b}"]);
+        assert!(worker_argv("run {lane} {other}", "x").is_err());
+    }
+}
