@@ -50,7 +50,11 @@ pub enum Parent<'a> {
 }
 
 fn encode(value: u64, width: u32) -> String {
-    let mask = if width * 5 >= 64 { u64::MAX } else { (1u64 << (width * 5)) - 1 };
+    let mask = if width * 5 >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << (width * 5)) - 1
+    };
     let v = value & mask;
     (0..width)
         .rev()
@@ -91,7 +95,13 @@ pub fn now_ms() -> i64 {
 }
 
 /// Mint a run-id for `process` at `ts_ms` with `entropy`.
-pub fn mint(process: &str, parent: Parent<'_>, root: Option<&str>, ts_ms: i64, entropy: i64) -> Result<RunId, RunIdError> {
+pub fn mint(
+    process: &str,
+    parent: Parent<'_>,
+    root: Option<&str>,
+    ts_ms: i64,
+    entropy: i64,
+) -> Result<RunId, RunIdError> {
     if process.is_empty() {
         return Err(RunIdError::NoProcess);
     }
@@ -182,14 +192,27 @@ mod tests {
         assert_eq!(root.run_id, "RID-1HF7YAT00000C1S");
         assert_eq!(root.root_id, root.run_id);
         assert_eq!(root.process_id, "PROC-fanout");
-        let child = mint("dispatch-loop", Parent::Run(&root), None, 1_700_000_000_001, (1 << 30) - 1).unwrap();
+        let child = mint(
+            "dispatch-loop",
+            Parent::Run(&root),
+            None,
+            1_700_000_000_001,
+            (1 << 30) - 1,
+        )
+        .unwrap();
         assert_eq!(child.run_id, "RID-1HF7YAT01ZZZZZZ");
         assert_eq!(child.parent_id.as_deref(), Some("RID-1HF7YAT00000C1S"));
         assert_eq!(child.root_id, "RID-1HF7YAT00000C1S");
         assert_eq!(root.lineage_env().len(), 3);
-        assert_eq!(child.lineage_env()[3], ("CID_PARENT_ID".into(), "RID-1HF7YAT00000C1S".into()));
+        assert_eq!(
+            child.lineage_env()[3],
+            ("CID_PARENT_ID".into(), "RID-1HF7YAT00000C1S".into())
+        );
         let s = mint("child", Parent::Id("RID-STRPARENT"), None, 0, 0).unwrap();
-        assert_eq!((s.run_id.as_str(), s.root_id.as_str()), ("RID-000000000000000", "RID-000000000000000"));
+        assert_eq!(
+            (s.run_id.as_str(), s.root_id.as_str()),
+            ("RID-000000000000000", "RID-000000000000000")
+        );
         let big = mint("big", Parent::None, None, (1 << 45) + 5, (1 << 31) + 7).unwrap();
         assert_eq!(big.run_id, "RID-000000005000007");
         assert_eq!(mint("", Parent::None, None, 0, 0), Err(RunIdError::NoProcess));

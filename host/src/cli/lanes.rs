@@ -6,7 +6,7 @@
 use super::CliError;
 use crate::lanes::journal::{self, lane_journal_path, Entry, LINE};
 use crate::lanes::lease::{self, AcquireRequest, HaltRequest, LaneStore, LeaseError};
-use crate::lanes::liveness::{classify, fold_since, LivenessEvidence, LivenessPolicy, Liveness};
+use crate::lanes::liveness::{classify, fold_since, Liveness, LivenessEvidence, LivenessPolicy};
 use crate::lanes::roster::Roster;
 use crate::pyjson::{dumps, Style};
 use crate::workspace::Workspace;
@@ -184,7 +184,14 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
     match &a.action {
         LeaseAction::Live { pretty } => {
             let v = Value::Array(store.live().into_iter().map(Value::Object).collect());
-            println!("{}", if *pretty { dumps(&v, Style::PRETTY_SORTED) } else { line(&v) });
+            println!(
+                "{}",
+                if *pretty {
+                    dumps(&v, Style::PRETTY_SORTED)
+                } else {
+                    line(&v)
+                }
+            );
             Ok(0)
         }
         LeaseAction::Release { lane, owner, loop_ts } => match lease::release(&store, lane, owner, loop_ts) {

@@ -33,7 +33,11 @@ pub enum RunIdAction {
 /// Run `dos run-id`.
 pub fn run(args: &RunIdArgs) -> Result<i32, CliError> {
     match &args.action {
-        RunIdAction::Mint { process, parent, root } => {
+        RunIdAction::Mint {
+            process,
+            parent,
+            root,
+        } => {
             let parent = match parent.as_deref().filter(|p| !p.is_empty()) {
                 Some(p) => Parent::Id(p),
                 None => Parent::None,

@@ -104,14 +104,20 @@ pub fn run(top_ws: Option<&PathBuf>, a: &LoopArgs) -> Result<i32, CliError> {
     policy.validate().map_err(CliError::Usage)?;
     let roster = Roster::from_workspace(&ws).map_err(|e| CliError::Usage(e.to_string()))?;
     let as_json = a.json || a.output == "json";
-    let interval = a.interval.unwrap_or(if a.run { DEFAULT_INTERVAL_S } else { 30.0 });
+    let interval = a
+        .interval
+        .unwrap_or(if a.run { DEFAULT_INTERVAL_S } else { 30.0 });
     if !interval.is_finite() || interval < 0.0 {
-        return Err(CliError::Usage(format!("--interval must be a non-negative number of seconds, got {interval}")));
+        return Err(CliError::Usage(format!(
+            "--interval must be a non-negative number of seconds, got {interval}"
+        )));
     }
     let path = lane_journal_path(&ws);
     if a.run {
         if a.now_ms.is_some() {
-            return Err(CliError::Usage("--now-ms cannot be combined with --run (the watchdog runs on the wall clock)".into()));
+            return Err(CliError::Usage(
+                "--now-ms cannot be combined with --run (the watchdog runs on the wall clock)".into(),
+            ));
         }
         return watchdog(&ws.root, roster, policy, path, a, interval, as_json);
     }
@@ -151,7 +157,8 @@ fn watchdog(
 ) -> Result<i32, CliError> {
     // Validate the template once up front so a bad one fails before any effect.
     crate::lanes::driver::worker_argv(&policy.worker_launch_template, "lane").map_err(CliError::Usage)?;
-    let root_run = mint_now("dos-supervise", Parent::None, None).map_err(|e| CliError::Failed(e.to_string()))?;
+    let root_run =
+        mint_now("dos-supervise", Parent::None, None).map_err(|e| CliError::Failed(e.to_string()))?;
     let mut dog = Watchdog {
         roster,
         policy,
@@ -174,7 +181,10 @@ fn watchdog(
             println!("{}", dumps(&Value::Object(m), LINE));
         } else {
             print!("{}", render_plan(&v, &dog.policy).map_err(CliError::Usage)?);
-            println!("tick {tick} actions {}", dumps(&Value::Object(actions.to_map()), LINE));
+            println!(
+                "tick {tick} actions {}",
+                dumps(&Value::Object(actions.to_map()), LINE)
+            );
         }
         for e in &actions.launch_errors {
             eprintln!("warning: worker launch failed for lane {e}");

@@ -120,7 +120,9 @@ pub fn state(a: &StateArgs) -> i32 {
             let mut d = witness_effect(Some(&claim), &[]).to_map();
             d.insert(
                 "reason".into(),
-                Value::from(format!("UNWITNESSED — could not read a state snapshot ({err}); cannot tell")),
+                Value::from(format!(
+                    "UNWITNESSED — could not read a state snapshot ({err}); cannot tell"
+                )),
             );
             if a.json {
                 println!("{}", dumps(&Value::Object(d), Style::PRETTY));
@@ -159,7 +161,11 @@ pub fn state(a: &StateArgs) -> i32 {
         );
         println!(
             "WITNESS   {} ({})",
-            if v.witness.is_empty() { "(none)" } else { &v.witness },
+            if v.witness.is_empty() {
+                "(none)"
+            } else {
+                &v.witness
+            },
             v.accountability.map(|r| r.name()).unwrap_or("-")
         );
         println!("WHY       {}", v.reason);
@@ -183,7 +189,11 @@ fn gather(top_ws: Option<&PathBuf>, a: &GatherArgs) -> Result<i32, CliError> {
         println!("{}", dumps(&Value::Object(m), Style::PRETTY));
     } else {
         println!("SUBJECT   {}", a.subject);
-        println!("SOURCE    {} ({})", facts.source_name, facts.accountability.name());
+        println!(
+            "SOURCE    {} ({})",
+            facts.source_name,
+            facts.accountability.name()
+        );
         println!("STANCE    {}", facts.stance.name());
         println!("WHY       {}", facts.detail);
         println!(

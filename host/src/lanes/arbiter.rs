@@ -9,9 +9,9 @@
 //! auto-picks the first free `[lanes].autopick`/concurrent lane.
 
 use super::journal::{py_str, Entry};
-use crate::pyrepr::py_repr;
 use super::roster::Roster;
 use super::tree;
+use crate::pyrepr::py_repr;
 use serde_json::{Map, Value};
 
 /// The arbiter's answer (reference: `LaneDecision`).
@@ -94,7 +94,13 @@ fn blocks(requested: &[String], lease: &[String]) -> bool {
 }
 
 /// Decide a lane request against the live leases (pure).
-pub fn arbitrate(lane: &str, kind: &str, requested_tree: &[String], live: &[Entry], roster: &Roster) -> Decision {
+pub fn arbitrate(
+    lane: &str,
+    kind: &str,
+    requested_tree: &[String],
+    live: &[Entry],
+    roster: &Roster,
+) -> Decision {
     let key = |s: &str| s.trim().to_lowercase();
     let exclusive: Vec<String> = roster.exclusive.iter().map(|l| key(l)).collect();
     let live_lanes: Vec<String> = live.iter().map(|l| key(&py_str(l.get("lane")))).collect();
@@ -197,7 +203,10 @@ pub fn arbitrate(lane: &str, kind: &str, requested_tree: &[String], live: &[Entr
                 "cluster",
                 t,
                 true,
-                format!("auto-picked free cluster lane {} (disjoint from every live lease).", py_repr(cand)),
+                format!(
+                    "auto-picked free cluster lane {} (disjoint from every live lease).",
+                    py_repr(cand)
+                ),
             );
         }
     }

@@ -41,9 +41,12 @@ pub fn worker_argv(template: &str, lane: &str) -> Result<Vec<String>, String> {
     if template == DEFAULT_TEMPLATE {
         return Ok(vec!["claude".into(), "-p".into(), rendered]);
     }
-    let argv = shellwords::split(&rendered).map_err(|e| format!("worker_launch_template {template:?}: {e}"))?;
+    let argv =
+        shellwords::split(&rendered).map_err(|e| format!("worker_launch_template {template:?}: {e}"))?;
     if argv.is_empty() {
-        return Err(format!("worker_launch_template {template:?} renders to an empty command"));
+        return Err(format!(
+            "worker_launch_template {template:?} renders to an empty command"
+        ));
     }
     Ok(argv)
 }
@@ -145,8 +148,11 @@ pub fn supervisor_lock_path(journal: &Path) -> PathBuf {
 }
 
 fn create_lock(path: &Path) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
-    write!(f, "supervisor pid={}\n", std::process::id())
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    writeln!(f, "supervisor pid={}", std::process::id())
 }
 
 /// Take the supervisor lock: create it, or steal it when older than
@@ -175,7 +181,11 @@ pub fn scavenge(journal_path: &Path, lease: &Entry) -> bool {
         return false;
     }
     let prev_holder = lease.get("holder").cloned().unwrap_or(Value::Null);
-    let ok = journal::append(journal_path, &scavenge_entry(lease, "supervisor: STALLED", prev_holder)).is_ok();
+    let ok = journal::append(
+        journal_path,
+        &scavenge_entry(lease, "supervisor: STALLED", prev_holder),
+    )
+    .is_ok();
     let _ = std::fs::remove_file(&lock);
     ok
 }
@@ -205,7 +215,12 @@ impl<L: Launcher> Watchdog<L> {
     pub fn pending(&self, now_ms: i64) -> BTreeMap<String, usize> {
         self.launched
             .iter()
-            .map(|(lane, ts)| (lane.clone(), ts.iter().filter(|t| now_ms - **t < self.cooldown_ms).count()))
+            .map(|(lane, ts)| {
+                (
+                    lane.clone(),
+                    ts.iter().filter(|t| now_ms - **t < self.cooldown_ms).count(),
+                )
+            })
             .filter(|(_, n)| *n > 0)
             .collect()
     }
@@ -243,7 +258,10 @@ impl<L: Launcher> Watchdog<L> {
         }
         let mut actions = TickActions::default();
         for r in &verdict.reap {
-            let lease = live.get(&r.lane).cloned().unwrap_or_else(|| journal::obj([("lane", Value::from(r.lane.as_str()))]));
+            let lease = live
+                .get(&r.lane)
+                .cloned()
+                .unwrap_or_else(|| journal::obj([("lane", Value::from(r.lane.as_str()))]));
             if scavenge(&self.journal, &lease) {
                 actions.reaped.push(r.lane.clone());
                 self.launched.remove(&r.lane);
@@ -268,7 +286,11 @@ impl<L: Launcher> Watchdog<L> {
         // refill, so the refill stays pending (no double spawn).
         let mut newest: BTreeMap<String, i64> = BTreeMap::new();
         for l in journal::replay(&journal::read_records(&self.journal)) {
-            if let Some(at) = l.get("acquired_at").and_then(Value::as_str).and_then(parse_iso_ms) {
+            if let Some(at) = l
+                .get("acquired_at")
+                .and_then(Value::as_str)
+                .and_then(parse_iso_ms)
+            {
                 let slot = newest.entry(py_str(l.get("lane"))).or_insert(at);
                 *slot = (*slot).max(at);
             }
@@ -276,7 +298,9 @@ impl<L: Launcher> Watchdog<L> {
         let cooldown = self.cooldown_ms;
         self.launched.retain(|lane, ts| {
             let checked_in = newest.get(lane).copied();
-            ts.retain(|t| now_ms - *t < cooldown && checked_in.is_none_or(|at| at < t.div_euclid(1000) * 1000));
+            ts.retain(|t| {
+                now_ms - *t < cooldown && checked_in.is_none_or(|at| at < t.div_euclid(1000) * 1000)
+            });
             !ts.is_empty()
         });
         (verdict, actions)
@@ -298,9 +322,11 @@ mod tests {
     use super::*;
     use crate::lanes::journal::read_records;
 
+    type Launch = (Vec<String>, Vec<(String, String)>);
+
     #[derive(Default)]
     struct Recorder {
-        launches: Vec<(Vec<String>, Vec<(String, String)>)>,
+        launches: Vec<Launch>,
     }
 
     impl Launcher for Recorder {
@@ -338,8 +364,16 @@ mod tests {
     }
 
     fn roster_dog(dir: &Path, target: i64) -> Watchdog<Recorder> {
-        std::fs::copy(format!("{FIXTURES}/lane-journal.jsonl"), dir.join("lane-journal.jsonl")).unwrap();
-        dog(dir, target, &std::fs::read_to_string(format!("{FIXTURES}/dos.toml")).unwrap())
+        std::fs::copy(
+            format!("{FIXTURES}/lane-journal.jsonl"),
+            dir.join("lane-journal.jsonl"),
+        )
+        .unwrap();
+        dog(
+            dir,
+            target,
+            &std::fs::read_to_string(format!("{FIXTURES}/dos.toml")).unwrap(),
+        )
     }
 
     #[test]
@@ -348,7 +382,10 @@ mod tests {
         let mut d = roster_dog(dir.path(), 3);
         let (v, a) = d.tick(NOW);
         assert_eq!(v.verdict.name(), "FILLING");
-        assert_eq!((a.spawned.clone(), a.reaped.clone()), (vec!["docs".to_string()], vec!["docs".to_string()]));
+        assert_eq!(
+            (a.spawned.clone(), a.reaped.clone()),
+            (vec!["docs".to_string()], vec!["docs".to_string()])
+        );
         assert_eq!(a.flagged, ["worker"]);
         assert_eq!(a.proposed_halts, ["worker"]);
         // The refill stays pending (the reference dropped it and spawned twice).
@@ -360,9 +397,15 @@ mod tests {
         let (argv, env) = &d.launcher.launches[0];
         assert_eq!(argv, &["claude", "-p", "/dos-dispatch-loop --lane docs"]);
         let keys: Vec<&str> = env.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(keys, ["CID_RUN_ID", "CID_ROOT_ID", "CID_PROCESS_ID", "CID_PARENT_ID"]);
+        assert_eq!(
+            keys,
+            ["CID_RUN_ID", "CID_ROOT_ID", "CID_PROCESS_ID", "CID_PARENT_ID"]
+        );
         assert_eq!(env[2].1, WORKER_PROCESS_ID);
-        let scav = read_records(&d.journal).into_iter().find(|e| e["op"] == "SCAVENGE").unwrap();
+        let scav = read_records(&d.journal)
+            .into_iter()
+            .find(|e| e["op"] == "SCAVENGE")
+            .unwrap();
         assert_eq!(scav["prev_holder"], "w-docs");
         assert_eq!(scav["reason"], "supervisor: STALLED");
         assert_eq!(scav["seq"], 5);
@@ -376,10 +419,18 @@ mod tests {
         let lock = supervisor_lock_path(&d.journal);
         std::fs::write(&lock, "supervisor pid=1\n").unwrap();
         let (_, a) = d.tick(NOW);
-        assert_eq!((a.reaped.len(), a.skipped_reaps.clone()), (0, vec!["docs".to_string()]));
+        assert_eq!(
+            (a.reaped.len(), a.skipped_reaps.clone()),
+            (0, vec!["docs".to_string()])
+        );
         assert!(lock.exists(), "a fresh lock is left alone");
         let old = std::time::SystemTime::now() - Duration::from_secs(11);
-        std::fs::File::options().write(true).open(&lock).unwrap().set_modified(old).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&lock)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
         let (_, a) = d.tick(NOW);
         assert_eq!(a.reaped, ["docs"]);
         assert!(!lock.exists());
@@ -402,8 +453,14 @@ mod tests {
 
     #[test]
     fn argv_from_template() {
-        assert_eq!(worker_argv(DEFAULT_TEMPLATE, "x").unwrap(), ["claude", "-p", "/dos-dispatch-loop --lane x"]);
-        assert_eq!(worker_argv("sh worker.sh --lane {lane} '{{a b}}'", "x").unwrap(), ["sh", "worker.sh", "--lane", "x", "{a b}"]);
+        assert_eq!(
+            worker_argv(DEFAULT_TEMPLATE, "x").unwrap(),
+            ["claude", "-p", "/dos-dispatch-loop --lane x"]
+        );
+        assert_eq!(
+            worker_argv("sh worker.sh --lane {lane} '{{a b}}'", "x").unwrap(),
+            ["sh", "worker.sh", "--lane", "x", "{a b}"]
+        );
         assert!(worker_argv("run {lane} {other}", "x").is_err());
     }
 }

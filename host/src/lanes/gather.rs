@@ -107,9 +107,7 @@ pub fn build_evidence(
                     now_ms,
                     journal_events_since: fold.events,
                     last_heartbeat_age_ms: hb,
-                    process_alive: dead_runs
-                        .contains(&py_str(lease.get("run_id")))
-                        .then_some(false),
+                    process_alive: dead_runs.contains(&py_str(lease.get("run_id"))).then_some(false),
                     ..Default::default()
                 };
                 l.liveness = classify(&ev, &LivenessPolicy::default()).ok().map(|v| v.verdict);

@@ -3,7 +3,9 @@
 //! and appends one record.
 
 use super::arbiter::{arbitrate, Decision};
-use super::journal::{self, obj, py_str, Entry, OP_ACQUIRE, OP_HALT, OP_HEARTBEAT, OP_REFUSE, OP_RELEASE, OP_SPAWN};
+use super::journal::{
+    self, obj, py_str, Entry, OP_ACQUIRE, OP_HALT, OP_HEARTBEAT, OP_REFUSE, OP_RELEASE, OP_SPAWN,
+};
 use super::mutex::{self, LeaseMutex, LockBusy};
 use super::roster::Roster;
 use crate::journal::record::{now_ts, parse_ts};
@@ -157,7 +159,11 @@ pub struct AcquireRequest {
 
 /// Arbitrate and, on acquire, journal the grant (on refuse, a best-effort
 /// REFUSE). Returns the decision and whether the grant was journaled.
-pub fn acquire(store: &LaneStore, roster: &Roster, req: &AcquireRequest) -> Result<(Decision, bool), LeaseError> {
+pub fn acquire(
+    store: &LaneStore,
+    roster: &Roster,
+    req: &AcquireRequest,
+) -> Result<(Decision, bool), LeaseError> {
     let loop_ts = if req.loop_ts.is_empty() {
         now_ts()
     } else {
@@ -175,12 +181,23 @@ pub fn acquire(store: &LaneStore, roster: &Roster, req: &AcquireRequest) -> Resu
     let decision = arbitrate(&req.lane, &req.kind, &req.tree, &live, roster);
     let host = host_id();
     if decision.outcome == "acquire" {
-        let lane = if decision.lane.is_empty() { &req.lane } else { &decision.lane };
-        let tree = if decision.tree.is_empty() { &req.tree } else { &decision.tree };
+        let lane = if decision.lane.is_empty() {
+            &req.lane
+        } else {
+            &decision.lane
+        };
+        let tree = if decision.tree.is_empty() {
+            &req.tree
+        } else {
+            &decision.tree
+        };
         let mut lease = obj([
             ("lane", Value::from(lane.as_str())),
             ("lane_kind", Value::from(req.kind.as_str())),
-            ("tree", Value::Array(tree.iter().map(|s| Value::from(s.as_str())).collect())),
+            (
+                "tree",
+                Value::Array(tree.iter().map(|s| Value::from(s.as_str())).collect()),
+            ),
             ("loop_ts", Value::from(loop_ts.as_str())),
             ("host_id", Value::from(host.as_str())),
             ("pid", Value::from(std::process::id())),
@@ -207,7 +224,10 @@ pub fn acquire(store: &LaneStore, roster: &Roster, req: &AcquireRequest) -> Resu
         ("host_id", Value::from(host.as_str())),
         ("reason", Value::from(decision.reason.as_str())),
         ("reason_class", Value::from("")),
-        ("run_id", journal::opt_str(Some(req.run_id.as_str()).filter(|s| !s.is_empty()))),
+        (
+            "run_id",
+            journal::opt_str(Some(req.run_id.as_str()).filter(|s| !s.is_empty())),
+        ),
     ]);
     let _ = journal::append(&store.journal, &refuse);
     Ok((decision, false))
@@ -226,16 +246,18 @@ pub fn release(store: &LaneStore, lane: &str, owner: &str, loop_ts: &str) -> Res
         .into_iter()
         .filter(|l| lane_matches(l, lane))
         .filter(|l| loop_ts.is_empty() || py_str(l.get("loop_ts")) == loop_ts)
-        .filter(|l| {
+        .rfind(|l| {
             owner.is_empty()
                 || matches!(l.get("holder"), None | Some(Value::Null))
                 || py_str(l.get("holder")) == owner
-        })
-        .last();
+        });
     let Some(lease) = found else {
         return Ok(false);
     };
-    journal::append(&store.journal, &release_entry(&lease, &format!("lane-lease:{owner}")))?;
+    journal::append(
+        &store.journal,
+        &release_entry(&lease, &format!("lane-lease:{owner}")),
+    )?;
     Ok(true)
 }
 
@@ -260,8 +282,7 @@ pub fn heartbeat(
         .into_iter()
         .filter(|l| lane_matches(l, lane))
         .filter(|l| loop_ts.is_empty() || py_str(l.get("loop_ts")) == loop_ts)
-        .filter(|l| !owner.is_empty() && py_str(l.get("holder")) == owner)
-        .last();
+        .rfind(|l| !owner.is_empty() && py_str(l.get("holder")) == owner);
     let Some(lease) = found else {
         return Ok(false);
     };
@@ -308,13 +329,21 @@ pub fn spawn(
     run_id: &str,
     reason: &str,
 ) -> Result<SpawnRecord, LeaseError> {
-    let loop_ts = if loop_ts.is_empty() { now_ts() } else { loop_ts.to_string() };
+    let loop_ts = if loop_ts.is_empty() {
+        now_ts()
+    } else {
+        loop_ts.to_string()
+    };
     let holder = if owner.is_empty() {
         format!("{}:{}", hostname(), std::process::id())
     } else {
         owner.to_string()
     };
-    let mutex_owner = if owner.is_empty() { format!("spawn:{lane}") } else { owner.to_string() };
+    let mutex_owner = if owner.is_empty() {
+        format!("spawn:{lane}")
+    } else {
+        owner.to_string()
+    };
     let _guard = store.lock(&mutex_owner)?;
     let reason = if !reason.is_empty() {
         reason.to_string()
@@ -380,7 +409,11 @@ pub struct HaltRecord {
 
 /// Record a stop decision (HALT). Kills nothing.
 pub fn halt(store: &LaneStore, req: &HaltRequest) -> Result<HaltRecord, LeaseError> {
-    let owner = if req.owner.is_empty() { &req.handle } else { &req.owner };
+    let owner = if req.owner.is_empty() {
+        &req.handle
+    } else {
+        &req.owner
+    };
     let _guard = store.lock(owner)?;
     let (mut lane, mut loop_ts, mut host) = (req.lane.clone(), req.loop_ts.clone(), Value::Null);
     for l in store.live() {
@@ -416,7 +449,10 @@ pub fn halt(store: &LaneStore, req: &HaltRequest) -> Result<HaltRecord, LeaseErr
         ("lane", Value::from(lane.as_str())),
         ("loop_ts", Value::from(loop_ts.as_str())),
         ("host_id", host),
-        ("run_id", journal::opt_str(Some(req.run_id.as_str()).filter(|s| !s.is_empty()))),
+        (
+            "run_id",
+            journal::opt_str(Some(req.run_id.as_str()).filter(|s| !s.is_empty())),
+        ),
         ("command", journal::opt_str(req.command.as_deref())),
         ("reason", Value::from(reason)),
     ]);

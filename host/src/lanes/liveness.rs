@@ -2,7 +2,9 @@
 //! STALLED (dead or hung)? Plus the journal fold that gathers one lease's
 //! progress events and newest beat, and lenient timestamp parsing.
 
-use super::journal::{py_str, Entry, OP_ACQUIRE, OP_CORRUPT, OP_HEARTBEAT, OP_RECONCILE, OP_RELEASE, OP_SCAVENGE};
+use super::journal::{
+    py_str, Entry, OP_ACQUIRE, OP_CORRUPT, OP_HEARTBEAT, OP_RECONCILE, OP_RELEASE, OP_SCAVENGE,
+};
 use serde_json::{Map, Value};
 
 /// The three liveness verdicts.
@@ -218,8 +220,13 @@ pub fn parse_iso_ms(s: &str) -> Option<i64> {
     } else if let Some(i) = rest.rfind(['+', '-']) {
         let (t, off) = (&rest[..i], &rest[i + 1..]);
         let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
-        let (oh, om) = off.split_once(':').unwrap_or((off.get(..2)?, off.get(2..).unwrap_or("00")));
-        (t, sign * (num(oh)? * 3600 + num(if om.is_empty() { "0" } else { om })? * 60))
+        let (oh, om) = off
+            .split_once(':')
+            .unwrap_or((off.get(..2)?, off.get(2..).unwrap_or("00")));
+        (
+            t,
+            sign * (num(oh)? * 3600 + num(if om.is_empty() { "0" } else { om })? * 60),
+        )
     } else {
         (rest, 0)
     };
@@ -276,7 +283,11 @@ pub fn fold_since(entries: &[Entry], run_started_ms: i64, now_ms: i64, key: Opti
             .get("ts")
             .and_then(Value::as_str)
             .and_then(parse_stamp_ms)
-            .or_else(|| e.get("heartbeat_at").and_then(Value::as_str).and_then(parse_stamp_ms));
+            .or_else(|| {
+                e.get("heartbeat_at")
+                    .and_then(Value::as_str)
+                    .and_then(parse_stamp_ms)
+            });
         let Some(t) = t else { continue };
         let birth = op == OP_ACQUIRE && !born;
         if birth {
@@ -336,7 +347,14 @@ mod tests {
         for (e, want) in table {
             assert_eq!(classify(&e, &p).unwrap().verdict, want, "{e:?}");
         }
-        assert!(classify(&LivenessEvidence { commits_since_start: -1, ..ev(None, 0) }, &p).is_err());
+        assert!(classify(
+            &LivenessEvidence {
+                commits_since_start: -1,
+                ..ev(None, 0)
+            },
+            &p
+        )
+        .is_err());
     }
 
     #[test]

@@ -118,7 +118,13 @@ impl LeaseMutex {
 
     /// Take the mutex with the default budget.
     pub fn acquire_default(path: &Path, owner: &str) -> Result<LeaseMutex, LockBusy> {
-        LeaseMutex::acquire(path, owner, DEFAULT_RETRIES, DEFAULT_RETRY_INTERVAL, DEFAULT_TTL_S)
+        LeaseMutex::acquire(
+            path,
+            owner,
+            DEFAULT_RETRIES,
+            DEFAULT_RETRY_INTERVAL,
+            DEFAULT_TTL_S,
+        )
     }
 
     fn held(path: &Path, owner: &str) -> LeaseMutex {

@@ -86,7 +86,11 @@ impl SupervisePolicy {
         let T::Table(t) = table else {
             return Err(format!("[supervise] must be a table, got {}", type_name(table)));
         };
-        let mut unknown: Vec<&str> = t.keys().map(String::as_str).filter(|k| !KNOWN.contains(k)).collect();
+        let mut unknown: Vec<&str> = t
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !KNOWN.contains(k))
+            .collect();
         unknown.sort();
         if !unknown.is_empty() {
             return Err(format!(
@@ -96,7 +100,9 @@ impl SupervisePolicy {
             ));
         }
         if t.contains_key("spin_halt_after_ms") && t.contains_key("spin_halt_after_minutes") {
-            return Err("[supervise] declares both spin_halt_after_ms and spin_halt_after_minutes; pick one".into());
+            return Err(
+                "[supervise] declares both spin_halt_after_ms and spin_halt_after_minutes; pick one".into(),
+            );
         }
         let mut p = self.clone();
         if let Some(v) = t.get("target") {
@@ -113,7 +119,10 @@ impl SupervisePolicy {
         for key in ["count_spinning_as_alive", "reap_stalled"] {
             if let Some(v) = t.get(key) {
                 let T::Boolean(b) = v else {
-                    return Err(format!("[supervise].{key} must be a boolean, got {}", type_name(v)));
+                    return Err(format!(
+                        "[supervise].{key} must be a boolean, got {}",
+                        type_name(v)
+                    ));
                 };
                 if key == "reap_stalled" {
                     p.reap_stalled = *b;
@@ -184,7 +193,10 @@ impl SupervisePolicy {
     pub fn to_map(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("target".into(), Value::from(self.target));
-        m.insert("count_spinning_as_alive".into(), Value::Bool(self.count_spinning_as_alive));
+        m.insert(
+            "count_spinning_as_alive".into(),
+            Value::Bool(self.count_spinning_as_alive),
+        );
         m.insert("reap_stalled".into(), Value::Bool(self.reap_stalled));
         m.insert(
             "spin_halt_after_ms".into(),
@@ -245,7 +257,11 @@ pub fn render_template(template: &str, lane: &str) -> Result<String, String> {
                     ));
                 }
             }
-            '}' => return Err(format!("worker_launch_template {template:?}: single '}}' (write '}}}}' for a literal brace)")),
+            '}' => {
+                return Err(format!(
+                    "worker_launch_template {template:?}: single '}}' (write '}}}}' for a literal brace)"
+                ))
+            }
             c => out.push(c),
         }
     }
@@ -265,10 +281,26 @@ mod tests {
     fn overlay_table() {
         let ok = [
             ("[supervise]\ntarget = 3", "target", Value::from(3)),
-            ("[supervise]\nspin_halt_after_ms = 1500.9", "spin_halt_after_ms", Value::from(1500)),
-            ("[supervise]\nspin_halt_after_minutes = 0.5", "spin_halt_after_ms", Value::from(30000)),
-            ("[supervise]\nspin_halt_after_ms = 0", "spin_halt_after_ms", Value::from(0)),
-            ("[supervise]\nmax_concurrency = 4", "max_concurrency", Value::from(4)),
+            (
+                "[supervise]\nspin_halt_after_ms = 1500.9",
+                "spin_halt_after_ms",
+                Value::from(1500),
+            ),
+            (
+                "[supervise]\nspin_halt_after_minutes = 0.5",
+                "spin_halt_after_ms",
+                Value::from(30000),
+            ),
+            (
+                "[supervise]\nspin_halt_after_ms = 0",
+                "spin_halt_after_ms",
+                Value::from(0),
+            ),
+            (
+                "[supervise]\nmax_concurrency = 4",
+                "max_concurrency",
+                Value::from(4),
+            ),
         ];
         for (text, key, want) in ok {
             assert_eq!(parse(text).unwrap().to_map()[key], want, "{text}");
@@ -293,7 +325,10 @@ mod tests {
 
     #[test]
     fn template_rendering() {
-        assert_eq!(render_template("run {lane} {{x}}", "main").unwrap(), "run main {x}");
+        assert_eq!(
+            render_template("run {lane} {{x}}", "main").unwrap(),
+            "run main {x}"
+        );
         assert!(render_template("run {lane} {other}", "main").is_err());
     }
 }

@@ -88,7 +88,10 @@ impl Roster {
             None => {}
             Some(Value::Table(tt)) => {
                 for (lane, globs) in tt {
-                    trees.insert(lane.clone(), str_list(Some(globs), &format!("[lanes.trees].{lane}"))?);
+                    trees.insert(
+                        lane.clone(),
+                        str_list(Some(globs), &format!("[lanes.trees].{lane}"))?,
+                    );
                 }
             }
             Some(other) => {

@@ -67,7 +67,10 @@ mod tests {
     #[test]
     fn split_table() {
         let table: &[(&str, &[&str])] = &[
-            ("claude -p \"/dos-dispatch-loop --lane docs\"", &["claude", "-p", "/dos-dispatch-loop --lane docs"]),
+            (
+                "claude -p \"/dos-dispatch-loop --lane docs\"",
+                &["claude", "-p", "/dos-dispatch-loop --lane docs"],
+            ),
             ("a 'b c' d\\ e", &["a", "b c", "d e"]),
             ("  ", &[]),
             ("x \"\"", &["x", ""]),

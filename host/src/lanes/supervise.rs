@@ -56,7 +56,9 @@ impl LaneLiveness {
         m.insert("lane".into(), Value::from(self.lane.as_str()));
         m.insert(
             "liveness".into(),
-            self.liveness.map(|l| Value::from(l.name())).unwrap_or(Value::Null),
+            self.liveness
+                .map(|l| Value::from(l.name()))
+                .unwrap_or(Value::Null),
         );
         m.insert(
             "tree".into(),
@@ -306,7 +308,11 @@ pub fn supervise(ev: &SuperviseEvidence, policy: &SupervisePolicy) -> SuperviseV
             }
             continue;
         }
-        if held.iter().chain(chosen.iter()).all(|t| tree::disjoint(t, &l.tree)) {
+        if held
+            .iter()
+            .chain(chosen.iter())
+            .all(|t| tree::disjoint(t, &l.tree))
+        {
             spawn.push(LanePlan::new(&l.lane, Disposition::Spawn, format!("lane is free and the roster is under target (alive {alive} < target {target}, admissible {adm}) — spawn a worker")));
             chosen.push(&l.tree);
         }
@@ -328,7 +334,13 @@ pub fn supervise(ev: &SuperviseEvidence, policy: &SupervisePolicy) -> SuperviseV
     } else if !spawn.is_empty() {
         (Outcome::Filling, format!("alive {alive} < target {target} (admissible {adm}); spawning {} worker(s) to fill the roster", spawn.len()))
     } else {
-        (Outcome::AtTarget, format!("alive {alive} at target {} (admissible {adm}) — roster is full, nothing to spawn", target.min(adm)))
+        (
+            Outcome::AtTarget,
+            format!(
+                "alive {alive} at target {} (admissible {adm}) — roster is full, nothing to spawn",
+                target.min(adm)
+            ),
+        )
     };
     SuperviseVerdict {
         verdict,

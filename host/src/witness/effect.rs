@@ -87,11 +87,18 @@ impl EffectWitnessVerdict {
         m.insert("witness".into(), Value::from(self.witness.as_str()));
         m.insert(
             "accountability".into(),
-            self.accountability.map(|a| Value::from(a.name())).unwrap_or(Value::Null),
+            self.accountability
+                .map(|a| Value::from(a.name()))
+                .unwrap_or(Value::Null),
         );
         m.insert(
             "silent_witnesses".into(),
-            Value::Array(self.silent_witnesses.iter().map(|s| Value::from(s.as_str())).collect()),
+            Value::Array(
+                self.silent_witnesses
+                    .iter()
+                    .map(|s| Value::from(s.as_str()))
+                    .collect(),
+            ),
         );
         m
     }
@@ -131,7 +138,13 @@ pub fn witness_effect(claim: Option<&EffectClaim>, readbacks: &[EvidenceFacts]) 
     let (verdict, believe, refuted, by, reason) = if belief.believe && belief.refuted {
         (EffectVerdict::Refuted, false, true, first(Stance::Attested), format!("CONFLICT — accountable witnesses disagree on effect {k}: {att} present, {refu} absent (route to a human)"))
     } else if belief.believe {
-        (EffectVerdict::Confirmed, true, false, first(Stance::Attested), format!("CONFIRMED — non-forgeable witness re-read the world and effect {k} is PRESENT: {att}"))
+        (
+            EffectVerdict::Confirmed,
+            true,
+            false,
+            first(Stance::Attested),
+            format!("CONFIRMED — non-forgeable witness re-read the world and effect {k} is PRESENT: {att}"),
+        )
     } else if belief.refuted {
         (EffectVerdict::Refuted, false, true, first(Stance::Refuted), format!("REFUTED — non-forgeable witness re-read the world and effect {k} is ABSENT: {refu} (a narrated success the world does not corroborate)"))
     } else if !belief.attesting.is_empty() {
@@ -158,6 +171,7 @@ mod tests {
     use crate::witness::Accountability::*;
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn golden_joins() {
         let os_att = EvidenceFacts::attest("os_acceptance", OsRecorded, "s", "");
         let tp_ref = EvidenceFacts::refute("ci_status", ThirdParty, "s", "");
@@ -192,8 +206,14 @@ mod tests {
             assert_eq!(v.silent_witnesses, silent);
             assert_eq!(v.narrated, "made quiz");
         }
-        let blank = EffectClaim { key: "  ".into(), ..Default::default() };
-        assert_eq!(witness_effect(Some(&blank), &[os_att]).verdict, EffectVerdict::NoClaim);
+        let blank = EffectClaim {
+            key: "  ".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            witness_effect(Some(&blank), &[os_att]).verdict,
+            EffectVerdict::NoClaim
+        );
         assert_eq!(witness_effect(None, &[]).reason, NO_CLAIM_REASON);
     }
 

@@ -111,7 +111,14 @@ impl EvidenceFacts {
         Self::new(source, rung, Stance::NoSignal, subject, detail, false)
     }
 
-    fn new(source: &str, rung: Accountability, stance: Stance, subject: &str, detail: &str, reachable: bool) -> Self {
+    fn new(
+        source: &str,
+        rung: Accountability,
+        stance: Stance,
+        subject: &str,
+        detail: &str,
+        reachable: bool,
+    ) -> Self {
         EvidenceFacts {
             source_name: source.into(),
             accountability: rung,
@@ -159,7 +166,8 @@ impl EvidenceFacts {
             stance: if stance.is_empty() {
                 Stance::NoSignal
             } else {
-                Stance::from_name(&stance).ok_or_else(|| format!("EvidenceFacts.stance {stance:?} is not a stance"))?
+                Stance::from_name(&stance)
+                    .ok_or_else(|| format!("EvidenceFacts.stance {stance:?} is not a stance"))?
             },
             subject: s("subject")?,
             detail: s("detail")?,
@@ -229,9 +237,15 @@ pub fn believe_under_floor(facts: &[EvidenceFacts]) -> BeliefVerdict {
             refuting.join(", ")
         )
     } else if believe {
-        format!("believed — non-forgeable witness attested: {}", attesting.join(", "))
+        format!(
+            "believed — non-forgeable witness attested: {}",
+            attesting.join(", ")
+        )
     } else if refuted {
-        format!("refuted — non-forgeable witness disconfirmed: {}", refuting.join(", "))
+        format!(
+            "refuted — non-forgeable witness disconfirmed: {}",
+            refuting.join(", ")
+        )
     } else if !attesting.is_empty() {
         format!("abstain — only forgeable-floor (AGENT_AUTHORED) sources attested ({}); no accountable witness — verify cannot believe", attesting.join(", "))
     } else {

@@ -112,7 +112,9 @@ impl Parser<'_> {
     }
 
     fn starts(&self, s: &str) -> bool {
-        s.chars().enumerate().all(|(i, c)| self.chars.get(self.pos + i) == Some(&c))
+        s.chars()
+            .enumerate()
+            .all(|(i, c)| self.chars.get(self.pos + i) == Some(&c))
     }
 
     fn value(&mut self, depth: usize) -> Result<PyValue, ParseError> {
@@ -171,7 +173,9 @@ impl Parser<'_> {
             return Err(self.err("Expecting value", start));
         }
         let mut is_float = false;
-        if self.chars.get(self.pos) == Some(&'.') && self.chars.get(self.pos + 1).is_some_and(char::is_ascii_digit) {
+        if self.chars.get(self.pos) == Some(&'.')
+            && self.chars.get(self.pos + 1).is_some_and(char::is_ascii_digit)
+        {
             self.pos += 1;
             digits(self);
             is_float = true;
@@ -237,7 +241,8 @@ impl Parser<'_> {
                         };
                         self.pos += 6;
                         if (0xD800..0xDC00).contains(&u) && self.starts("\\u") {
-                            if let Some(lo) = hex(self, self.pos + 2).filter(|l| (0xDC00..0xE000).contains(l)) {
+                            if let Some(lo) = hex(self, self.pos + 2).filter(|l| (0xDC00..0xE000).contains(l))
+                            {
                                 self.pos += 6;
                                 let cp = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
                                 out.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
@@ -352,7 +357,10 @@ mod tests {
         assert!(!eq("[1,2]", "[2,1]"));
         assert!(!eq("NaN", "NaN"));
         assert!(eq("1e400", "1e400"));
-        assert!(!eq("12345678901234567890123456789012345678901", "12345678901234567890123456789012345678902"));
+        assert!(!eq(
+            "12345678901234567890123456789012345678901",
+            "12345678901234567890123456789012345678902"
+        ));
         assert!(eq("1.0000000000000001", "1"));
         assert!(eq("null", "null"));
         assert!(!eq("null", "0"));
@@ -362,14 +370,22 @@ mod tests {
     #[test]
     fn error_texts() {
         let table = [
-            ("{bad", "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+            (
+                "{bad",
+                "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+            ),
             ("", "Expecting value: line 1 column 1 (char 0)"),
             ("{\"a\": 1} x", "Extra data: line 1 column 10 (char 9)"),
-            ("\u{feff}{}", "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"),
+            (
+                "\u{feff}{}",
+                "Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)",
+            ),
         ];
         for (text, want) in table {
             assert_eq!(parse(text).unwrap_err().0, want, "{text:?}");
         }
-        assert!(matches!(parse("{\"d\":1,\"d\":2}").unwrap(), PyValue::Object(m) if matches!(m["d"], PyValue::Int(2))));
+        assert!(
+            matches!(parse("{\"d\":1,\"d\":2}").unwrap(), PyValue::Object(m) if matches!(m["d"], PyValue::Int(2)))
+        );
     }
 }

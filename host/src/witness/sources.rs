@@ -87,7 +87,11 @@ impl EvidenceSource for PluginSource {
             .handle
             .call("describe", &Value::Object(Map::new()))
             .ok()
-            .and_then(|v| v.get("accountability").and_then(Value::as_str).and_then(Accountability::from_name));
+            .and_then(|v| {
+                v.get("accountability")
+                    .and_then(Value::as_str)
+                    .and_then(Accountability::from_name)
+            });
         self.declared = Some(d);
         d
     }
@@ -111,7 +115,11 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 /// The fail-safe runner with the trust clamp (pure over the source's answers).
-pub fn gather_evidence(source: &mut dyn EvidenceSource, subject: &str, config: &Map<String, Value>) -> EvidenceFacts {
+pub fn gather_evidence(
+    source: &mut dyn EvidenceSource,
+    subject: &str,
+    config: &Map<String, Value>,
+) -> EvidenceFacts {
     let name = source.name();
     let rung = source.declared().unwrap_or(Accountability::AgentAuthored);
     let raw = match source.gather_raw(subject, config) {
@@ -160,7 +168,11 @@ pub fn active_names(host: &PluginHost) -> Vec<String> {
 }
 
 /// Resolve a source by name: built-ins first, then plugins.
-pub fn resolve(host: &PluginHost, name: &str, bag: &Map<String, Value>) -> Result<Box<dyn EvidenceSource>, ResolveError> {
+pub fn resolve(
+    host: &PluginHost,
+    name: &str,
+    bag: &Map<String, Value>,
+) -> Result<Box<dyn EvidenceSource>, ResolveError> {
     if name == "null" {
         return Ok(Box::new(NullSource));
     }
@@ -203,18 +215,53 @@ mod tests {
     #[test]
     fn fail_safe_and_clamp() {
         let cfg = Map::new();
-        let tp = Value::Object(EvidenceFacts::attest("other", Accountability::ThirdParty, "s", "ok").to_map());
+        let tp =
+            Value::Object(EvidenceFacts::attest("other", Accountability::ThirdParty, "s", "ok").to_map());
         let table: Vec<(Option<Accountability>, GatherOutcome, &str, &str, &str)> = vec![
-            (Some(Accountability::OsRecorded), Err("kaput".into()), "NO_SIGNAL", "OS_RECORDED", "evidence source 'boom' raised (kaput) — no signal"),
-            (None, Ok(serde_json::json!({"x": 1})), "NO_SIGNAL", "AGENT_AUTHORED", "evidence source 'boom' returned a object"),
-            (None, Ok(Value::Null), "NO_SIGNAL", "AGENT_AUTHORED", "returned a null"),
-            (Some(Accountability::AgentAuthored), Ok(tp.clone()), "ATTESTED", "AGENT_AUTHORED", "ok [rung clamped"),
-            (Some(Accountability::ThirdParty), Ok(tp), "ATTESTED", "THIRD_PARTY", "ok"),
+            (
+                Some(Accountability::OsRecorded),
+                Err("kaput".into()),
+                "NO_SIGNAL",
+                "OS_RECORDED",
+                "evidence source 'boom' raised (kaput) — no signal",
+            ),
+            (
+                None,
+                Ok(serde_json::json!({"x": 1})),
+                "NO_SIGNAL",
+                "AGENT_AUTHORED",
+                "evidence source 'boom' returned a object",
+            ),
+            (
+                None,
+                Ok(Value::Null),
+                "NO_SIGNAL",
+                "AGENT_AUTHORED",
+                "returned a null",
+            ),
+            (
+                Some(Accountability::AgentAuthored),
+                Ok(tp.clone()),
+                "ATTESTED",
+                "AGENT_AUTHORED",
+                "ok [rung clamped",
+            ),
+            (
+                Some(Accountability::ThirdParty),
+                Ok(tp),
+                "ATTESTED",
+                "THIRD_PARTY",
+                "ok",
+            ),
         ];
         for (declared, answer, stance, rung, detail) in table {
             let mut s = Fake { declared, answer };
             let f = gather_evidence(&mut s, "s", &cfg);
-            assert_eq!((f.stance.name(), f.accountability.name()), (stance, rung), "{detail}");
+            assert_eq!(
+                (f.stance.name(), f.accountability.name()),
+                (stance, rung),
+                "{detail}"
+            );
             assert!(f.detail.contains(detail), "{} !~ {detail}", f.detail);
             assert_eq!(f.source_name, "boom");
         }

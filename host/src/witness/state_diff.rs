@@ -49,8 +49,16 @@ impl StateDelta {
 /// Diff two states (pure). `BTreeMap` order is code-point order.
 pub fn diff_state(before: &State, after: &State) -> StateDelta {
     StateDelta {
-        inserted: after.keys().filter(|k| !before.contains_key(*k)).cloned().collect(),
-        deleted: before.keys().filter(|k| !after.contains_key(*k)).cloned().collect(),
+        inserted: after
+            .keys()
+            .filter(|k| !before.contains_key(*k))
+            .cloned()
+            .collect(),
+        deleted: before
+            .keys()
+            .filter(|k| !after.contains_key(*k))
+            .cloned()
+            .collect(),
         updated: after
             .iter()
             .filter(|(k, v)| before.get(*k).is_some_and(|b| !py_eq(b, v)))
@@ -82,7 +90,12 @@ impl StateDiffSource {
     pub fn gather(&self, subject: &str) -> EvidenceFacts {
         let key = subject.trim();
         if key.is_empty() {
-            return EvidenceFacts::no_signal(STATE_DIFF, self.rung, subject, "no effect-key given — nothing to look for in the delta");
+            return EvidenceFacts::no_signal(
+                STATE_DIFF,
+                self.rung,
+                subject,
+                "no effect-key given — nothing to look for in the delta",
+            );
         }
         match self.delta.changed(key) {
             Some(place) => EvidenceFacts::attest(
@@ -107,7 +120,12 @@ impl StateDiffSource {
 }
 
 /// Witness `claim` against two snapshots (pure).
-pub fn witness_via_state_diff(claim: &EffectClaim, before: &State, after: &State, rung: Accountability) -> Result<(EffectWitnessVerdict, StateDelta), String> {
+pub fn witness_via_state_diff(
+    claim: &EffectClaim,
+    before: &State,
+    after: &State,
+    rung: Accountability,
+) -> Result<(EffectWitnessVerdict, StateDelta), String> {
     let delta = diff_state(before, after);
     let source = StateDiffSource::new(delta.clone(), rung)?;
     let facts = source.gather(claim.probe_subject());
@@ -168,10 +186,21 @@ mod tests {
 
     #[test]
     fn equality_probe_delta() {
-        let b = state(r#"{"a":1,"b":1,"c":true,"d":{"x":1,"y":2},"e":[1,2],"f":NaN,"g":null,"h":1e400,"dup":1,"dup":2}"#);
-        let a = state(r#"{"a":1.0,"b":true,"c":1,"d":{"y":2,"x":1},"e":[2,1],"f":NaN,"g":null,"h":1e400,"dup":2}"#);
+        let b = state(
+            r#"{"a":1,"b":1,"c":true,"d":{"x":1,"y":2},"e":[1,2],"f":NaN,"g":null,"h":1e400,"dup":1,"dup":2}"#,
+        );
+        let a = state(
+            r#"{"a":1.0,"b":true,"c":1,"d":{"y":2,"x":1},"e":[2,1],"f":NaN,"g":null,"h":1e400,"dup":2}"#,
+        );
         let d = diff_state(&b, &a);
-        assert_eq!(d, StateDelta { inserted: vec![], deleted: vec![], updated: vec!["e".into(), "f".into()] });
+        assert_eq!(
+            d,
+            StateDelta {
+                inserted: vec![],
+                deleted: vec![],
+                updated: vec!["e".into(), "f".into()]
+            }
+        );
     }
 
     #[test]
@@ -187,7 +216,10 @@ mod tests {
         ];
         for (subject, stance, subj, detail) in table {
             let f = s.gather(subject);
-            assert_eq!((f.stance.name(), f.subject.as_str(), f.detail.as_str()), (stance, subj, detail));
+            assert_eq!(
+                (f.stance.name(), f.subject.as_str(), f.detail.as_str()),
+                (stance, subj, detail)
+            );
         }
         assert!(StateDiffSource::new(StateDelta::default(), Accountability::AgentAuthored).is_err());
     }

@@ -94,7 +94,12 @@ fn append_stamps_only_absent_and_escapes_separators() {
     assert!(text.contains("\"reason\": \"é\\u2028\""), "{text}");
     assert_eq!(parse_records(&text).len(), 3);
     // A torn tail does not swallow the next record.
-    std::fs::OpenOptions::new().append(true).open(&p).unwrap().write_all(b"{\"op\": \"torn").unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&p)
+        .unwrap()
+        .write_all(b"{\"op\": \"torn")
+        .unwrap();
     append(&p, &obj([("op", json!("Y"))])).unwrap();
     let es = read_records(&p);
     assert_eq!(es.last().unwrap()["op"], json!("Y"));

@@ -34,6 +34,7 @@ fn roster() -> Vec<LaneLiveness> {
 }
 
 #[test]
+#[allow(clippy::type_complexity)]
 fn golden_roster_table() {
     let policy = SupervisePolicy {
         spin_halt_after_ms: Some(60_000),
@@ -42,9 +43,27 @@ fn golden_roster_table() {
     // (target, verdict, alive, admissible, spawn, reap, flag, halts)
     let table: &[(i64, &str, i64, i64, &[&str], &[&str], &[&str], &[&str])] = &[
         (3, "FILLING", 2, 3, &["docs"], &["docs"], &["worker"], &["worker"]),
-        (5, "TARGET_UNREACHABLE", 2, 3, &["docs"], &["docs"], &["worker"], &["worker"]),
+        (
+            5,
+            "TARGET_UNREACHABLE",
+            2,
+            3,
+            &["docs"],
+            &["docs"],
+            &["worker"],
+            &["worker"],
+        ),
         (2, "AT_TARGET", 2, 3, &[], &["docs"], &["worker"], &["worker"]),
-        (1, "OVER_TARGET", 2, 3, &[], &["docs"], &["worker", "api"], &["worker"]),
+        (
+            1,
+            "OVER_TARGET",
+            2,
+            3,
+            &[],
+            &["docs"],
+            &["worker", "api"],
+            &["worker"],
+        ),
     ];
     for (target, verdict, alive, adm, spawn, reap, flag, halts) in table {
         let v = plan(roster(), *target, &policy);
@@ -56,7 +75,10 @@ fn golden_roster_table() {
         assert_eq!(names(&v.proposed_halt), *halts);
     }
     let v = plan(roster(), 1, &policy);
-    assert_eq!(v.flag[1].reason, "healthy worker beyond target 1 (alive 2) — flagged as excess; retiring it is an operator decision");
+    assert_eq!(
+        v.flag[1].reason,
+        "healthy worker beyond target 1 (alive 2) — flagged as excess; retiring it is an operator decision"
+    );
     assert_eq!(v.proposed_halt[0].reason, "worker has been SPINNING for 120000ms (>= spin_halt_after_ms 60000) — PROPOSING a halt (advisory; the operator/driver enacts it, the kernel never kills a live worker)");
 }
 
@@ -70,11 +92,27 @@ fn admissible_table() {
         (vec![], None, 0),
         (vec![excl.clone()], None, 1),
         (vec![lane("a", &[], None)], None, 1),
-        (vec![lane("a", &["src/**"], None), lane("b", &["src/x/**"], None)], None, 1),
-        (vec![lane("a", &["src/**"], None), lane("b", &["docs/**"], None)], None, 2),
+        (
+            vec![lane("a", &["src/**"], None), lane("b", &["src/x/**"], None)],
+            None,
+            1,
+        ),
+        (
+            vec![lane("a", &["src/**"], None), lane("b", &["docs/**"], None)],
+            None,
+            2,
+        ),
         (vec![lane("a", &["src/**"], None), rep.clone()], Some(4), 4),
-        (vec![lane("a", &["src/**"], None), lane("b", &["docs/**"], None)], Some(1), 2),
-        (vec![lane("a", &["src/**"], None), lane("b", &["docs/**"], None), rep], Some(1), 2),
+        (
+            vec![lane("a", &["src/**"], None), lane("b", &["docs/**"], None)],
+            Some(1),
+            2,
+        ),
+        (
+            vec![lane("a", &["src/**"], None), lane("b", &["docs/**"], None), rep],
+            Some(1),
+            2,
+        ),
     ];
     for (lanes, mc, want) in table {
         assert_eq!(admissible(&lanes, mc), want, "{lanes:?} mc={mc:?}");
@@ -95,7 +133,15 @@ fn pending_spinning_and_stalled_rules() {
     // pending counts alive, holds its region, is never re-spawned
     let mut pend = lane("a", &["src/**"], None);
     pend.pending = true;
-    let v = plan(vec![pend.clone(), lane("b", &["src/x/**"], None), lane("c", &["docs/**"], None)], 3, &p);
+    let v = plan(
+        vec![
+            pend.clone(),
+            lane("b", &["src/x/**"], None),
+            lane("c", &["docs/**"], None),
+        ],
+        3,
+        &p,
+    );
     assert_eq!(v.alive, 1);
     assert_eq!(names(&v.spawn), ["c"]);
     // spinner not counted alive when configured so; halt threshold is >=
@@ -155,8 +201,26 @@ fn spawn_walk_order_and_repeatable_fill() {
 
 #[test]
 fn json_shape() {
-    let v = plan(vec![lane("main", &["**/*"], None)], 1, &SupervisePolicy::default());
+    let v = plan(
+        vec![lane("main", &["**/*"], None)],
+        1,
+        &SupervisePolicy::default(),
+    );
     let m = v.to_map();
     let keys: Vec<&str> = m.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["verdict", "reason", "alive", "admissible", "target", "spawn", "reap", "flag", "proposed_halt", "evidence"]);
+    assert_eq!(
+        keys,
+        [
+            "verdict",
+            "reason",
+            "alive",
+            "admissible",
+            "target",
+            "spawn",
+            "reap",
+            "flag",
+            "proposed_halt",
+            "evidence"
+        ]
+    );
 }
