@@ -5,7 +5,11 @@
 pub mod cli;
 pub mod config;
 pub mod journal;
+pub mod lanes;
 pub mod plugin_host;
+pub mod pyrepr;
+pub mod run_id;
+pub mod witness;
 pub mod workspace;
 
 pub use dos_plugin_api::pyjson;

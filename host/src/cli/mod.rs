@@ -1,7 +1,11 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod lanes;
 pub mod plugins;
+pub mod run_id;
+pub mod supervise;
+pub mod witness;
 
 use crate::config::ConfigError;
 use crate::plugin_host::ResolveError;
@@ -26,6 +30,20 @@ pub struct Cli {
 pub enum Command {
     /// List plugin groups, drivers and their sources; or check one plugin file.
     Plugins(plugins::PluginsArgs),
+    /// Effect witnesses: the state-diff witness and evidence sources.
+    Witness(witness::WitnessArgs),
+    /// Mint run-ids.
+    RunId(run_id::RunIdArgs),
+    /// Lane leases: acquire, release, heartbeat, spawn, live.
+    LeaseLane(lanes::LeaseLaneArgs),
+    /// The lane journal: tail, replay, seq, compact.
+    Journal(lanes::JournalArgs),
+    /// Record a stop decision for a run (kills nothing).
+    Halt(lanes::HaltArgs),
+    /// Classify a run as ADVANCING / SPINNING / STALLED.
+    Liveness(lanes::LivenessArgs),
+    /// The supervisor: print the plan; `--run` enacts it (the watchdog).
+    Loop(supervise::LoopArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -80,6 +98,13 @@ where
     };
     let outcome = match &cli.command {
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
+        Command::Witness(a) => witness::run(cli.workspace.as_ref(), a),
+        Command::RunId(a) => run_id::run(a),
+        Command::LeaseLane(a) => lanes::lease_lane(cli.workspace.as_ref(), a),
+        Command::Journal(a) => lanes::journal_cmd(cli.workspace.as_ref(), a),
+        Command::Halt(a) => lanes::halt(cli.workspace.as_ref(), a),
+        Command::Liveness(a) => lanes::liveness(cli.workspace.as_ref(), a),
+        Command::Loop(a) => supervise::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,482 @@
+//! The lane journal (`.dos/lane-journal.jsonl`): the write-ahead log of lane
+//! leases, byte-compatible with the reference's records.
+//!
+//! Public library API (other subsystems — e.g. the decisions queue — read the
+//! journal through these): [`lane_journal_path`] (the one path every verb
+//! uses), [`read_records`] (tolerant reader), [`replay`] (live leases),
+//! [`next_seq`], [`tail`], [`compact`], and the writer [`append`].
+//!
+//! Two fixes over the reference: records are split only on `\n` (a U+2028
+//! inside a value cannot split a record; the writer escapes it anyway), and
+//! `append` takes an advisory lock around find-next-seq + write, finding the
+//! next seq from the file's tail instead of re-reading the whole journal.
+
+use crate::journal::record::{format_ts, now_ts};
+use crate::pyjson::{dumps, Style};
+use crate::workspace::Workspace;
+use serde_json::{Map, Value};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// One journal record (a JSON object; keys are written sorted).
+pub type Entry = Map<String, Value>;
+
+/// Lease acquired (carries the nested `lease`).
+pub const OP_ACQUIRE: &str = "ACQUIRE";
+/// Lease released voluntarily.
+pub const OP_RELEASE: &str = "RELEASE";
+/// Liveness beat for a held lease.
+pub const OP_HEARTBEAT: &str = "HEARTBEAT";
+/// Lease evicted (the supervisor's reap).
+pub const OP_SCAVENGE: &str = "SCAVENGE";
+/// Denied lane request (forensic).
+pub const OP_REFUSE: &str = "REFUSE";
+/// Re-asserted lease (replayed like ACQUIRE).
+pub const OP_RECONCILE: &str = "RECONCILE";
+/// Recorded stop decision (forensic).
+pub const OP_HALT: &str = "HALT";
+/// Ownership transfer of a live lease.
+pub const OP_ADOPT: &str = "ADOPT";
+/// Recorded intent to take a lane (forensic).
+pub const OP_SPAWN: &str = "SPAWN";
+/// Compaction snapshot: resets the live set.
+pub const OP_CHECKPOINT: &str = "CHECKPOINT";
+/// Reader-only sentinel for an unparseable middle line.
+pub const OP_CORRUPT: &str = "_CORRUPT";
+
+/// The on-disk style: sorted keys, `", "`/`": "`, raw UTF-8 (U+2028/U+2029/
+/// U+0085 escaped — the fix).
+pub const WAL: Style = Style::RECORD;
+/// The one-line CLI style: sorted keys, ASCII-escaped.
+pub const LINE: Style = Style {
+    sort_keys: true,
+    ensure_ascii: true,
+    compact: false,
+    indent: 0,
+};
+
+/// How many bytes from the end `append` scans for the highest seq.
+const TAIL_WINDOW: u64 = 64 * 1024;
+
+/// The layout path: `[paths] lane_journal` (relative to the root) or
+/// `<root>/.dos/lane-journal.jsonl`.
+pub fn layout_path(ws: &Workspace) -> PathBuf {
+    match ws.config.string("paths", "lane_journal") {
+        Ok(Some(p)) if !p.is_empty() => ws.path_from_root(p),
+        _ => ws.state_dir.join("lane-journal.jsonl"),
+    }
+}
+
+/// The lane journal every verb reads and writes: `$DISPATCH_LANE_JOURNAL_PATH`
+/// › `$JOB_LANE_JOURNAL_PATH` › the layout path. Unlike the reference, the
+/// supervisor, `dos loop` and `dos liveness` use this same path (fix).
+pub fn lane_journal_path(ws: &Workspace) -> PathBuf {
+    for var in ["DISPATCH_LANE_JOURNAL_PATH", "JOB_LANE_JOURNAL_PATH"] {
+        if let Some(v) = std::env::var_os(var) {
+            if !v.is_empty() {
+                let p = PathBuf::from(v);
+                return if p.is_absolute() {
+                    p
+                } else {
+                    std::env::current_dir().map(|c| c.join(&p)).unwrap_or(p)
+                };
+            }
+        }
+    }
+    layout_path(ws)
+}
+
+/// Read every record at `path` tolerantly: a missing/unreadable file is `[]`,
+/// invalid UTF-8 is replaced, a torn last line is dropped, a corrupt middle
+/// line becomes a `_CORRUPT` sentinel, and non-object JSON lines are skipped.
+pub fn read_records(path: &Path) -> Vec<Entry> {
+    match std::fs::read(path) {
+        Ok(bytes) => parse_records(&String::from_utf8_lossy(&bytes)),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Parse journal text (see [`read_records`]). Records are split on `\n` only.
+pub fn parse_records(text: &str) -> Vec<Entry> {
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if text.ends_with('\n') {
+        lines.pop();
+    }
+    let last = lines.len().saturating_sub(1);
+    let mut out = Vec::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(m)) => out.push(m),
+            Ok(_) => {}
+            Err(_) if i == last => break,
+            Err(_) => {
+                let mut m = Map::new();
+                m.insert("op".into(), Value::from(OP_CORRUPT));
+                m.insert("_raw".into(), Value::from(line));
+                m.insert("_line".into(), Value::from(i as u64));
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Python's `str(v or "")` for the scalar fields a lease identity uses.
+pub fn py_str(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
+        Some(Value::Bool(true)) => "True".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => {
+            if n.as_f64() == Some(0.0) {
+                String::new()
+            } else if let Some(i) = n.as_i64() {
+                i.to_string()
+            } else if let Some(u) = n.as_u64() {
+                u.to_string()
+            } else {
+                let mut s = String::new();
+                crate::pyjson::write_float(&mut s, n.as_f64().unwrap_or(0.0));
+                s
+            }
+        }
+        Some(Value::Array(a)) if a.is_empty() => String::new(),
+        Some(Value::Object(o)) if o.is_empty() => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Whether a JSON value is truthy in Python's sense.
+pub fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(Value::Bool(true)) => true,
+    }
+}
+
+/// The `(loop_ts, lane)` identity of a record or lease.
+pub fn identity(rec: &Entry) -> (String, String) {
+    (py_str(rec.get("loop_ts")), py_str(rec.get("lane")))
+}
+
+fn op_of(e: &Entry) -> &str {
+    e.get("op").and_then(Value::as_str).unwrap_or("")
+}
+
+/// Fields an inline ACQUIRE/RECONCILE (no nested `lease`) is rebuilt from.
+const INLINE_LEASE_KEYS: [&str; 11] = [
+    "lane",
+    "lane_kind",
+    "tree",
+    "loop_ts",
+    "host_id",
+    "pid",
+    "acquired_at",
+    "heartbeat_at",
+    "ttl_minutes",
+    "holder",
+    "run_id",
+];
+
+/// Fold records into the live leases, in first-insertion order (pure).
+pub fn replay(entries: &[Entry]) -> Vec<Entry> {
+    let mut live: Vec<((String, String), Entry)> = Vec::new();
+    fn put(live: &mut Vec<((String, String), Entry)>, key: (String, String), lease: Entry) {
+        match live.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = lease,
+            None => live.push((key, lease)),
+        }
+    }
+    for e in entries {
+        let op = op_of(e);
+        if op == OP_CHECKPOINT {
+            live.clear();
+            if let Some(Value::Array(leases)) = e.get("leases") {
+                for l in leases {
+                    if let Value::Object(l) = l {
+                        let key = identity(l);
+                        if key.0.is_empty() && key.1.is_empty() {
+                            continue;
+                        }
+                        put(&mut live, key, l.clone());
+                    }
+                }
+            }
+            continue;
+        }
+        if ![
+            OP_ACQUIRE,
+            OP_RELEASE,
+            OP_HEARTBEAT,
+            OP_SCAVENGE,
+            OP_RECONCILE,
+            OP_ADOPT,
+        ]
+        .contains(&op)
+        {
+            continue;
+        }
+        let key = identity(e);
+        if key.0.is_empty() && key.1.is_empty() {
+            continue;
+        }
+        match op {
+            OP_ACQUIRE | OP_RECONCILE => {
+                let lease = match e.get("lease") {
+                    Some(Value::Object(l)) => l.clone(),
+                    _ => INLINE_LEASE_KEYS
+                        .iter()
+                        .filter_map(|k| e.get(*k).map(|v| ((*k).to_string(), v.clone())))
+                        .collect(),
+                };
+                put(&mut live, key, lease);
+            }
+            OP_RELEASE | OP_SCAVENGE => live.retain(|(k, _)| *k != key),
+            OP_HEARTBEAT => {
+                let beat = first_truthy(e, &["heartbeat_at", "ts"]);
+                if let (Some(slot), Some(beat)) = (live.iter_mut().find(|(k, _)| *k == key), beat) {
+                    slot.1.insert("heartbeat_at".into(), beat);
+                }
+            }
+            _ => {
+                // ADOPT
+                if let Some(slot) = live.iter_mut().find(|(k, _)| *k == key) {
+                    for k in ["holder", "pid", "host_id"] {
+                        if let Some(v) = e.get(k).filter(|v| !v.is_null()) {
+                            slot.1.insert(k.into(), v.clone());
+                        }
+                    }
+                    let beat = first_truthy(e, &["heartbeat_at", "ts"]).unwrap_or(Value::Null);
+                    slot.1.insert("heartbeat_at".into(), beat);
+                }
+            }
+        }
+    }
+    live.into_iter().map(|(_, l)| l).collect()
+}
+
+fn first_truthy(e: &Entry, keys: &[&str]) -> Option<Value> {
+    keys.iter()
+        .filter_map(|k| e.get(*k))
+        .find(|v| truthy(Some(v)))
+        .cloned()
+}
+
+/// Python's `int(v)` for a seq-like value; anything unparseable is 0.
+pub fn py_int(v: Option<&Value>) -> i64 {
+    match v {
+        Some(Value::Bool(true)) => 1,
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && f.abs() < 9.2e18)
+                    .map(|f| f.trunc() as i64)
+            })
+            .unwrap_or(0),
+        Some(Value::String(s)) => s.trim().parse::<i64>().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// The highest `seq`/`seq_watermark` among `entries` (0 when none).
+pub fn max_seq(entries: &[Entry]) -> i64 {
+    entries
+        .iter()
+        .map(|e| py_int(e.get("seq")).max(py_int(e.get("seq_watermark"))))
+        .fold(0, i64::max)
+}
+
+/// The seq the next appended record gets: 1 + [`max_seq`].
+pub fn next_seq(entries: &[Entry]) -> i64 {
+    max_seq(entries).saturating_add(1)
+}
+
+/// The last `n` records, or all of them when `n <= 0`.
+pub fn tail(entries: &[Entry], n: i64) -> &[Entry] {
+    if n > 0 {
+        let n = n as usize;
+        &entries[entries.len().saturating_sub(n)..]
+    } else {
+        entries
+    }
+}
+
+/// Compaction (pure): one CHECKPOINT holding the live leases and the seq
+/// watermark, followed by every `_CORRUPT` sentinel in order.
+/// `replay(compact(E)) == replay(E)`.
+pub fn compact(entries: &[Entry]) -> Vec<Entry> {
+    let mut cp = Map::new();
+    cp.insert("op".into(), Value::from(OP_CHECKPOINT));
+    cp.insert(
+        "leases".into(),
+        Value::Array(replay(entries).into_iter().map(Value::Object).collect()),
+    );
+    cp.insert("seq_watermark".into(), Value::from(max_seq(entries)));
+    let mut out = vec![cp];
+    out.extend(entries.iter().filter(|e| op_of(e) == OP_CORRUPT).cloned());
+    out
+}
+
+/// The on-disk line for `entry` (no newline).
+pub fn to_line(entry: &Entry) -> String {
+    dumps(&Value::Object(entry.clone()), WAL)
+}
+
+/// Append `entry` to the journal at `path`, stamping `seq` and `ts` only when
+/// absent (an explicit `"seq": null` is kept). Holds an exclusive advisory lock
+/// on the journal for find-next-seq + write, so concurrent writers never mint a
+/// duplicate seq; fsyncs. Returns the stamped entry.
+pub fn append(path: &Path, entry: &Entry) -> std::io::Result<Entry> {
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)?;
+    file.lock()?;
+    let result = append_locked(&mut file, entry);
+    let _ = file.unlock();
+    result
+}
+
+fn append_locked(file: &mut File, entry: &Entry) -> std::io::Result<Entry> {
+    let mut e = entry.clone();
+    let mut needs_newline = false;
+    if !e.contains_key("seq") {
+        let (max, ends_nl) = scan_tail(file)?;
+        needs_newline = !ends_nl;
+        e.insert("seq".into(), Value::from(max.saturating_add(1)));
+    } else if let Ok((_, ends_nl)) = scan_tail_newline(file) {
+        needs_newline = !ends_nl;
+    }
+    if !e.contains_key("ts") {
+        e.insert("ts".into(), Value::from(now_ts()));
+    }
+    let mut line = String::with_capacity(256);
+    if needs_newline {
+        // A torn last line must not swallow this record.
+        line.push('\n');
+    }
+    line.push_str(&to_line(&e));
+    line.push('\n');
+    file.write_all(line.as_bytes())?;
+    let _ = file.sync_all();
+    Ok(e)
+}
+
+fn scan_tail_newline(file: &mut File) -> std::io::Result<(i64, bool)> {
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok((0, true));
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut b = [0u8; 1];
+    file.read_exact(&mut b)?;
+    Ok((0, b[0] == b'\n'))
+}
+
+/// The highest seq/watermark in the file's tail window (whole file when the
+/// window holds no seq at all), and whether the file ends with a newline.
+fn scan_tail(file: &mut File) -> std::io::Result<(i64, bool)> {
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok((0, true));
+    }
+    let start = len.saturating_sub(TAIL_WINDOW);
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity((len - start) as usize);
+    file.read_to_end(&mut buf)?;
+    let ends_nl = buf.last() == Some(&b'\n');
+    let body: &[u8] = if start > 0 {
+        match buf.iter().position(|b| *b == b'\n') {
+            Some(i) => &buf[i + 1..],
+            None => &[],
+        }
+    } else {
+        &buf
+    };
+    let max = max_seq(&parse_records(&String::from_utf8_lossy(body)));
+    if max == 0 && start > 0 {
+        let mut all = Vec::new();
+        file.seek(SeekFrom::Start(0))?;
+        file.read_to_end(&mut all)?;
+        return Ok((max_seq(&parse_records(&String::from_utf8_lossy(&all))), ends_nl));
+    }
+    Ok((max, ends_nl))
+}
+
+/// What `compact_journal` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompactReport {
+    /// Records before.
+    pub entries_before: usize,
+    /// Records after.
+    pub entries_after: usize,
+    /// `max(0, size_before - size_after)`.
+    pub bytes_reclaimed: u64,
+}
+
+/// Compact the journal at `path` in place (the caller holds the lane-lease
+/// mutex): write the compacted lines to `<path>.compact.tmp`, fsync, rename.
+/// An empty or missing journal is a no-op.
+pub fn compact_file(path: &Path) -> std::io::Result<CompactReport> {
+    let entries = read_records(path);
+    if entries.is_empty() {
+        return Ok(CompactReport {
+            entries_before: 0,
+            entries_after: 0,
+            bytes_reclaimed: 0,
+        });
+    }
+    let before = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let compacted = compact(&entries);
+    let mut text = String::new();
+    for e in &compacted {
+        text.push_str(&to_line(e));
+        text.push('\n');
+    }
+    let tmp = PathBuf::from(format!("{}.compact.tmp", path.display()));
+    {
+        let mut f = File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(CompactReport {
+        entries_before: entries.len(),
+        entries_after: compacted.len(),
+        bytes_reclaimed: before.saturating_sub(text.len() as u64),
+    })
+}
+
+/// Seconds since the epoch rendered as a journal stamp (re-exported helper).
+pub fn stamp(secs: i64) -> String {
+    format_ts(secs)
+}
+
+/// Build an object from `(key, value)` pairs (a small record-builder helper).
+pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Entry {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// `Value::String` or `Value::Null` for an optional string.
+pub fn opt_str(s: Option<&str>) -> Value {
+    s.map(Value::from).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests;
