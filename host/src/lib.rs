@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod journal;
+pub mod oracle;
 pub mod plugin_host;
 pub mod workspace;
 

@@ -1,7 +1,11 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod hook_stop;
+pub mod init;
 pub mod plugins;
+pub mod quickstart;
+pub mod verify;
 
 use crate::config::ConfigError;
 use crate::plugin_host::ResolveError;
@@ -26,6 +30,16 @@ pub struct Cli {
 pub enum Command {
     /// List plugin groups, drivers and their sources; or check one plugin file.
     Plugins(plugins::PluginsArgs),
+    /// Ask the ship oracle whether PLAN PHASE shipped (exit 0 SHIPPED, 1 NOT_SHIPPED).
+    Verify(verify::VerifyArgs),
+    /// Stop/SubagentStop hook: block a stop whose shipped-claims git does not back.
+    /// (Mounted as `dos hook stop` once the `hook` group lands.)
+    #[command(name = "hook-stop")]
+    HookStop(hook_stop::HookStopArgs),
+    /// Scaffold a dos.toml in DIR.
+    Init(init::InitArgs),
+    /// Run the caught-lie demo in a throwaway repo.
+    Quickstart(quickstart::QuickstartArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -80,6 +94,10 @@ where
     };
     let outcome = match &cli.command {
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
+        Command::Verify(a) => verify::run(cli.workspace.as_ref(), a),
+        Command::HookStop(a) => hook_stop::run(cli.workspace.as_ref(), a),
+        Command::Init(a) => init::run(cli.workspace.as_ref(), a),
+        Command::Quickstart(a) => quickstart::run(a),
     };
     match outcome {
         Ok(code) => code,
