@@ -31,7 +31,11 @@ fn build_repos() -> tempfile::TempDir {
 
 fn dos(ws: &Path, argv: &[String], stdin: Option<&str>) -> (String, i32) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dos"));
-    cmd.args(argv).current_dir(ws).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.args(argv)
+        .current_dir(ws)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     for (k, _) in std::env::vars() {
         if k.starts_with("DISPATCH_") || k.starts_with("DOS_") || k.starts_with("JOB_") || k == "NO_COLOR" {
             cmd.env_remove(k);
@@ -43,13 +47,19 @@ fn dos(ws: &Path, argv: &[String], stdin: Option<&str>) -> (String, i32) {
         let _ = input.write_all(stdin.unwrap_or("").as_bytes());
     }
     let out = child.wait_with_output().expect("wait");
-    (String::from_utf8_lossy(&out.stdout).into_owned(), out.status.code().unwrap_or(-1))
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
 }
 
 #[test]
 fn same_verdicts_as_the_reference() {
     let repos = build_repos();
-    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(Path::new(FIXTURES).join("cases.json")).expect("cases.json")).expect("json");
+    let cases: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(FIXTURES).join("cases.json")).expect("cases.json"),
+    )
+    .expect("json");
     let mut failures = Vec::new();
     for case in &cases {
         let ws: PathBuf = repos.path().join(case["repo"].as_str().expect("repo"));
@@ -61,8 +71,17 @@ fn same_verdicts_as_the_reference() {
             written.push((p.clone(), std::fs::read(&p).ok()));
             std::fs::write(&p, sub(text.as_str().expect("text"))).expect("write");
         }
-        let args: Vec<String> = case["args"].as_array().expect("args").iter().map(|a| sub(a.as_str().expect("arg"))).collect();
-        let argv = if args.len() >= 2 && args[0] == "hook" && args[1] == "stop" { hook_stop_argv(&args[2..]) } else { args.clone() };
+        let args: Vec<String> = case["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .map(|a| sub(a.as_str().expect("arg")))
+            .collect();
+        let argv = if args.len() >= 2 && args[0] == "hook" && args[1] == "stop" {
+            hook_stop_argv(&args[2..])
+        } else {
+            args.clone()
+        };
         let stdin = case["stdin"].as_str().map(sub);
         let (stdout, rc) = dos(&ws, &argv, stdin.as_deref());
         for (p, old) in written {
@@ -76,8 +95,17 @@ fn same_verdicts_as_the_reference() {
         let want_out = case["stdout"].as_str().expect("stdout");
         let want_rc = case["rc"].as_i64().expect("rc") as i32;
         if stdout != want_out || rc != want_rc {
-            failures.push(format!("{} {:?}\n  want rc={want_rc} {want_out:?}\n  got  rc={rc} {stdout:?}", case["repo"], args));
+            failures.push(format!(
+                "{} {:?}\n  want rc={want_rc} {want_out:?}\n  got  rc={rc} {stdout:?}",
+                case["repo"], args
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

@@ -66,8 +66,14 @@ pub fn parse_event(raw: &[u8]) -> (Map<String, Value>, Option<String>) {
     }
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(m)) => (m, None),
-        Ok(_) => (Map::new(), Some("event is not a JSON object — treated as {}".into())),
-        Err(e) => (Map::new(), Some(format!("event is not valid JSON ({e}) — treated as {{}}"))),
+        Ok(_) => (
+            Map::new(),
+            Some("event is not a JSON object — treated as {}".into()),
+        ),
+        Err(e) => (
+            Map::new(),
+            Some(format!("event is not valid JSON ({e}) — treated as {{}}")),
+        ),
     }
 }
 
@@ -87,7 +93,11 @@ pub struct HookRun {
 }
 
 fn not_blocked(args: &HookStopArgs) -> Emission {
-    stop::render(&Outcome::Pass { results: vec![] }, args.json, args.dialect.as_deref())
+    stop::render(
+        &Outcome::Pass { results: vec![] },
+        args.json,
+        args.dialect.as_deref(),
+    )
 }
 
 /// Evaluate one hook call on `raw` stdin. Never fails.
@@ -101,7 +111,8 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
         _ => String::new(),
     };
     if stop::loop_guard_active(&event) && !args.force {
-        run.debug.push("stop_hook_active is set — letting the agent stop (use --force to check anyway)".into());
+        run.debug
+            .push("stop_hook_active is set — letting the agent stop (use --force to check anyway)".into());
         run.emission = not_blocked(args);
         return run;
     }
@@ -116,11 +127,16 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
         Some(Value::String(s)) if !s.is_empty() => Some(PathBuf::from(s)),
         _ => None,
     };
-    let flag = args.workspace.clone().or_else(|| top_ws.map(Path::to_path_buf)).or(event_cwd);
+    let flag = args
+        .workspace
+        .clone()
+        .or_else(|| top_ws.map(Path::to_path_buf))
+        .or(event_cwd);
     let root = match resolve_root(flag.as_deref()) {
         Ok(r) => r,
         Err(e) => {
-            run.debug.push(format!("no workspace ({e}) — letting the agent stop"));
+            run.debug
+                .push(format!("no workspace ({e}) — letting the agent stop"));
             run.emission = not_blocked(args);
             return run;
         }
@@ -132,10 +148,13 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
     let journal = digest::lane_journal_path(&root, &config);
 
     let mut found = claims::from_frontmatter(args.plan.as_deref(), args.phase.as_deref());
-    let transcript = args.transcript.clone().or_else(|| match event.get("transcript_path") {
-        Some(Value::String(s)) if !s.is_empty() => Some(PathBuf::from(s)),
-        _ => None,
-    });
+    let transcript = args
+        .transcript
+        .clone()
+        .or_else(|| match event.get("transcript_path") {
+            Some(Value::String(s)) if !s.is_empty() => Some(PathBuf::from(s)),
+            _ => None,
+        });
     if let Some(path) = transcript {
         let text = claims::assistant_text_from_file(&path, args.last_turns);
         if text.is_empty() {
@@ -186,7 +205,9 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
 /// Record the decision when observation is armed: syscall `hook_stop`,
 /// verdict `BLOCK`/`PASS`, subject = the session id.
 fn record(run: &HookRun) {
-    let (Some(outcome), Some(ws)) = (&run.outcome, &run.workspace) else { return };
+    let (Some(outcome), Some(ws)) = (&run.outcome, &run.workspace) else {
+        return;
+    };
     let (token, results) = match outcome {
         Outcome::Block { results, .. } => ("BLOCK", results),
         Outcome::Pass { results } => ("PASS", results),
@@ -194,7 +215,10 @@ fn record(run: &HookRun) {
     let mut event = VerdictEvent::new("hook_stop", token);
     event.subject = run.session_id.clone();
     event.detail.insert("checked".into(), Value::from(results.len()));
-    event.detail.insert("not_shipped".into(), Value::from(results.iter().filter(|r| !r.shipped).count()));
+    event.detail.insert(
+        "not_shipped".into(),
+        Value::from(results.iter().filter(|r| !r.shipped).count()),
+    );
     record_if_armed(ws, &event);
 }
 

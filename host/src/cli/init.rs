@@ -28,16 +28,24 @@ pub fn run(top_ws: Option<&PathBuf>, args: &InitArgs) -> Result<i32, CliError> {
         _ => args.dir.clone(),
     };
     let target = crate::workspace::resolve_root(Some(&joined))?;
-    std::fs::create_dir_all(&target).map_err(|e| CliError::Failed(format!("cannot create {}: {e}", target.display())))?;
+    std::fs::create_dir_all(&target)
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", target.display())))?;
     let target = std::fs::canonicalize(&target).unwrap_or(target);
     let cfg_path = target.join("dos.toml");
     if cfg_path.exists() && !args.force {
-        return Err(CliError::Failed(format!("{} already exists (use --force to overwrite)", cfg_path.display())));
+        return Err(CliError::Failed(format!(
+            "{} already exists (use --force to overwrite)",
+            cfg_path.display()
+        )));
     }
     let (text, summary) = scaffold::render_config(&scaffold::detect_source_dirs(&target));
-    std::fs::write(&cfg_path, text).map_err(|e| CliError::Failed(format!("cannot write {}: {e}", cfg_path.display())))?;
+    std::fs::write(&cfg_path, text)
+        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", cfg_path.display())))?;
     println!("wrote {}", cfg_path.display());
     println!("{summary}");
-    println!("DOS workspace initialised. Try:  dos verify --workspace {} PLAN PHASE", args.dir.display());
+    println!(
+        "DOS workspace initialised. Try:  dos verify --workspace {} PLAN PHASE",
+        args.dir.display()
+    );
     Ok(0)
 }

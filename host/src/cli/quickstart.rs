@@ -20,7 +20,8 @@ fn temp_dir() -> Result<PathBuf, CliError> {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let dir = base.join(format!("dos-quickstart-{}-{stamp}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     Ok(dir)
 }
 

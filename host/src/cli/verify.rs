@@ -79,16 +79,23 @@ pub fn render(verdict: &ShipVerdict, renderer: &str, explain: bool, color: bool)
             }
             Ok(out)
         }
-        other => Err(CliError::Usage(format!("unknown renderer '{other}'; known: text, json, plain"))),
+        other => Err(CliError::Usage(format!(
+            "unknown renderer '{other}'; known: text, json, plain"
+        ))),
     }
 }
 
 /// Run `dos verify`; returns 0 (shipped) or 1 (not shipped).
 pub fn run(top_ws: Option<&PathBuf>, args: &VerifyArgs) -> Result<i32, CliError> {
     let base = Base::from_flags(args.driver.as_deref(), args.job).map_err(CliError::Usage)?;
-    let renderer = args.output.clone().unwrap_or_else(|| if args.json { "json" } else { "text" }.to_string());
+    let renderer = args
+        .output
+        .clone()
+        .unwrap_or_else(|| if args.json { "json" } else { "text" }.to_string());
     if !matches!(renderer.as_str(), "text" | "json" | "plain") {
-        return Err(CliError::Usage(format!("unknown renderer '{renderer}'; known: text, json, plain")));
+        return Err(CliError::Usage(format!(
+            "unknown renderer '{renderer}'; known: text, json, plain"
+        )));
     }
     let root = resolve_root(args.workspace.as_ref().or(top_ws).map(PathBuf::as_path))?;
     let mut warnings = Vec::new();
@@ -100,7 +107,9 @@ pub fn run(top_ws: Option<&PathBuf>, args: &VerifyArgs) -> Result<i32, CliError>
     let verdict = oracle.is_shipped(&args.plan, &args.phase);
     let mut event = VerdictEvent::new("verify", verdict.token());
     event.subject = format!("{}::{}", args.plan, args.phase);
-    event.detail.insert("source".into(), Value::from(verdict.source.clone()));
+    event
+        .detail
+        .insert("source".into(), Value::from(verdict.source.clone()));
     let ws = Workspace {
         state_dir: root.join(".dos"),
         root,

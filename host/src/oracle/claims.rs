@@ -44,7 +44,8 @@ impl Claim {
 fn marker_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        regex::Regex::new(r"(?m)^[ \t>*\-]*DOS-CLAIM:[ \t]+(?P<plan>\S+)[ \t]+(?P<phase>\S+)[ \t]*$").expect("static regex")
+        regex::Regex::new(r"(?m)^[ \t>*\-]*DOS-CLAIM:[ \t]+(?P<plan>\S+)[ \t]+(?P<phase>\S+)[ \t]*$")
+            .expect("static regex")
     })
 }
 
@@ -55,7 +56,9 @@ fn token_re() -> &'static regex::Regex {
 
 fn hint_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"(?i)\b(shipped|landed|completed|finished|done|merged)\b").expect("static regex"))
+    RE.get_or_init(|| {
+        regex::Regex::new(r"(?i)\b(shipped|landed|completed|finished|done|merged)\b").expect("static regex")
+    })
 }
 
 /// The frontmatter claim from `--plan`/`--phase` (both non-blank after trimming).
@@ -86,7 +89,10 @@ pub fn extract(text: &str, allow_heuristic: bool) -> Vec<Claim> {
             rung: "marker",
             raw: py_strip(&c[0]).to_string(),
         };
-        match out.iter_mut().find(|o| o.plan == claim.plan && o.phase == claim.phase) {
+        match out
+            .iter_mut()
+            .find(|o| o.plan == claim.plan && o.phase == claim.phase)
+        {
             Some(existing) => *existing = claim,
             None => out.push(claim),
         }
@@ -139,8 +145,12 @@ pub fn assistant_text(contents: &str, last_turns: i64) -> String {
         if raw.is_empty() {
             continue;
         }
-        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(raw) else { continue };
-        let Some(Value::Object(msg)) = obj.get("message") else { continue };
+        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(raw) else {
+            continue;
+        };
+        let Some(Value::Object(msg)) = obj.get("message") else {
+            continue;
+        };
         if msg.get("role").and_then(Value::as_str) != Some("assistant") {
             continue;
         }
@@ -166,7 +176,10 @@ mod tests {
     use super::*;
 
     fn keys(text: &str, heuristic: bool) -> Vec<(String, String, &'static str)> {
-        extract(text, heuristic).into_iter().map(|c| (c.plan, c.phase, c.rung)).collect()
+        extract(text, heuristic)
+            .into_iter()
+            .map(|c| (c.plan, c.phase, c.rung))
+            .collect()
     }
 
     fn k(plan: &str, phase: &str, rung: &'static str) -> (String, String, &'static str) {
@@ -175,7 +188,8 @@ mod tests {
 
     #[test]
     fn extractor_golden_table() {
-        let table: Vec<(&str, Vec<(String, String, &str)>, usize)> = vec![
+        type Case = (&'static str, Vec<(String, String, &'static str)>, usize);
+        let table: Vec<Case> = vec![
             ("AUTH2 shipped", vec![k("AUTH", "AUTH2", "heuristic")], 0),
             ("auth2 done", vec![], 0),
             ("A1 done", vec![], 0),
@@ -186,18 +200,37 @@ mod tests {
             ("AUTH2 is undone", vec![], 0),
             ("AUTH2 shipping soon", vec![], 0),
             ("not done yet: AUTH5", vec![k("AUTH", "AUTH5", "heuristic")], 0),
-            ("Shipped AUTH2 and DLA3, done.", vec![k("AUTH", "AUTH2", "heuristic"), k("DLA", "DLA3", "heuristic")], 0),
+            (
+                "Shipped AUTH2 and DLA3, done.",
+                vec![k("AUTH", "AUTH2", "heuristic"), k("DLA", "DLA3", "heuristic")],
+                0,
+            ),
             ("> DOS-CLAIM: X Y", vec![k("X", "Y", "marker")], 1),
             ("text DOS-CLAIM: X Y", vec![], 0),
             ("DOS-CLAIM: X Y Z", vec![], 0),
-            ("DOS-CLAIM:\tdocs/286 Phase-3  ", vec![k("docs/286", "Phase-3", "marker")], 1),
-            ("DOS-CLAIM: AUTH AUTH2\nAUTH2 done", vec![k("AUTH", "AUTH2", "marker")], 1),
+            (
+                "DOS-CLAIM:\tdocs/286 Phase-3  ",
+                vec![k("docs/286", "Phase-3", "marker")],
+                1,
+            ),
+            (
+                "DOS-CLAIM: AUTH AUTH2\nAUTH2 done",
+                vec![k("AUTH", "AUTH2", "marker")],
+                1,
+            ),
         ];
         for (text, expected, markers_only) in table {
             assert_eq!(keys(text, true), expected, "{text:?}");
-            assert_eq!(keys(text, false).len(), markers_only, "{text:?} without heuristics");
+            assert_eq!(
+                keys(text, false).len(),
+                markers_only,
+                "{text:?} without heuristics"
+            );
         }
-        assert_eq!(extract("DOS-CLAIM:\tdocs/286 Phase-3  ", false)[0].raw, "DOS-CLAIM:\tdocs/286 Phase-3");
+        assert_eq!(
+            extract("DOS-CLAIM:\tdocs/286 Phase-3  ", false)[0].raw,
+            "DOS-CLAIM:\tdocs/286 Phase-3"
+        );
         assert_eq!(extract("- DOS-CLAIM: A B", false)[0].raw, "- DOS-CLAIM: A B");
     }
 
@@ -212,13 +245,19 @@ mod tests {
         );
         assert_eq!(assistant_text(t, 1), "AUTH1 shipped.\nAUTH2 is done.");
         assert_eq!(assistant_text(t, 0), "AUTH1 shipped.\nAUTH2 is done.");
-        assert_eq!(assistant_text(t, 2), "Earlier turn: AUTH30 is done.\nAUTH1 shipped.\nAUTH2 is done.");
+        assert_eq!(
+            assistant_text(t, 2),
+            "Earlier turn: AUTH30 is done.\nAUTH1 shipped.\nAUTH2 is done."
+        );
         assert_eq!(assistant_text("", 1), "");
     }
 
     #[test]
     fn frontmatter_needs_both() {
-        assert_eq!(from_frontmatter(Some(" AUTH "), Some("AUTH1"))[0].raw, "dos.plan=AUTH dos.phase=AUTH1");
+        assert_eq!(
+            from_frontmatter(Some(" AUTH "), Some("AUTH1"))[0].raw,
+            "dos.plan=AUTH dos.phase=AUTH1"
+        );
         assert!(from_frontmatter(Some("AUTH"), None).is_empty());
         assert!(from_frontmatter(Some("AUTH"), Some("  ")).is_empty());
     }

@@ -48,7 +48,11 @@ pub fn summarize(records: &[Map<String, Value>], holder: &str) -> HelpSummary {
         if ts > s.latest {
             s.latest = ts;
         }
-        match str_or_empty(rec.get("intervention")).trim().to_uppercase().as_str() {
+        match str_or_empty(rec.get("intervention"))
+            .trim()
+            .to_uppercase()
+            .as_str()
+        {
             "BLOCK" => s.blocked += 1,
             "WARN" => s.warned += 1,
             "DEFER" => s.deferred += 1,
@@ -71,15 +75,30 @@ pub fn nudge_line(s: &HelpSummary) -> String {
     if s.deferred > 0 {
         parts.push(format!("{} deferred", s.deferred));
     }
-    let detail = if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) };
+    let detail = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    };
     let noun = if s.total == 1 { "thing" } else { "things" };
-    format!("DOS has caught {} {noun}{detail}. Run `dos helped` for the breakdown.", s.total)
+    format!(
+        "DOS has caught {} {noun}{detail}. Run `dos helped` for the breakdown.",
+        s.total
+    )
 }
 
 /// The stamp file name for a session id: every character that is not
 /// alphanumeric, `-` or `_` becomes `_`.
 pub fn safe_sid(sid: &str) -> String {
-    sid.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    sid.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The lane journal in use: `$DISPATCH_LANE_JOURNAL_PATH` ›
@@ -134,7 +153,8 @@ pub fn digest_once(session_id: &str, journal: &Path) -> Option<String> {
     if summary.total == 0 {
         return None;
     }
-    let _ = std::fs::create_dir_all(&stamp_dir).and_then(|_| std::fs::write(&stamp, summary.latest.as_bytes()));
+    let _ =
+        std::fs::create_dir_all(&stamp_dir).and_then(|_| std::fs::write(&stamp, summary.latest.as_bytes()));
     Some(format!("[dos] {}", nudge_line(&summary)))
 }
 
@@ -152,10 +172,23 @@ mod tests {
             "torn {\n",
         );
         let s = summarize(&parse_records(text), "sess-1");
-        assert_eq!((s.blocked, s.warned, s.total, s.latest.as_str()), (1, 1, 2, "2026-01-01T00:02:00Z"));
-        assert_eq!(nudge_line(&s), "DOS has caught 2 things (1 blocked, 1 warned). Run `dos helped` for the breakdown.");
-        let one = HelpSummary { blocked: 1, total: 1, ..Default::default() };
-        assert_eq!(nudge_line(&one), "DOS has caught 1 thing (1 blocked). Run `dos helped` for the breakdown.");
+        assert_eq!(
+            (s.blocked, s.warned, s.total, s.latest.as_str()),
+            (1, 1, 2, "2026-01-01T00:02:00Z")
+        );
+        assert_eq!(
+            nudge_line(&s),
+            "DOS has caught 2 things (1 blocked, 1 warned). Run `dos helped` for the breakdown."
+        );
+        let one = HelpSummary {
+            blocked: 1,
+            total: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            nudge_line(&one),
+            "DOS has caught 1 thing (1 blocked). Run `dos helped` for the breakdown."
+        );
         assert_eq!(safe_sid("s/2 x"), "s_2_x");
     }
 }

@@ -29,7 +29,11 @@ fn spawn(root: &Path, args: &[&str]) -> Option<Child> {
 fn finish(child: Option<Child>) -> Option<String> {
     let mut child = child?;
     let mut buf = Vec::new();
-    let read_ok = child.stdout.take().map(|mut s| s.read_to_end(&mut buf).is_ok()).unwrap_or(false);
+    let read_ok = child
+        .stdout
+        .take()
+        .map(|mut s| s.read_to_end(&mut buf).is_ok())
+        .unwrap_or(false);
     let status = child.wait().ok()?;
     if !read_ok || !status.success() {
         return None;

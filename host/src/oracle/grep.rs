@@ -43,8 +43,33 @@ pub struct GrepHit {
     pub via: &'static str,
 }
 
-fn re(pattern: &str) -> Option<Regex> {
-    Regex::new(pattern).ok()
+/// A compiled pass pattern: the exact (look-around) regex, plus a plain
+/// `regex` superset without the look-arounds that rejects most lines fast.
+struct Pass {
+    exact: Regex,
+    prefilter: Option<regex::Regex>,
+}
+
+impl Pass {
+    fn captures<'t>(&self, line: &'t str) -> Option<fancy_regex::Captures<'t>> {
+        if let Some(pre) = &self.prefilter {
+            if !pre.is_match(line) {
+                return None;
+            }
+        }
+        self.exact.captures(line).ok().flatten()
+    }
+
+    fn is_match(&self, line: &str) -> bool {
+        self.captures(line).is_some()
+    }
+}
+
+fn re(pattern: &str) -> Option<Pass> {
+    let exact = Regex::new(pattern).ok()?;
+    let plain = pattern.replace(BOUNDARY_NEG, "").replace(BOUNDARY_PRE_NEG, "");
+    let prefilter = regex::Regex::new(&plain).ok();
+    Some(Pass { exact, prefilter })
 }
 
 fn generic_phase_re() -> &'static regex::Regex {
@@ -59,7 +84,9 @@ fn series_num_re() -> &'static regex::Regex {
 
 /// The number of a bare `Phase N` token, if `phase` is one.
 fn generic_phase_number(phase: &str) -> Option<String> {
-    generic_phase_re().captures(py_strip(phase)).map(|c| c[1].to_string())
+    generic_phase_re()
+        .captures(py_strip(phase))
+        .map(|c| c[1].to_string())
 }
 
 /// The phase spellings to try (unescaped, sorted): `'`↔`prime`, and the
@@ -88,7 +115,11 @@ pub fn phase_variants(phase: &str, series: &str) -> Vec<String> {
 }
 
 fn alternation(items: &[String]) -> String {
-    items.iter().map(|s| escape(s).into_owned()).collect::<Vec<_>>().join("|")
+    items
+        .iter()
+        .map(|s| escape(s).into_owned())
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// The plan spellings for the trailer pass: the plan, plus `<head>` of a
@@ -133,7 +164,7 @@ fn oneline_subject(line: &str) -> &str {
 /// The compiled, per-convention matchers shared by every pass.
 struct Matchers<'a> {
     conv: &'a StampConvention,
-    bookkeeping: Option<Regex>,
+    bookkeeping: Option<Pass>,
     markers: Vec<String>,
 }
 
@@ -141,7 +172,7 @@ impl Matchers<'_> {
     fn is_bookkeeping(&self, subject: &str) -> bool {
         self.bookkeeping
             .as_ref()
-            .map(|r| r.is_match(py_strip(subject)).unwrap_or(false))
+            .map(|r| r.is_match(py_strip(subject)))
             .unwrap_or(false)
     }
 
@@ -152,7 +183,11 @@ impl Matchers<'_> {
             Some(c) if is_py_space(c) => {}
             _ => return false,
         }
-        let next = tail.trim_start_matches(is_py_space).split(is_py_space).next().unwrap_or("");
+        let next = tail
+            .trim_start_matches(is_py_space)
+            .split(is_py_space)
+            .next()
+            .unwrap_or("");
         !next.is_empty() && self.markers.contains(&next.to_lowercase())
     }
 }
@@ -184,14 +219,18 @@ pub fn check_phase(series: &str, phase: &str, conv: &StampConvention, log: &LogC
     ));
     if let Some(direct) = &direct {
         for line in &log.oneline {
-            let Ok(Some(c)) = direct.captures(line) else { continue };
+            let Some(c) = direct.captures(line) else { continue };
             if m.is_bookkeeping(oneline_subject(line)) {
                 continue;
             }
             let end = c.get(0).map(|g| g.end()).unwrap_or(0);
             if !m.is_progress_only(line, end) {
                 let sha = c.get(1).map(|g| g.as_str()).unwrap_or("").to_string();
-                return Some(GrepHit { sha, summary: line.clone(), via: "direct" });
+                return Some(GrepHit {
+                    sha,
+                    summary: line.clone(),
+                    via: "direct",
+                });
             }
         }
     }
@@ -202,13 +241,17 @@ pub fn check_phase(series: &str, phase: &str, conv: &StampConvention, log: &LogC
         let summary_start = re(&format!(r"(?i)^{summary_subject}"));
         if let (Some(trailer), Some(summary_start)) = (trailer, summary_start) {
             for line in &log.oneline {
-                let Ok(Some(c)) = trailer.captures(line) else { continue };
+                let Some(c) = trailer.captures(line) else { continue };
                 let subject = oneline_subject(line);
-                if m.is_bookkeeping(subject) || summary_start.is_match(subject).unwrap_or(false) {
+                if m.is_bookkeeping(subject) || summary_start.is_match(subject) {
                     continue;
                 }
                 let sha = c.get(1).map(|g| g.as_str()).unwrap_or("").to_string();
-                return Some(GrepHit { sha, summary: line.clone(), via: "trailer" });
+                return Some(GrepHit {
+                    sha,
+                    summary: line.clone(),
+                    via: "trailer",
+                });
             }
         }
     }
@@ -226,7 +269,7 @@ pub fn check_phase(series: &str, phase: &str, conv: &StampConvention, log: &LogC
     ));
     if let Some(release) = &release {
         for line in &log.oneline {
-            let Ok(Some(c)) = release.captures(line) else { continue };
+            let Some(c) = release.captures(line) else { continue };
             if m.is_bookkeeping(oneline_subject(line)) {
                 continue;
             }
@@ -245,9 +288,12 @@ pub fn check_phase(series: &str, phase: &str, conv: &StampConvention, log: &LogC
     // Pass `hyg-slug` (bundle series only).
     if m.conv.bundle_slugs().contains(&series.to_uppercase()) {
         let slug = normalize_slug(phase);
-        if let Some(hyg) = re(&format!(r"(?i)^([a-f0-9]+)\s+{}{series_re}:?\s+(.+)$", conv.direct_prefix_re())) {
+        if let Some(hyg) = re(&format!(
+            r"(?i)^([a-f0-9]+)\s+{}{series_re}:?\s+(.+)$",
+            conv.direct_prefix_re()
+        )) {
             for line in &log.oneline {
-                let Ok(Some(c)) = hyg.captures(line) else { continue };
+                let Some(c) = hyg.captures(line) else { continue };
                 let rest = c.get(2).map(|g| g.as_str()).unwrap_or("");
                 if normalize_slug(rest).contains(&slug) {
                     let sha = c.get(1).map(|g| g.as_str()).unwrap_or("").to_string();
@@ -272,7 +318,7 @@ pub fn check_phase(series: &str, phase: &str, conv: &StampConvention, log: &LogC
             ));
             if let Some(pat) = pat {
                 for line in &log.oneline {
-                    let Ok(Some(c)) = pat.captures(line) else { continue };
+                    let Some(c) = pat.captures(line) else { continue };
                     if m.is_bookkeeping(oneline_subject(line)) {
                         continue;
                     }
@@ -308,10 +354,10 @@ pub fn check_phase(series: &str, phase: &str, conv: &StampConvention, log: &LogC
             for line in &commit.lines {
                 if summary.is_empty() {
                     summary = py_strip(line);
-                    in_summary = gate.is_match(summary).unwrap_or(false) && !m.is_bookkeeping(summary);
+                    in_summary = gate.is_match(summary) && !m.is_bookkeeping(summary);
                     continue;
                 }
-                if in_summary && body.is_match(line).unwrap_or(false) {
+                if in_summary && body.is_match(line) {
                     return Some(GrepHit {
                         sha: sha.to_string(),
                         summary: format!("{summary} (body mention)"),
@@ -335,7 +381,12 @@ mod tests {
         }
     }
 
-    fn via(series: &str, phase: &str, conv: &StampConvention, lines: &[&str]) -> Option<(String, &'static str)> {
+    fn via(
+        series: &str,
+        phase: &str,
+        conv: &StampConvention,
+        lines: &[&str],
+    ) -> Option<(String, &'static str)> {
         check_phase(series, phase, conv, &log(lines)).map(|h| (h.sha, h.via))
     }
 
@@ -343,13 +394,38 @@ mod tests {
     fn direct_pass_table() {
         let g = StampConvention::generic();
         let hit = |sha: &str| Some((sha.to_string(), "direct"));
-        let table: Vec<(&str, &str, &[&str], Option<(String, &str)>)> = vec![
-            ("AUTH", "AUTH1", &["ca03509 AUTH1: ship the login endpoint"], hit("ca03509")),
+        type Case = (
+            &'static str,
+            &'static str,
+            &'static [&'static str],
+            Option<(String, &'static str)>,
+        );
+        let table: Vec<Case> = vec![
+            (
+                "AUTH",
+                "AUTH1",
+                &["ca03509 AUTH1: ship the login endpoint"],
+                hit("ca03509"),
+            ),
             ("AUTH", "1", &["ca03509 AUTH1: ship"], hit("ca03509")),
             ("auth", "auth1", &["ca03509 AUTH1: ship"], hit("ca03509")),
-            ("AUTH", "AUTH2", &["aaaaaaa AUTH20: x", "bbbbbbb AUTH2.1: x", "ccccccc AUTH: AUTH2-port x"], None),
+            (
+                "AUTH",
+                "AUTH2",
+                &[
+                    "aaaaaaa AUTH20: x",
+                    "bbbbbbb AUTH2.1: x",
+                    "ccccccc AUTH: AUTH2-port x",
+                ],
+                None,
+            ),
             ("AUTH", "AUTH2", &["aaaaaaa AUTH: AUTH2) x"], hit("aaaaaaa")),
-            ("AUTH", "AUTH5", &["09a8eb5 src/AUTH: AUTH5 wire tokens"], hit("09a8eb5")),
+            (
+                "AUTH",
+                "AUTH5",
+                &["09a8eb5 src/AUTH: AUTH5 wire tokens"],
+                hit("09a8eb5"),
+            ),
             ("AUTH", "AUTH9", &["09a8eb5 deep/notes/AUTH: AUTH9 x"], None),
             ("AUTH", "AUTH17", &["b21eff4 AUTH AUTH17 done"], hit("b21eff4")),
             ("AUTH", "AUTH17", &["24df2d4 AUTH17 audit: partial"], None),
@@ -359,25 +435,46 @@ mod tests {
             ("PSC", "Phase 6", &["014ee99 PSC6: worker pool"], hit("014ee99")),
             ("PSC", "Phase_6", &["014ee99 PSC6: worker pool"], None),
             ("MG3", "MG3'-1", &["ad57381 MG3prime-1: quote"], hit("ad57381")),
-            ("AUTH", "AUTH8", &["2f8960d AUTH: AUTH8 second", "1111111 AUTH: AUTH8 first"], hit("2f8960d")),
+            (
+                "AUTH",
+                "AUTH8",
+                &["2f8960d AUTH: AUTH8 second", "1111111 AUTH: AUTH8 first"],
+                hit("2f8960d"),
+            ),
             // Our fix: a phase named like its plan is not shipped by any `P:` subject.
             ("AUTH", "AUTH", &["0782ed7 AUTH: AUTH6 refresh"], None),
             ("AUTH", "AUTH", &["0782ed7 AUTH: AUTH done"], hit("0782ed7")),
         ];
         for (series, phase, lines, expected) in table {
-            assert_eq!(via(series, phase, &g, lines), expected, "{series} {phase} {lines:?}");
+            assert_eq!(
+                via(series, phase, &g, lines),
+                expected,
+                "{series} {phase} {lines:?}"
+            );
         }
     }
 
     #[test]
     fn job_progress_markers_and_dirs() {
         let j = StampConvention::job();
-        assert_eq!(via("AUTH", "AUTH7", &j, &["1234567 docs/AUTH: AUTH7 audit"]), None);
+        assert_eq!(
+            via("AUTH", "AUTH7", &j, &["1234567 docs/AUTH: AUTH7 audit"]),
+            None
+        );
         assert_eq!(
             via("AUTH", "AUTH11", &j, &["39e206d docs/AUTH: AUTH11: done"]),
             Some(("39e206d".into(), "direct"))
         );
-        assert_eq!(via("AUTH", "AUTH7", &StampConvention::generic(), &["1234567 docs/AUTH: AUTH7 audit"]).map(|h| h.1), Some("direct"));
+        assert_eq!(
+            via(
+                "AUTH",
+                "AUTH7",
+                &StampConvention::generic(),
+                &["1234567 docs/AUTH: AUTH7 audit"]
+            )
+            .map(|h| h.1),
+            Some("direct")
+        );
     }
 
     #[test]
@@ -386,18 +483,34 @@ mod tests {
         t.trailer_stamp = true;
         let table: Vec<(&str, &str, Option<&str>)> = vec![
             ("AUTH3", "df3cda6 feat(api): add x (AUTH AUTH3)", Some("trailer")),
-            ("AUTH7", "1cad3f4 fix(x): thing (refs AUTH AUTH7)", Some("trailer")),
+            (
+                "AUTH7",
+                "1cad3f4 fix(x): thing (refs AUTH AUTH7)",
+                Some("trailer"),
+            ),
             ("AUTH8", "ca029ef fix(x): thing (AUTH: AUTH8)", Some("trailer")),
             ("AUTH9", "41f236d fix(x): thing (AUTH AUTH9) trailing", None),
             ("AUTH10", "ceec39e fix(x): (src/AUTH AUTH10)", Some("trailer")),
-            ("AUTH11", "4a6919a v1.2.0: AUTH11 + AUTH12 bundle", Some("release-prefix")),
+            (
+                "AUTH11",
+                "4a6919a v1.2.0: AUTH11 + AUTH12 bundle",
+                Some("release-prefix"),
+            ),
             ("AUTH11", "4a6919a v1.2: AUTH11 + AUTH12 bundle", None),
             ("AUTH3", "4a6919a v1.2.0: x (AUTH AUTH3)", Some("release-prefix")),
         ];
         for (phase, line, expected) in table {
             assert_eq!(via("AUTH", phase, &t, &[line]).map(|h| h.1), expected, "{line}");
         }
-        assert_eq!(via("AUTH", "AUTH3", &StampConvention::generic(), &["df3cda6 feat(api): add x (AUTH AUTH3)"]), None);
+        assert_eq!(
+            via(
+                "AUTH",
+                "AUTH3",
+                &StampConvention::generic(),
+                &["df3cda6 feat(api): add x (AUTH AUTH3)"]
+            ),
+            None
+        );
     }
 
     #[test]
@@ -411,7 +524,10 @@ mod tests {
             }],
         };
         let hit = check_phase("AUTH", "AUTH14", &g, &mk("v1.4.0: cut")).unwrap();
-        assert_eq!((hit.via, hit.summary.as_str()), ("body-mention", "v1.4.0: cut (body mention)"));
+        assert_eq!(
+            (hit.via, hit.summary.as_str()),
+            ("body-mention", "v1.4.0: cut (body mention)")
+        );
         assert_eq!(check_phase("AUTH", "AUTH14", &g, &mk("chore: cut")), None);
         assert_eq!(check_phase("AUTH", "AUTH14", &g, &mk("V1.4.0: cut")), None);
     }
@@ -420,7 +536,10 @@ mod tests {
     fn variants() {
         assert_eq!(phase_variants("Phase 6", "PSC"), vec!["PSC 6", "PSC6", "Phase 6"]);
         assert_eq!(phase_variants("PSC5", "PSC"), vec!["PSC5", "Phase 5", "Phase5"]);
-        assert_eq!(series_variants("docs/286_shipping-x"), vec!["docs/286", "docs/286_shipping-x"]);
+        assert_eq!(
+            series_variants("docs/286_shipping-x"),
+            vec!["docs/286", "docs/286_shipping-x"]
+        );
         assert_eq!(series_variants("my_plan"), vec!["my_plan"]);
     }
 }

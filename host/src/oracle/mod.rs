@@ -69,7 +69,10 @@ pub fn load_config_lenient(root: &Path, warnings: &mut Vec<String>) -> Config {
     match Config::parse(text, &path) {
         Ok(c) => c,
         Err(e) => {
-            warnings.push(format!("warning: ignoring malformed [stamp] in {}: {e}", path.display()));
+            warnings.push(format!(
+                "warning: ignoring malformed [stamp] in {}: {e}",
+                path.display()
+            ));
             Config::default()
         }
     }
@@ -93,7 +96,7 @@ pub struct Oracle {
 fn env_path(names: &[&str]) -> Option<PathBuf> {
     names
         .iter()
-        .filter_map(|n| std::env::var_os(n))
+        .filter_map(std::env::var_os)
         .find(|v| !v.is_empty())
         .map(PathBuf::from)
 }
@@ -121,7 +124,10 @@ impl Oracle {
             Ok(Some(t)) if !t.is_empty() => match stamp::from_table(t, &base_conv) {
                 Ok(c) => c,
                 Err(msg) => {
-                    let shown = config.path().map(|p| p.display().to_string()).unwrap_or_else(|| root.join("dos.toml").display().to_string());
+                    let shown = config
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| root.join("dos.toml").display().to_string());
                     warnings.push(format!("warning: ignoring malformed [stamp] in {shown}: {msg}"));
                     base_conv
                 }
@@ -137,7 +143,10 @@ impl Oracle {
         };
         let (state_default, soaks_default) = match base {
             Base::Generic => (root.join("dos.state.yaml"), root.join(".dos/soaks/index.yaml")),
-            Base::Job => (root.join("docs/_plans/execution-state.yaml"), root.join("docs/_soaks/index.yaml")),
+            Base::Job => (
+                root.join("docs/_plans/execution-state.yaml"),
+                root.join("docs/_soaks/index.yaml"),
+            ),
         };
         let state_path = env_path(&["JOB_FANOUT_STATE_PATH", "DISPATCH_STATE_PATH"])
             .or_else(|| config_path(config, root, "execution_state"))

@@ -55,19 +55,41 @@ pub struct Demo {
 
 fn write(path: &Path, text: &str) -> Result<(), QuickstartError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| QuickstartError::Io { path: parent.into(), source })?;
+        std::fs::create_dir_all(parent).map_err(|source| QuickstartError::Io {
+            path: parent.into(),
+            source,
+        })?;
     }
-    std::fs::write(path, text).map_err(|source| QuickstartError::Io { path: path.into(), source })
+    std::fs::write(path, text).map_err(|source| QuickstartError::Io {
+        path: path.into(),
+        source,
+    })
 }
 
 /// Run `git` in `dir` with a throwaway identity and no signing; stdout on success.
 pub fn git(dir: &Path, args: &[&str]) -> Result<String, QuickstartError> {
     let out = Command::new("git")
-        .args(["-c", "user.email=quickstart@example.com", "-c", "user.name=DOS Quickstart", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.email=quickstart@example.com",
+            "-c",
+            "user.name=DOS Quickstart",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
-        .map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { QuickstartError::NoGit } else { QuickstartError::Io { path: dir.into(), source: e } })?;
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                QuickstartError::NoGit
+            } else {
+                QuickstartError::Io {
+                    path: dir.into(),
+                    source: e,
+                }
+            }
+        })?;
     if !out.status.success() {
         return Err(QuickstartError::Git {
             args: args.join(" "),
@@ -80,7 +102,10 @@ pub fn git(dir: &Path, args: &[&str]) -> Result<String, QuickstartError> {
 
 /// Build the demo repo in `work` (created if missing) and ask the oracle.
 pub fn build(work: &Path) -> Result<Demo, QuickstartError> {
-    std::fs::create_dir_all(work.join("src")).map_err(|source| QuickstartError::Io { path: work.join("src"), source })?;
+    std::fs::create_dir_all(work.join("src")).map_err(|source| QuickstartError::Io {
+        path: work.join("src"),
+        source,
+    })?;
     write(&work.join("docs").join("notes.md"), "# demo notes\n")?;
     let (config_text, init_summary) = scaffold::render_config(&scaffold::detect_source_dirs(work));
     write(&work.join("dos.toml"), &config_text)?;
@@ -124,7 +149,10 @@ pub fn transcript(demo: &Demo) -> Vec<String> {
         "# Now an agent claims AUTH2 is done too — but nothing ever landed:".into(),
         "$ dos verify AUTH AUTH2".into(),
         format!("  {}", demo.not_shipped.to_text(false)),
-        format!("  exit={}  (1 = NOT_SHIPPED — the claim is contradicted by the artifacts)", code(&demo.not_shipped)),
+        format!(
+            "  exit={}  (1 = NOT_SHIPPED — the claim is contradicted by the artifacts)",
+            code(&demo.not_shipped)
+        ),
         String::new(),
         "That contrast is DOS in two lines: a claim is only believed when the artifacts back it.".into(),
     ]

@@ -9,7 +9,12 @@ use yaml_rust2::{Yaml, YamlLoader};
 /// Convert a YAML node into JSON (keys become strings; unknown nodes null).
 fn to_json(y: &Yaml) -> Value {
     match y {
-        Yaml::Real(s) => s.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(Value::String(s.clone())),
+        Yaml::Real(s) => s
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or(Value::String(s.clone())),
         Yaml::Integer(i) => Value::from(*i),
         Yaml::String(s) => Value::String(s.clone()),
         Yaml::Boolean(b) => Value::Bool(*b),
@@ -93,7 +98,11 @@ pub fn soaks_from(index: Option<Map<String, Value>>) -> Vec<Value> {
 }
 
 fn alnum(s: &str) -> String {
-    s.trim().to_lowercase().chars().filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit()).collect()
+    s.trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        .collect()
 }
 
 /// Whether `(plan, phase)` is a registered soak whose status is `in_progress`.
@@ -103,7 +112,9 @@ pub fn is_inprogress_soak(plan: &str, phase: &str, soaks: &[Value]) -> bool {
         return false;
     }
     soaks.iter().filter_map(Value::as_object).any(|entry| {
-        if norm(&scalar_str(entry.get("status"))) != "in_progress" || alnum(&scalar_str(entry.get("plan"))) != plan_n {
+        if norm(&scalar_str(entry.get("status"))) != "in_progress"
+            || alnum(&scalar_str(entry.get("plan"))) != plan_n
+        {
             return false;
         }
         let sid = norm(&scalar_str(entry.get("id")));
@@ -148,9 +159,18 @@ mod tests {
             serde_json::json!({"id": "cs6_legacy", "plan": "CS", "status": "IN_PROGRESS"}),
             serde_json::json!({"id": "dt5", "plan": "dt", "status": "passed"}),
         ];
-        let table = [("AUTH", "AUTH20", true), ("AUTH", "AUTH2", false), ("cs", "CS6", true), ("DT", "DT5", false)];
+        let table = [
+            ("AUTH", "AUTH20", true),
+            ("AUTH", "AUTH2", false),
+            ("cs", "CS6", true),
+            ("DT", "DT5", false),
+        ];
         for (plan, phase, expected) in table {
-            assert_eq!(is_inprogress_soak(plan, phase, &soaks), expected, "{plan} {phase}");
+            assert_eq!(
+                is_inprogress_soak(plan, phase, &soaks),
+                expected,
+                "{plan} {phase}"
+            );
         }
     }
 }

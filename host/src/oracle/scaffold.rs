@@ -10,8 +10,26 @@ const LANE_MAX: usize = 12;
 
 /// Top-level entries that are never a source lane.
 const NOISE_DIRS: [&str; 20] = [
-    ".git", "__pycache__", "node_modules", "dist", "build", "target", "venv", ".venv", "env", ".env", ".idea", ".vscode",
-    ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", "site-packages", ".dos", "htmlcov", ".eggs",
+    ".git",
+    "__pycache__",
+    "node_modules",
+    "dist",
+    "build",
+    "target",
+    "venv",
+    ".venv",
+    "env",
+    ".env",
+    ".idea",
+    ".vscode",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".tox",
+    "site-packages",
+    ".dos",
+    "htmlcov",
+    ".eggs",
 ];
 
 const HEADER: &str = "# DOS workspace config — the per-repo policy `dos` reads.
@@ -56,7 +74,9 @@ style = \"grep\"                 # ship oracle grep rung over `git log` subjects
 
 /// The repo's top-level source dirs: sorted, noise and dot-dirs skipped, capped.
 pub fn detect_source_dirs(target: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(target) else { return vec![] };
+    let Ok(entries) = std::fs::read_dir(target) else {
+        return vec![];
+    };
     let mut dirs: Vec<String> = entries
         .filter_map(Result::ok)
         .filter(|e| e.path().is_dir())
@@ -69,7 +89,10 @@ pub fn detect_source_dirs(target: &Path) -> Vec<String> {
 }
 
 fn toml_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|i| format!("\"{}\"", i.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|i| format!("\"{}\"", i.replace('\\', "\\\\").replace('"', "\\\"")))
+        .collect();
     format!("[{}]", quoted.join(", "))
 }
 
@@ -101,7 +124,11 @@ pub fn render_config(dirs: &[String]) -> (String, String) {
             lines.push(format!("{} = [\"{}/**\"]", toml_key(d), d.replace('"', "\\\"")));
         }
         lines.push("global = [\"**/*\"]".into());
-        format!("derived {} concurrent lane(s) ({}) + an exclusive 'global'", dirs.len(), dirs.join(", "))
+        format!(
+            "derived {} concurrent lane(s) ({}) + an exclusive 'global'",
+            dirs.len(),
+            dirs.join(", ")
+        )
     };
     lines.push(TAIL.to_string());
     (lines.join("\n"), summary)
@@ -109,7 +136,10 @@ pub fn render_config(dirs: &[String]) -> (String, String) {
 
 /// A TOML key: bare when it can be, quoted otherwise.
 fn toml_key(k: &str) -> String {
-    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         k.to_string()
     } else {
         format!("\"{}\"", k.replace('\\', "\\\\").replace('"', "\\\""))
@@ -122,15 +152,27 @@ mod tests {
 
     #[test]
     fn scaffold_parses_and_names_the_standard_plugins() {
-        for dirs in [vec![], vec!["docs".to_string(), "my dir".to_string(), "src".to_string()]] {
+        for dirs in [
+            vec![],
+            vec!["docs".to_string(), "my dir".to_string(), "src".to_string()],
+        ] {
             let (text, _) = render_config(&dirs);
             let table: toml::Table = text.parse().expect("scaffold is valid TOML");
             assert_eq!(table["stamp"]["style"].as_str(), Some("grep"));
             assert_eq!(table["paths"]["plans_glob"].as_str(), Some("docs/**/*-plan.md"));
-            for name in ["file, statsd, otlp", "webhook, slack", "similarity, llm, operator-decision", "decision-class", "# [plugins]"] {
+            for name in [
+                "file, statsd, otlp",
+                "webhook, slack",
+                "similarity, llm, operator-decision",
+                "decision-class",
+                "# [plugins]",
+            ] {
                 assert!(text.contains(name), "{name}");
             }
         }
-        assert_eq!(render_config(&[]).1, "no source dirs detected — scaffolded a single-writer 'main' lane");
+        assert_eq!(
+            render_config(&[]).1,
+            "no source dirs detected — scaffolded a single-writer 'main' lane"
+        );
     }
 }

@@ -137,7 +137,11 @@ impl StampConvention {
         if self.subject_dirs.is_empty() {
             r"(?:\w[\w.\-]*/)?".into()
         } else {
-            let alt: Vec<String> = self.subject_dirs.iter().map(|d| fancy_regex::escape(d).into_owned()).collect();
+            let alt: Vec<String> = self
+                .subject_dirs
+                .iter()
+                .map(|d| fancy_regex::escape(d).into_owned())
+                .collect();
             format!("(?:{})/", alt.join("|"))
         }
     }
@@ -169,13 +173,21 @@ impl StampConvention {
     /// The summary-bundle subject fragment (`vX.Y.Z:` or a declared prefix).
     pub fn summary_subject_re(&self) -> String {
         let mut parts = vec![RELEASE_VERSION_ANCHOR.to_string()];
-        parts.extend(self.summary_bundle_prefixes.iter().map(|p| fancy_regex::escape(p).into_owned()));
+        parts.extend(
+            self.summary_bundle_prefixes
+                .iter()
+                .map(|p| fancy_regex::escape(p).into_owned()),
+        );
         format!("(?:{})", parts.join("|"))
     }
 
     /// The start-anchored, case-insensitive bookkeeping-subject pattern.
     pub fn bookkeeping_subject_re(&self) -> String {
-        let mut parts: Vec<String> = self.bookkeeping_prefixes.iter().map(|p| fancy_regex::escape(p).into_owned()).collect();
+        let mut parts: Vec<String> = self
+            .bookkeeping_prefixes
+            .iter()
+            .map(|p| fancy_regex::escape(p).into_owned())
+            .collect();
         parts.push(SNAPSHOT_FRAGMENT.into());
         parts.push(RUN_ARCHIVE_FRAGMENT.into());
         format!("(?i)^(?:{})", parts.join("|"))
@@ -262,7 +274,11 @@ fn boolean(table: &toml::Table, key: &str, base: bool) -> Result<bool, String> {
 /// Override `base` field by field from a `[stamp]` table. An unknown key or
 /// a wrong-typed value is an error carrying the reference's message.
 pub fn from_table(table: &toml::Table, base: &StampConvention) -> Result<StampConvention, String> {
-    let mut unknown: Vec<&str> = table.keys().map(String::as_str).filter(|k| !KNOWN_KEYS.contains(k)).collect();
+    let mut unknown: Vec<&str> = table
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !KNOWN_KEYS.contains(k))
+        .collect();
     if !unknown.is_empty() {
         unknown.sort();
         let quote = |v: &[&str]| v.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
@@ -277,7 +293,8 @@ pub fn from_table(table: &toml::Table, base: &StampConvention) -> Result<StampCo
         Some(Value::String(s)) => s.clone(),
         Some(other) => return Err(format!("[stamp].style must be a string, got {}", py_type(other))),
     };
-    let sub_phase_parent_fallback = boolean(table, "sub_phase_parent_fallback", base.sub_phase_parent_fallback)?;
+    let sub_phase_parent_fallback =
+        boolean(table, "sub_phase_parent_fallback", base.sub_phase_parent_fallback)?;
     let trailer_stamp = boolean(table, "trailer_stamp", base.trailer_stamp)?;
     let list = |key: &str, base: &Vec<String>| -> Result<Vec<String>, String> {
         match table.get(key) {
@@ -328,7 +345,11 @@ mod tests {
 
     #[test]
     fn overrides_are_field_by_field() {
-        let c = from_table(&table("subject_dirs = \"src\"\ntrailer_stamp = true"), &StampConvention::job()).unwrap();
+        let c = from_table(
+            &table("subject_dirs = \"src\"\ntrailer_stamp = true"),
+            &StampConvention::job(),
+        )
+        .unwrap();
         assert_eq!(c.subject_dirs, vec!["src".to_string()]);
         assert!(c.trailer_stamp);
         assert!(c.sub_phase_parent_fallback, "kept from base");

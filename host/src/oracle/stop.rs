@@ -60,7 +60,10 @@ pub fn block_reason(failures: &[&Row]) -> String {
 
 /// Decide: a row fails when not shipped and (confident or `strict`).
 pub fn decide(results: Vec<Row>, strict: bool) -> Outcome {
-    let failures: Vec<&Row> = results.iter().filter(|r| !r.shipped && (r.claim.confident() || strict)).collect();
+    let failures: Vec<&Row> = results
+        .iter()
+        .filter(|r| !r.shipped && (r.claim.confident() || strict))
+        .collect();
     if failures.is_empty() {
         Outcome::Pass { results }
     } else {
@@ -78,13 +81,23 @@ pub fn loop_guard_active(event: &Map<String, Value>) -> bool {
     match event.get("stop_hook_active") {
         Some(Value::Bool(b)) => *b,
         Some(Value::Number(n)) => n.as_f64().map(|f| f != 0.0).unwrap_or(true),
-        Some(Value::String(s)) => matches!(s.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "on"),
+        Some(Value::String(s)) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "on"
+        ),
         _ => false,
     }
 }
 
 /// The dialects a stop refusal can be rendered in (all built in).
-pub const DIALECTS: [&str; 6] = ["antigravity", "claude-code", "codex", "cursor", "gemini", "hermes"];
+pub const DIALECTS: [&str; 6] = [
+    "antigravity",
+    "claude-code",
+    "codex",
+    "cursor",
+    "gemini",
+    "hermes",
+];
 
 fn py_repr(s: &str) -> String {
     if s.contains('\'') && !s.contains('"') {
@@ -132,12 +145,18 @@ pub fn render(outcome: &Outcome, as_json: bool, dialect: Option<&str>) -> Emissi
             Outcome::Pass { results } => {
                 m.insert("ok".into(), Value::Bool(true));
                 m.insert("checked".into(), Value::from(results.len()));
-                m.insert("results".into(), Value::Array(results.iter().map(Row::to_value).collect()));
+                m.insert(
+                    "results".into(),
+                    Value::Array(results.iter().map(Row::to_value).collect()),
+                );
             }
             Outcome::Block { reason, results } => {
                 m.insert("ok".into(), Value::Bool(false));
                 m.insert("reason".into(), Value::from(reason.clone()));
-                m.insert("results".into(), Value::Array(results.iter().map(Row::to_value).collect()));
+                m.insert(
+                    "results".into(),
+                    Value::Array(results.iter().map(Row::to_value).collect()),
+                );
             }
         }
         e.stdout = Some(dumps(&Value::Object(m), JSON_LINE));
@@ -172,7 +191,11 @@ mod tests {
                 raw: format!("DOS-CLAIM: AUTH {phase}"),
             },
             shipped,
-            source: if shipped { "grep-subject".into() } else { "none".into() },
+            source: if shipped {
+                "grep-subject".into()
+            } else {
+                "none".into()
+            },
         }
     }
 
@@ -180,16 +203,39 @@ mod tests {
 
     #[test]
     fn reason_singular_and_plural() {
-        let out = decide(vec![row("AUTH1", "marker", true), row("AUTH2", "marker", false)], false);
-        assert_eq!(out, Outcome::Block { reason: R1.into(), results: vec![row("AUTH1", "marker", true), row("AUTH2", "marker", false)] });
-        let Outcome::Block { reason, .. } = decide(vec![row("AUTH30", "heuristic", false), row("AUTH2", "heuristic", false)], true) else { panic!() };
+        let out = decide(
+            vec![row("AUTH1", "marker", true), row("AUTH2", "marker", false)],
+            false,
+        );
+        assert_eq!(
+            out,
+            Outcome::Block {
+                reason: R1.into(),
+                results: vec![row("AUTH1", "marker", true), row("AUTH2", "marker", false)]
+            }
+        );
+        let Outcome::Block { reason, .. } = decide(
+            vec![
+                row("AUTH30", "heuristic", false),
+                row("AUTH2", "heuristic", false),
+            ],
+            true,
+        ) else {
+            panic!()
+        };
         assert!(reason.starts_with("DOS verify: you claimed AUTH AUTH30 (via none); AUTH AUTH2 (via none) shipped, but git has no commit backing them."), "{reason}");
-        assert!(matches!(decide(vec![row("AUTH2", "heuristic", false)], false), Outcome::Pass { .. }));
+        assert!(matches!(
+            decide(vec![row("AUTH2", "heuristic", false)], false),
+            Outcome::Pass { .. }
+        ));
     }
 
     #[test]
     fn dialect_table() {
-        let block = Outcome::Block { reason: "r".into(), results: vec![] };
+        let block = Outcome::Block {
+            reason: "r".into(),
+            results: vec![],
+        };
         let table = [
             (None, r#"{"decision": "block", "reason": "r"}"#),
             (Some(""), r#"{"decision": "block", "reason": "r"}"#),
@@ -206,8 +252,16 @@ mod tests {
             assert_eq!(e.stdout.as_deref(), Some(expected), "{dialect:?}");
             assert_eq!(e.stderr.len(), usize::from(dialect == Some("bogus")));
         }
-        assert_eq!(render(&Outcome::Pass { results: vec![] }, false, Some("codex")), Emission::default());
-        assert_eq!(render(&Outcome::Pass { results: vec![] }, true, None).stdout.as_deref(), Some(r#"{"checked": 0, "ok": true, "results": []}"#));
+        assert_eq!(
+            render(&Outcome::Pass { results: vec![] }, false, Some("codex")),
+            Emission::default()
+        );
+        assert_eq!(
+            render(&Outcome::Pass { results: vec![] }, true, None)
+                .stdout
+                .as_deref(),
+            Some(r#"{"checked": 0, "ok": true, "results": []}"#)
+        );
     }
 
     #[test]

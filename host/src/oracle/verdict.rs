@@ -23,7 +23,13 @@ const LEDGER_BASENAMES: [&str; 5] = [
     "plans.yaml",
 ];
 /// Release-bump basenames (compared lower-cased).
-const RELEASE_BUMP_BASENAMES: [&str; 5] = ["version", "version.txt", "pyproject.toml", "__init__.py", "changelog.md"];
+const RELEASE_BUMP_BASENAMES: [&str; 5] = [
+    "version",
+    "version.txt",
+    "pyproject.toml",
+    "__init__.py",
+    "changelog.md",
+];
 
 /// One `(plan, phase)` verdict (reference: `ShipVerdict`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -106,7 +112,11 @@ impl ShipVerdict {
 
     /// The layperson sentence (`--output plain`).
     pub fn to_plain(&self) -> String {
-        let name = [&self.phase, &self.plan].into_iter().find(|s| !s.is_empty()).map(String::as_str).unwrap_or("the change");
+        let name = [&self.phase, &self.plan]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .map(String::as_str)
+            .unwrap_or("the change");
         let thing = format!("'{name}'");
         if self.shipped && self.source == "grep-subject" {
             format!("Probably yes: {thing} looks like it was added, but the only sign is a note in the project history, not the built result itself. Worth opening it to confirm it's really there. (This checks that it's present, not that it works.)")
@@ -200,7 +210,12 @@ pub fn decide(plan: &str, phase: &str, facts: &Facts) -> ShipVerdict {
         v.source = "grep-subject".into();
         v.summary = hit.summary.clone();
         v.rung = hit.via.into();
-        let bump = v.sha.is_some() && facts.footprint.as_deref().map(footprint_is_nonsubstantive).unwrap_or(false);
+        let bump = v.sha.is_some()
+            && facts
+                .footprint
+                .as_deref()
+                .map(footprint_is_nonsubstantive)
+                .unwrap_or(false);
         if bump {
             v.shipped = false;
             let sha = v.sha.clone().unwrap_or_default();
@@ -239,19 +254,64 @@ mod tests {
             decide("AUTH", "AUTH13", &facts).to_json_line(),
             r#"{"phase": "AUTH13", "plan": "AUTH", "rung": "release-prefix", "sha": "210107b", "shipped": false, "source": "none", "summary": "210107b v1.3.0: release notes AUTH13 (release-prefix mention) [ship_oracle: demoted \u2014 grep matched release-bump/ledger-only commit 210107b; phase token in notes, not a ship (#399)]"}"#
         );
-        assert_eq!(decide("AUTH", "AUTH13", &facts).to_text(false), "NOT_SHIPPED AUTH AUTH13 210107b (via none)");
+        assert_eq!(
+            decide("AUTH", "AUTH13", &facts).to_text(false),
+            "NOT_SHIPPED AUTH AUTH13 210107b (via none)"
+        );
     }
 
     #[test]
     fn decision_table() {
-        let reg = Some(RegistryHit { sha: Some("0123456789ab".into()) });
+        let reg = Some(RegistryHit {
+            sha: Some("0123456789ab".into()),
+        });
         let cases: Vec<(Facts, bool, &str)> = vec![
             (Facts::default(), false, "none"),
-            (Facts { registry: reg.clone(), grep: hit("direct"), ..Default::default() }, true, "registry"),
-            (Facts { registry: reg.clone(), in_progress_soak: true, ..Default::default() }, false, "none"),
-            (Facts { grep: hit("direct"), footprint: Some(vec!["src/a.py".into(), "VERSION".into()]), ..Default::default() }, true, "grep-subject"),
-            (Facts { grep: hit("direct"), footprint: Some(vec![]), ..Default::default() }, true, "grep-subject"),
-            (Facts { grep: hit("direct"), in_progress_soak: true, ..Default::default() }, false, "none"),
+            (
+                Facts {
+                    registry: reg.clone(),
+                    grep: hit("direct"),
+                    ..Default::default()
+                },
+                true,
+                "registry",
+            ),
+            (
+                Facts {
+                    registry: reg.clone(),
+                    in_progress_soak: true,
+                    ..Default::default()
+                },
+                false,
+                "none",
+            ),
+            (
+                Facts {
+                    grep: hit("direct"),
+                    footprint: Some(vec!["src/a.py".into(), "VERSION".into()]),
+                    ..Default::default()
+                },
+                true,
+                "grep-subject",
+            ),
+            (
+                Facts {
+                    grep: hit("direct"),
+                    footprint: Some(vec![]),
+                    ..Default::default()
+                },
+                true,
+                "grep-subject",
+            ),
+            (
+                Facts {
+                    grep: hit("direct"),
+                    in_progress_soak: true,
+                    ..Default::default()
+                },
+                false,
+                "none",
+            ),
         ];
         for (facts, shipped, source) in cases {
             let v = decide("AUTH", "AUTH20", &facts);
@@ -261,8 +321,15 @@ mod tests {
 
     #[test]
     fn footprints() {
-        let s = |v: &[&str]| footprint_is_nonsubstantive(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
-        assert!(s(&["VERSION", "pkg/__init__.py", "docs/releases/v1.md", "CHANGELOG.md", "dos.state.yaml"]));
+        let s =
+            |v: &[&str]| footprint_is_nonsubstantive(&v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert!(s(&[
+            "VERSION",
+            "pkg/__init__.py",
+            "docs/releases/v1.md",
+            "CHANGELOG.md",
+            "dos.state.yaml"
+        ]));
         assert!(!s(&["VERSION", "src/x.rs"]));
         assert!(!s(&[]));
     }
