@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod journal;
 pub mod lanes;
+pub mod oracle;
 pub mod plugin_host;
 pub mod pyrepr;
 pub mod run_id;

@@ -1,10 +1,14 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod hook_stop;
+pub mod init;
 pub mod lanes;
 pub mod plugins;
+pub mod quickstart;
 pub mod run_id;
 pub mod supervise;
+pub mod verify;
 pub mod witness;
 
 use crate::config::ConfigError;
@@ -44,6 +48,16 @@ pub enum Command {
     Liveness(lanes::LivenessArgs),
     /// The supervisor: print the plan; `--run` enacts it (the watchdog).
     Loop(supervise::LoopArgs),
+    /// Ask the ship oracle whether PLAN PHASE shipped (exit 0 SHIPPED, 1 NOT_SHIPPED).
+    Verify(verify::VerifyArgs),
+    /// Stop/SubagentStop hook: block a stop whose shipped-claims git does not back.
+    /// (Mounted as `dos hook stop` once the `hook` group lands.)
+    #[command(name = "hook-stop")]
+    HookStop(hook_stop::HookStopArgs),
+    /// Scaffold a dos.toml in DIR.
+    Init(init::InitArgs),
+    /// Run the caught-lie demo in a throwaway repo.
+    Quickstart(quickstart::QuickstartArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -105,6 +119,10 @@ where
         Command::Halt(a) => lanes::halt(cli.workspace.as_ref(), a),
         Command::Liveness(a) => lanes::liveness(cli.workspace.as_ref(), a),
         Command::Loop(a) => supervise::run(cli.workspace.as_ref(), a),
+        Command::Verify(a) => verify::run(cli.workspace.as_ref(), a),
+        Command::HookStop(a) => hook_stop::run(cli.workspace.as_ref(), a),
+        Command::Init(a) => init::run(cli.workspace.as_ref(), a),
+        Command::Quickstart(a) => quickstart::run(a),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,50 @@
+//! `dos quickstart`: the 60-second caught-lie demo in a throwaway repo (one
+//! SHIPPED, one NOT_SHIPPED), built by [`crate::oracle::quickstart`].
+
+use super::CliError;
+use crate::oracle::quickstart;
+use std::path::PathBuf;
+
+/// Arguments of `dos quickstart`.
+#[derive(Debug, clap::Args)]
+pub struct QuickstartArgs {
+    /// Build the demo in DIR and keep it (default: a temporary dir, removed after).
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}
+
+fn temp_dir() -> Result<PathBuf, CliError> {
+    let base = std::env::temp_dir();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = base.join(format!("dos-quickstart-{}-{stamp}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
+/// Run `dos quickstart`: exit 0 when the contrast came out, 2 otherwise.
+pub fn run(args: &QuickstartArgs) -> Result<i32, CliError> {
+    let (work, cleanup) = match &args.keep {
+        Some(dir) => (crate::workspace::resolve_root(Some(dir))?, false),
+        None => (temp_dir()?, true),
+    };
+    let result = quickstart::build(&work);
+    let outcome = match result {
+        Ok(demo) => {
+            for line in quickstart::transcript(&demo) {
+                println!("{line}");
+            }
+            println!();
+            println!("Run it on your own repo:   dos verify --workspace . PLAN PHASE");
+            Ok(0)
+        }
+        Err(e) => Err(CliError::Usage(e.to_string())),
+    };
+    if cleanup {
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    outcome
+}
