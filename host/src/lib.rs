@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod decisions;
 pub mod journal;
+pub mod notify;
 pub mod plugin_host;
 pub mod workspace;
 
