@@ -4,8 +4,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod decisions;
 pub mod journal;
 pub mod lanes;
+pub mod notify;
 pub mod oracle;
 pub mod plugin_host;
 pub mod pyrepr;

@@ -1,9 +1,11 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod decisions;
 pub mod hook_stop;
 pub mod init;
 pub mod lanes;
+pub mod notify;
 pub mod plugins;
 pub mod quickstart;
 pub mod run_id;
@@ -58,6 +60,10 @@ pub enum Command {
     Init(init::InitArgs),
     /// Run the caught-lie demo in a throwaway repo.
     Quickstart(quickstart::QuickstartArgs),
+    /// The operator-decision queue: list pending decisions, or `show N`.
+    Decisions(decisions::DecisionsArgs),
+    /// Push the decisions queue or the fleet status to a notifier.
+    Notify(notify::NotifyArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -123,6 +129,8 @@ where
         Command::HookStop(a) => hook_stop::run(cli.workspace.as_ref(), a),
         Command::Init(a) => init::run(cli.workspace.as_ref(), a),
         Command::Quickstart(a) => quickstart::run(a),
+        Command::Decisions(a) => decisions::run(cli.workspace.as_ref(), a),
+        Command::Notify(a) => notify::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,
