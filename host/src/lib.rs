@@ -5,7 +5,10 @@
 pub mod cli;
 pub mod config;
 pub mod journal;
+pub mod judge;
 pub mod plugin_host;
+pub mod scout;
+pub mod stop;
 pub mod workspace;
 
 pub use dos_plugin_api::pyjson;
