@@ -4,8 +4,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod decisions;
 pub mod journal;
 pub mod judge;
+pub mod notify;
 pub mod plugin_host;
 pub mod scout;
 pub mod stop;

@@ -1,6 +1,8 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod decisions;
+pub mod notify;
 pub mod plugins;
 
 use crate::config::ConfigError;
@@ -26,6 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// List plugin groups, drivers and their sources; or check one plugin file.
     Plugins(plugins::PluginsArgs),
+    /// The operator-decision queue: list pending decisions, or `show N`.
+    Decisions(decisions::DecisionsArgs),
+    /// Push the decisions queue or the fleet status to a notifier.
+    Notify(notify::NotifyArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -80,6 +86,8 @@ where
     };
     let outcome = match &cli.command {
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
+        Command::Decisions(a) => decisions::run(cli.workspace.as_ref(), a),
+        Command::Notify(a) => notify::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,

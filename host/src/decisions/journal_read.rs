@@ -1,0 +1,139 @@
+//! A small, tolerant reader of the lane journal (`lane-journal.jsonl`), for
+//! the read-only projections (decisions queue, `notify top`).
+//!
+//! Semantics follow the reference's `read_all`, with the project's fix: records
+//! are split on `\n` only, so a U+2028 / U+2029 / U+0085 inside a value never
+//! splits a record. Invalid UTF-8 is replaced, never fatal; a missing or
+//! unreadable file has no entries; an unparseable last line is a torn append
+//! and is dropped; an unparseable earlier line becomes a `_CORRUPT` sentinel;
+//! valid JSON that is not an object is skipped.
+
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// One journal entry (a JSON object, or a `_CORRUPT` sentinel).
+pub type Entry = Map<String, Value>;
+
+/// The op of the sentinel that stands for an unparseable middle line.
+pub const OP_CORRUPT: &str = "_CORRUPT";
+
+/// Read every entry of the journal at `path` (never fails).
+pub fn read_all(path: &Path) -> Vec<Entry> {
+    match std::fs::read(path) {
+        Ok(bytes) => parse_all(&String::from_utf8_lossy(&bytes)),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Parse journal text (pure).
+pub fn parse_all(text: &str) -> Vec<Entry> {
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    if text.ends_with('\n') {
+        lines.pop();
+    }
+    let last = lines.len().saturating_sub(1);
+    let mut out = Vec::new();
+    for (i, raw) in lines.iter().enumerate() {
+        let line = raw.trim_matches(|c: char| c.is_whitespace());
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Value>(line) {
+            Ok(Value::Object(m)) => out.push(m),
+            Ok(_) => {}
+            Err(_) if i == last => break,
+            Err(_) => {
+                let mut m = Map::new();
+                m.insert("op".into(), OP_CORRUPT.into());
+                m.insert("_raw".into(), line.into());
+                m.insert("_line".into(), Value::from(i));
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// Python's `str()` of a JSON value as the reference prints it inside text
+/// (`None`, `True`, `1.0`, a string raw).
+pub fn py_str(v: &Value) -> String {
+    match v {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => i.to_string(),
+            (_, Some(u), _) => u.to_string(),
+            (_, _, Some(f)) => {
+                let mut s = String::new();
+                dos_plugin_api::pyjson::write_float(&mut s, f);
+                s
+            }
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Python truthiness of a JSON value.
+pub fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+    }
+}
+
+/// `str(entry.get(key) or "")`: the value as text, empty when falsy.
+pub fn text_or_empty(v: Option<&Value>) -> String {
+    if truthy(v) {
+        v.map(py_str).unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// The entry's `seq` when it is an integer (booleans and floats excluded).
+pub fn int_seq(e: &Entry) -> Option<i64> {
+    match e.get("seq") {
+        Some(Value::Number(n)) => n.as_i64(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerant_reading() {
+        let text = "{\"op\": \"A\", \"seq\": 1}\n\nnot json\n[1, 2]\n{\"op\": \"B\", \"r\": \"x\u{2028}y\"}\n{\"op\": \"C\"";
+        let entries = parse_all(text);
+        let ops: Vec<&str> = entries.iter().map(|e| e["op"].as_str().unwrap()).collect();
+        assert_eq!(ops, vec!["A", "_CORRUPT", "B"]);
+        assert_eq!(entries[1]["_line"], Value::from(2));
+        assert_eq!(entries[2]["r"], Value::from("x\u{2028}y"));
+    }
+
+    #[test]
+    fn torn_tail_followed_by_blank_line_is_corrupt() {
+        let entries = parse_all("{\"op\": \"A\"}\n{\"op\"\n\n");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1]["op"], Value::from("_CORRUPT"));
+        assert!(parse_all("{\"op\": \"A\"}\r\n{\"op\"").len() == 1);
+    }
+
+    #[test]
+    fn python_str_of_values() {
+        assert_eq!(py_str(&Value::Null), "None");
+        assert_eq!(py_str(&serde_json::json!(2.0)), "2.0");
+        assert_eq!(py_str(&serde_json::json!(7)), "7");
+        assert_eq!(py_str(&serde_json::json!(true)), "True");
+        assert_eq!(int_seq(&parse_all("{\"seq\": true}")[0]), None);
+        assert_eq!(int_seq(&parse_all("{\"seq\": 3.0}")[0]), None);
+    }
+}
