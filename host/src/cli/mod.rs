@@ -2,8 +2,10 @@
 //! renders errors and picks exit codes.
 
 pub mod decisions;
+pub mod judge_eval;
 pub mod notify;
 pub mod plugins;
+pub mod scout;
 
 use crate::config::ConfigError;
 use crate::plugin_host::ResolveError;
@@ -32,6 +34,11 @@ pub enum Command {
     Decisions(decisions::DecisionsArgs),
     /// Push the decisions queue or the fleet status to a notifier.
     Notify(notify::NotifyArgs),
+    /// Pre-dispatch chooser — may the loop start work? (rules 0, 1 and 9).
+    Scout(scout::ScoutArgs),
+    /// Score a judge against labelled claims (false-clear rate, accuracy).
+    #[command(name = "judge-eval")]
+    JudgeEval(judge_eval::JudgeEvalArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -88,6 +95,8 @@ where
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
         Command::Decisions(a) => decisions::run(cli.workspace.as_ref(), a),
         Command::Notify(a) => notify::run(cli.workspace.as_ref(), a),
+        Command::Scout(a) => scout::run(cli.workspace.as_ref(), a),
+        Command::JudgeEval(a) => judge_eval::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,
