@@ -68,7 +68,11 @@ fn reference_goldens_without_a_policy() {
         let state = g["state"].as_str().expect("state");
         let (code, out, err) = dos(ws.path(), &["scout", "--state-json", state]);
         assert_eq!(out, g["stdout"].as_str().expect("stdout"), "state {state}\n{err}");
-        assert_eq!(i64::from(code), g["exit"].as_i64().expect("exit"), "state {state}");
+        assert_eq!(
+            i64::from(code),
+            g["exit"].as_i64().expect("exit"),
+            "state {state}"
+        );
         n += 1;
     }
     assert!(n >= 20, "only {n} goldens");
@@ -96,7 +100,10 @@ fn decision_class_fires_on_a_pending_liveness_halt() {
         serde_json::json!(["LIVENESS lane=ops", "stop_classes=['LIVENESS']"])
     );
     // Pretty, sorted keys, ASCII-only (the em dash is escaped).
-    assert!(out.starts_with("{\n  \"activity\": \"stop\",\n  \"auto_runnable\": true,\n"), "{out}");
+    assert!(
+        out.starts_with("{\n  \"activity\": \"stop\",\n  \"auto_runnable\": true,\n"),
+        "{out}"
+    );
     assert!(out.contains("\\u2014"), "{out}");
 }
 
@@ -138,7 +145,11 @@ fn the_flag_overrides_dos_toml_and_the_floor_overrides_the_policy() {
     assert!(out.contains("\"rule_id\": 9"), "{out}");
     let (code, out, _) = dos(
         ws.path(),
-        &["scout", "--state-json", r#"{"resource_blocked": true, "resource_block_reason": "spawn cap"}"#],
+        &[
+            "scout",
+            "--state-json",
+            r#"{"resource_blocked": true, "resource_block_reason": "spawn cap"}"#,
+        ],
     );
     assert_eq!(code, 6);
     assert!(out.contains("\"rule_id\": 0"), "{out}");
@@ -152,14 +163,26 @@ fn an_unknown_policy_is_a_loud_error() {
     let (code, out, err) = dos(ws.path(), &["scout"]);
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    assert_eq!(err, "error: unknown stop policy 'nope'; known: decision-class, never\n");
+    assert_eq!(
+        err,
+        "error: unknown stop policy 'nope'; known: decision-class, never\n"
+    );
     // Loud even when the resource floor would answer alone.
     let (code, _, err) = dos(
         ws.path(),
-        &["scout", "--stop-policy", "bogus", "--state-json", r#"{"resource_blocked": true}"#],
+        &[
+            "scout",
+            "--stop-policy",
+            "bogus",
+            "--state-json",
+            r#"{"resource_blocked": true}"#,
+        ],
     );
     assert_eq!(code, 2);
-    assert_eq!(err, "error: unknown stop policy 'bogus'; known: decision-class, never\n");
+    assert_eq!(
+        err,
+        "error: unknown stop policy 'bogus'; known: decision-class, never\n"
+    );
 }
 
 #[test]
@@ -168,14 +191,23 @@ fn hostile_policies_never_halt_the_loop() {
     let ws = ws_with(&[&lib], "call_timeout_ms = 300\n");
     for mode in ["panic", "error", "sleep", "garbage"] {
         let state = format!(r#"{{"mode": "{mode}", "scope": "api"}}"#);
-        let (code, out, err) = dos(ws.path(), &["scout", "--stop-policy", "boom", "--state-json", &state]);
+        let (code, out, err) = dos(
+            ws.path(),
+            &["scout", "--stop-policy", "boom", "--state-json", &state],
+        );
         assert_eq!(code, 0, "{mode}: {out}{err}");
         assert!(out.contains("\"activity\": \"dispatch\""), "{mode}: {out}");
     }
     // The same plugin answering soundly does halt.
     let (code, out, _) = dos(
         ws.path(),
-        &["scout", "--stop-policy", "boom", "--state-json", r#"{"mode": "ok"}"#],
+        &[
+            "scout",
+            "--stop-policy",
+            "boom",
+            "--state-json",
+            r#"{"mode": "ok"}"#,
+        ],
     );
     assert_eq!(code, 6, "{out}");
     assert!(out.contains("\"cause_key\": \"stop_on_test\""), "{out}");
@@ -209,6 +241,9 @@ fn bad_input_and_out_of_scope_rules_exit_2() {
 fn a_string_false_does_not_block() {
     // The reference's bool("false") is True and would halt on rule 0.
     let ws = ws_with(&[], "");
-    let (code, out, _) = dos(ws.path(), &["scout", "--state-json", r#"{"resource_blocked": "false"}"#]);
+    let (code, out, _) = dos(
+        ws.path(),
+        &["scout", "--state-json", r#"{"resource_blocked": "false"}"#],
+    );
     assert_eq!(code, 0, "{out}");
 }

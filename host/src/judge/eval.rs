@@ -137,13 +137,31 @@ impl JudgeReport {
                 self.n_abstain()
             ),
             format!("  correct-clear {:>4}   (agreed, was true)", self.correct_clear),
-            format!("  FALSE-CLEAR   {:>4}   (agreed, was FALSE — the dangerous cell)", self.false_clear),
-            format!("  correct-flag  {:>4}   (disagreed, was false)", self.correct_flag),
-            format!("  false-flag    {:>4}   (disagreed, was true — safe, costs a review)", self.false_flag),
+            format!(
+                "  FALSE-CLEAR   {:>4}   (agreed, was FALSE — the dangerous cell)",
+                self.false_clear
+            ),
+            format!(
+                "  correct-flag  {:>4}   (disagreed, was false)",
+                self.correct_flag
+            ),
+            format!(
+                "  false-flag    {:>4}   (disagreed, was true — safe, costs a review)",
+                self.false_flag
+            ),
             format!("  abstained     {:>4}   (punted to a human)", self.n_abstain()),
-            format!("false-clear rate   {:.3}   (of claims it cleared)", self.false_clear_rate()),
-            format!("lie-leak rate      {:.3}   (of all false claims)", self.lie_leak_rate()),
-            format!("decisive accuracy  {:.3}   (when it committed)", self.decisive_accuracy()),
+            format!(
+                "false-clear rate   {:.3}   (of claims it cleared)",
+                self.false_clear_rate()
+            ),
+            format!(
+                "lie-leak rate      {:.3}   (of all false claims)",
+                self.lie_leak_rate()
+            ),
+            format!(
+                "decisive accuracy  {:.3}   (when it committed)",
+                self.decisive_accuracy()
+            ),
             format!("abstention rate    {:.3}", self.abstention_rate()),
             format!("cost / claim       {:.6}", self.cost_per_claim()),
         ]
@@ -216,7 +234,9 @@ mod tests {
             r#"{"n": 7, "grid": {"correct_clear": 1, "false_clear": 1, "correct_flag": 1, "false_flag": 0, "abstain_true": 2, "abstain_false": 2}, "rates": {"false_clear_rate": 0.5, "lie_leak_rate": 0.25, "decisive_accuracy": 0.6667, "abstention_rate": 0.5714, "cost_per_claim": 0.0}, "total_cost": 0.0}"#
         );
         assert_eq!(r.exit_code(), 1);
-        assert!(r.render_text("similarity").contains("CASES          7  (4 false, 3 true)\n"));
+        assert!(r
+            .render_text("similarity")
+            .contains("CASES          7  (4 false, 3 true)\n"));
     }
 
     #[test]
@@ -245,7 +265,10 @@ mod tests {
                 _ => JudgeVerdict::disagree("", vec![], 0.5),
             },
         };
-        let r = score(&mut j, &[case("yes", true), case("nan", false), case("no", false)]);
+        let r = score(
+            &mut j,
+            &[case("yes", true), case("nan", false), case("no", false)],
+        );
         assert_eq!((r.correct_clear, r.abstain_false, r.correct_flag), (1, 1, 1));
         assert_eq!(r.total_cost, 0.75);
         assert_eq!(r.cost_per_claim(), 0.25);

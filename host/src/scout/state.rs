@@ -215,7 +215,12 @@ fn boolean(obj: &Map<String, Value>, key: &str, prefix: &str, default: bool) -> 
 /// An integer field (`int(x or 0)`): numbers (truncated), booleans, null
 /// (0) and decimal strings.
 fn integer(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<i64, StateError> {
-    let bad = |what: String| field(&format!("{prefix}{key}"), format!("must be an integer (got {what})"));
+    let bad = |what: String| {
+        field(
+            &format!("{prefix}{key}"),
+            format!("must be an integer (got {what})"),
+        )
+    };
     match obj.get(key) {
         None | Some(Value::Null) => Ok(0),
         Some(Value::Bool(b)) => Ok(i64::from(*b)),
@@ -250,8 +255,12 @@ fn scalar_text(v: &Value) -> Option<String> {
 fn text(obj: &Map<String, Value>, key: &str, prefix: &str) -> Result<String, StateError> {
     match obj.get(key) {
         None => Ok(String::new()),
-        Some(v) => scalar_text(v)
-            .ok_or_else(|| field(&format!("{prefix}{key}"), format!("must be text (got {})", kind(v)))),
+        Some(v) => scalar_text(v).ok_or_else(|| {
+            field(
+                &format!("{prefix}{key}"),
+                format!("must be text (got {})", kind(v)),
+            )
+        }),
     }
 }
 
@@ -266,10 +275,15 @@ fn texts(obj: &Map<String, Value>, key: &str) -> Result<Vec<String>, StateError>
             .iter()
             .map(|v| match v {
                 Value::Null => Err(field(key, "items must be text (got null)".into())),
-                v => scalar_text(v).ok_or_else(|| field(key, format!("items must be text (got {})", kind(v)))),
+                v => {
+                    scalar_text(v).ok_or_else(|| field(key, format!("items must be text (got {})", kind(v))))
+                }
             })
             .collect(),
-        Some(other) => Err(field(key, format!("must be a list of strings (got {})", kind(other)))),
+        Some(other) => Err(field(
+            key,
+            format!("must be a list of strings (got {})", kind(other)),
+        )),
     }
 }
 

@@ -118,10 +118,16 @@ fn routing_rules_are_reported_out_of_scope() {
     let table: &[(&str, u32)] = &[
         (r#"{"health": {"action": "route_unstick"}}"#, 4),
         (r#"{"health": {"action": "overlap_block"}}"#, 5),
-        (r#"{"health": {"action": "route_replan"}, "open_soaks": ["S1"]}"#, 6),
+        (
+            r#"{"health": {"action": "route_replan"}, "open_soaks": ["S1"]}"#,
+            6,
+        ),
         (r#"{"health": {"action": "route_replan"}}"#, 7),
         (r#"{"replan_due": true}"#, 7),
-        (r#"{"health": {"action": "route_replan"}, "recent_replan_ran": true}"#, 7),
+        (
+            r#"{"health": {"action": "route_replan"}, "recent_replan_ran": true}"#,
+            7,
+        ),
     ];
     for (j, rule) in table {
         let e = scout_decide(&st(j), &[], None).unwrap_err();
@@ -134,8 +140,14 @@ fn routing_rules_are_reported_out_of_scope() {
 fn bad_state_values_name_the_key() {
     let table: &[(&str, &str)] = &[
         ("[1]", "--state-json must be a JSON object (got a list)"),
-        (r#"{"gate": "fast"}"#, "--state-json: unknown gate \"fast\" — expected hard|soft|drive"),
-        (r#"{"gate": null}"#, "--state-json: unknown gate null — expected hard|soft|drive"),
+        (
+            r#"{"gate": "fast"}"#,
+            "--state-json: unknown gate \"fast\" — expected hard|soft|drive",
+        ),
+        (
+            r#"{"gate": null}"#,
+            "--state-json: unknown gate null — expected hard|soft|drive",
+        ),
         (
             r#"{"resource_blocked": "maybe"}"#,
             "--state-json: 'resource_blocked' must be true or false (got the string \"maybe\")",

@@ -24,10 +24,7 @@ fn the_floor_stops_whatever_the_policy_says_and_does_not_call_it() {
             StopVerdict::defer("go on", vec![])
         },
     };
-    let table = [
-        ("", "host cannot launch more work"),
-        ("spawn cap", "spawn cap"),
-    ];
+    let table = [("", "host cannot launch more work"), ("spawn cap", "spawn cap")];
     for (reason, why) in table {
         let floor = ResourceFloor {
             blocked: true,
@@ -92,8 +89,16 @@ fn the_policy_name_comes_from_the_flag_or_dos_toml() {
     let cfg = |t: &str| Config::parse(t, Path::new("dos.toml")).expect("toml");
     let table: &[(&str, Option<&str>, Option<&str>)] = &[
         ("", None, None),
-        ("[scout]\nstop_policy = \"decision-class\"\n", None, Some("decision-class")),
-        ("[scout]\nstop_policy = \"decision-class\"\n", Some("never"), Some("never")),
+        (
+            "[scout]\nstop_policy = \"decision-class\"\n",
+            None,
+            Some("decision-class"),
+        ),
+        (
+            "[scout]\nstop_policy = \"decision-class\"\n",
+            Some("never"),
+            Some("never"),
+        ),
         ("[scout]\nstop_policy = \"\"\n", None, None),
         ("", Some(""), None),
         ("", Some("nope"), Some("nope")),

@@ -191,8 +191,8 @@ pub fn parse_line(path: &str, line: usize, text: &str) -> Result<Case, CasesErro
             Some(v) => py_str(v).ok_or_else(|| field_err(key, format!("must be text (got {})", kind(v)))),
         }
     };
-    let claim_text =
-        py_str(claim_text).ok_or_else(|| field_err("claim_text", format!("must be text (got {})", kind(claim_text))))?;
+    let claim_text = py_str(claim_text)
+        .ok_or_else(|| field_err("claim_text", format!("must be text (got {})", kind(claim_text))))?;
     let truth = truth_of(truth).map_err(|p| field_err("truth", p))?;
     let evidence = evidence_of(obj.get("evidence")).map_err(|p| field_err("evidence", p))?;
     Ok(Case {

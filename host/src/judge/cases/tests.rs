@@ -21,7 +21,10 @@ fn truth_is_a_real_boolean() {
         (json!(0.0), Ok(false)),
         (json!(2), Ok(true)),
         (json!(null), Ok(false)),
-        (json!("maybe"), Err("must be true or false (got the string 'maybe')")),
+        (
+            json!("maybe"),
+            Err("must be true or false (got the string 'maybe')"),
+        ),
         (json!([]), Err("must be true or false (got a list)")),
         (json!({"a": 1}), Err("must be true or false (got an object)")),
     ];
@@ -30,18 +33,26 @@ fn truth_is_a_real_boolean() {
     }
 }
 
+type EvidenceRow = (Option<Value>, Result<Vec<&'static str>, &'static str>);
+
 #[test]
 fn evidence_string_is_one_item() {
-    let table: &[(Option<Value>, Result<Vec<&str>, &str>)] = &[
+    let table: &[EvidenceRow] = &[
         (None, Ok(vec![])),
         (Some(json!(null)), Ok(vec![])),
         (Some(json!("")), Ok(vec![])),
         (Some(json!([])), Ok(vec![])),
         (Some(json!("abc123 feat: x")), Ok(vec!["abc123 feat: x"])),
-        (Some(json!(["a", "", 5, 1.5, true, null])), Ok(vec!["a", "", "5", "1.5", "True", "None"])),
+        (
+            Some(json!(["a", "", 5, 1.5, true, null])),
+            Ok(vec!["a", "", "5", "1.5", "True", "None"]),
+        ),
         (Some(json!(["a", ["b"]])), Err("item 1 must be text (got a list)")),
         (Some(json!(7)), Err("must be a list of strings (got a number)")),
-        (Some(json!({"a": "b"})), Err("must be a list of strings (got an object)")),
+        (
+            Some(json!({"a": "b"})),
+            Err("must be a list of strings (got an object)"),
+        ),
     ];
     for (v, want) in table {
         let want = want
@@ -82,12 +93,18 @@ fn a_full_line_becomes_a_claim() {
 #[test]
 fn bad_lines_are_errors_naming_the_line() {
     let table: &[(&str, &str)] = &[
-        ("7", "c.jsonl:3: each case needs 'claim_text' and 'truth' (got a number, not a JSON object)"),
+        (
+            "7",
+            "c.jsonl:3: each case needs 'claim_text' and 'truth' (got a number, not a JSON object)",
+        ),
         (
             "\"claim_text truth\"",
             "c.jsonl:3: each case needs 'claim_text' and 'truth' (got a string, not a JSON object)",
         ),
-        ("[1, 2]", "c.jsonl:3: each case needs 'claim_text' and 'truth' (got a list, not a JSON object)"),
+        (
+            "[1, 2]",
+            "c.jsonl:3: each case needs 'claim_text' and 'truth' (got a list, not a JSON object)",
+        ),
         (
             r#"{"claim_text": "x"}"#,
             "c.jsonl:3: each case needs 'claim_text' and 'truth' (got keys: ['claim_text'])",
