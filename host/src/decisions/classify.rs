@@ -197,7 +197,9 @@ fn is_refusal_entry(e: &Entry) -> bool {
 /// or a genuine `ACQUIRE` (seq strictly greater) of the refused lane or of a
 /// lane named in its `blocking_trees`.
 pub fn superseded_refusals(entries: &[Entry]) -> BTreeSet<i64> {
-    let mut events: HashMap<String, Vec<i64>> = HashMap::new();
+    // Only the latest freeing/acquire seq per lane matters: some event is
+    // later than S iff the latest one is.
+    let mut latest: HashMap<String, i64> = HashMap::new();
     for e in entries {
         let (Some(s), lane) = (int_seq(e), text_or_empty(e.get("lane"))) else {
             continue;
@@ -211,7 +213,8 @@ pub fn superseded_refusals(entries: &[Entry]) -> BTreeSet<i64> {
             _ => false,
         };
         if counts {
-            events.entry(lane).or_default().push(s);
+            let slot = latest.entry(lane).or_insert(s);
+            *slot = (*slot).max(s);
         }
     }
     let mut out = BTreeSet::new();
@@ -225,7 +228,7 @@ pub fn superseded_refusals(entries: &[Entry]) -> BTreeSet<i64> {
         if !own.is_empty() {
             watch.push(own);
         }
-        let later = |lane: &String| events.get(lane).is_some_and(|v| v.iter().any(|&x| x > s));
+        let later = |lane: &String| latest.get(lane).is_some_and(|&x| x > s);
         if watch.iter().any(later) {
             out.insert(s);
         }

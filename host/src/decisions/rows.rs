@@ -412,4 +412,25 @@ mod tests {
         let out = finish(rows, None, Some("ORACLE"));
         assert!(out.is_empty());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn dedup_conserves_rows_and_ranking_is_ordered(
+            specs in proptest::collection::vec((0u8..5, 0u8..3, proptest::option::of(0i64..100)), 0..40)
+        ) {
+            use DecisionKind::*;
+            let kinds = [Liveness, ArbiterRefuse, PreflightRefuse, Wedge, SoakGate];
+            let rows: Vec<Decision> = specs
+                .iter()
+                .map(|(k, lane, age)| d(kinds[*k as usize], &lane.to_string(), *age))
+                .collect();
+            let n = rows.len();
+            let out = finish(rows, None, None);
+            proptest::prop_assert_eq!(out.iter().map(|d| d.dup_count).sum::<usize>(), n);
+            for w in out.windows(2) {
+                let key = |d: &Decision| (d.kind.rank(), -d.age_seconds.unwrap_or(-1));
+                proptest::prop_assert!(key(&w[0]) <= key(&w[1]));
+            }
+        }
+    }
 }
