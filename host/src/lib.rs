@@ -6,12 +6,15 @@ pub mod cli;
 pub mod config;
 pub mod decisions;
 pub mod journal;
+pub mod judge;
 pub mod lanes;
 pub mod notify;
 pub mod oracle;
 pub mod plugin_host;
 pub mod pyrepr;
 pub mod run_id;
+pub mod scout;
+pub mod stop;
 pub mod witness;
 pub mod workspace;
 

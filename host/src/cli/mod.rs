@@ -4,11 +4,13 @@
 pub mod decisions;
 pub mod hook_stop;
 pub mod init;
+pub mod judge_eval;
 pub mod lanes;
 pub mod notify;
 pub mod plugins;
 pub mod quickstart;
 pub mod run_id;
+pub mod scout;
 pub mod supervise;
 pub mod verify;
 pub mod witness;
@@ -64,6 +66,11 @@ pub enum Command {
     Decisions(decisions::DecisionsArgs),
     /// Push the decisions queue or the fleet status to a notifier.
     Notify(notify::NotifyArgs),
+    /// Pre-dispatch chooser — may the loop start work? (rules 0, 1 and 9).
+    Scout(scout::ScoutArgs),
+    /// Score a judge against labelled claims (false-clear rate, accuracy).
+    #[command(name = "judge-eval")]
+    JudgeEval(judge_eval::JudgeEvalArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -131,6 +138,8 @@ where
         Command::Quickstart(a) => quickstart::run(a),
         Command::Decisions(a) => decisions::run(cli.workspace.as_ref(), a),
         Command::Notify(a) => notify::run(cli.workspace.as_ref(), a),
+        Command::Scout(a) => scout::run(cli.workspace.as_ref(), a),
+        Command::JudgeEval(a) => judge_eval::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,
