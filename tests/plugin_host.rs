@@ -391,3 +391,63 @@ fn dos_plugins_check_reports_or_explains() {
         "{v}"
     );
 }
+
+#[test]
+fn nonsense_answers_from_a_raw_plugin_are_contract_violations() {
+    let lib = build_fixture("tests/fixtures/raw-garbage", "dos_raw_garbage_fixture");
+    let (_dir, host) = host_for(&[&lib], "");
+    let src = lib.display().to_string();
+    let r = host
+        .exporter("garbage", &no_bag())
+        .expect("resolves")
+        .export(&batch(&[1]));
+    assert_eq!(r.exported, 0);
+    assert!(
+        r.detail
+            .contains("returned an invalid result: not a ExportResult"),
+        "{}",
+        r.detail
+    );
+    let n = host
+        .notifier("garbage", &no_bag())
+        .expect("resolves")
+        .send(&Notification {
+            severity: Severity::Info,
+            title: "t".into(),
+            summary: String::new(),
+            fields: vec![],
+            key: String::new(),
+            source: String::new(),
+        });
+    assert!(
+        !n.delivered && n.detail.contains("not a NotifyResult"),
+        "{}",
+        n.detail
+    );
+    let v = host
+        .stop_policy("garbage", &no_bag())
+        .expect("resolves")
+        .decide(&json!({}));
+    assert_eq!(v.stance, StopStance::Defer);
+    assert!(
+        v.reason.starts_with(
+            "stop policy 'garbage' returned a malformed result (not a StopVerdict: unknown variant `HALT`"
+        ),
+        "{}",
+        v.reason
+    );
+    assert!(v.reason.contains(&src));
+    assert!(v.reason.ends_with("not a StopVerdict — deferring (a policy that does not return the verdict type cannot be trusted to halt the loop)."), "{}", v.reason);
+    let j = host
+        .judge("garbage", &no_bag())
+        .expect("resolves")
+        .rule(&Claim::default());
+    assert_eq!(j.stance, Stance::Abstain, "a garbage AGREE never clears: {j:?}");
+    let g = host
+        .generic(dos_plugin_api::Group::EvidenceSources, "garbage", &no_bag())
+        .expect("resolves")
+        .call("gather", &json!({}));
+    assert!(g.err().is_some_and(|e| e.contains("not a JSON value")));
+    // A group this host does not know is ignored, not an error.
+    assert!(host.inventory().failures.is_empty());
+}
