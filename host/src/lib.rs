@@ -17,5 +17,6 @@ pub mod scout;
 pub mod stop;
 pub mod witness;
 pub mod workspace;
+pub mod yaml;
 
 pub use dos_plugin_api::pyjson;

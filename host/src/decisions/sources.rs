@@ -404,47 +404,9 @@ pub fn read_envelope(path: &Path) -> Option<serde_json::Map<String, Value>> {
     }
 }
 
-/// A YAML value as JSON (non-string keys become their text).
-fn yaml_to_json(v: serde_yaml::Value) -> Value {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Value::Number)
-                    .unwrap_or(Value::Null)
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| {
-                    let key = match yaml_to_json(k) {
-                        Value::String(s) => s,
-                        other => journal_read::py_str(&other),
-                    };
-                    (key, yaml_to_json(v))
-                })
-                .collect(),
-        ),
-        Y::Tagged(t) => yaml_to_json(t.value),
-    }
-}
-
 /// Parse the soak index: `None` when missing or malformed.
 pub fn read_soak_index(path: &Path) -> Option<Value> {
-    let bytes = std::fs::read(path).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let parsed: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
-    Some(yaml_to_json(parsed))
+    crate::yaml::load(path)
 }
 
 /// Every row from the three sources, in source order (journal, envelopes

@@ -4,35 +4,8 @@
 
 use serde_json::{Map, Value};
 use std::path::Path;
-use yaml_rust2::{Yaml, YamlLoader};
-
-/// Convert a YAML node into JSON (keys become strings; unknown nodes null).
-fn to_json(y: &Yaml) -> Value {
-    match y {
-        Yaml::Real(s) => s
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number)
-            .unwrap_or(Value::String(s.clone())),
-        Yaml::Integer(i) => Value::from(*i),
-        Yaml::String(s) => Value::String(s.clone()),
-        Yaml::Boolean(b) => Value::Bool(*b),
-        Yaml::Array(a) => Value::Array(a.iter().map(to_json).collect()),
-        Yaml::Hash(h) => {
-            let mut m = Map::new();
-            for (k, v) in h {
-                let key = match to_json(k) {
-                    Value::String(s) => s,
-                    other => scalar_str(Some(&other)),
-                };
-                m.insert(key, to_json(v));
-            }
-            Value::Object(m)
-        }
-        _ => Value::Null,
-    }
-}
+use crate::yaml::to_json;
+use yaml_rust2::YamlLoader;
 
 /// Read a YAML file whose top level is a mapping; anything else (missing
 /// file, malformed YAML, a list at the top) is `None`.
