@@ -64,6 +64,25 @@ pub fn lookup(root: &Path, key: &str) -> Result<Option<String>, DotenvError> {
     Ok(load(root)?.remove(key).filter(|v| !v.is_empty()))
 }
 
+/// One rung ladder: the explicit value › `env(key)` (the process
+/// environment, injectable for tests) › the workspace `.env` from
+/// `dotenv_file` (called only when needed, as the reference does). Empty
+/// values fall through. Since 1.2.0.
+pub fn resolve_setting(
+    explicit: Option<&str>,
+    key: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    dotenv_file: &dyn Fn() -> Result<HashMap<String, String>, DotenvError>,
+) -> Result<Option<String>, DotenvError> {
+    if let Some(v) = explicit.filter(|v| !v.is_empty()) {
+        return Ok(Some(v.to_string()));
+    }
+    if let Some(v) = env(key).filter(|v| !v.is_empty()) {
+        return Ok(Some(v));
+    }
+    Ok(dotenv_file()?.remove(key).filter(|v| !v.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,5 +97,38 @@ mod tests {
         assert_eq!(map.get("D").map(String::as_str), Some("h2'\" # c"));
         assert_eq!(map.get("export E").map(String::as_str), Some("5"));
         assert!(!map.contains_key("noeq"));
+    }
+
+    #[test]
+    fn ladder_table() {
+        // (explicit, env, .env, expected)
+        type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+        let table: &[Row] = &[
+            (Some("flag"), Some("env"), Some("dot"), Some("flag")),
+            (Some(""), Some("env"), Some("dot"), Some("env")),
+            (None, Some(""), Some("dot"), Some("dot")),
+            (None, None, Some("dot"), Some("dot")),
+            (None, None, Some(""), None),
+            (None, None, None, None),
+        ];
+        for (explicit, env, dot, expected) in table {
+            let env_val = env.map(str::to_string);
+            let dot_val = dot.map(str::to_string);
+            let got = resolve_setting(*explicit, "K", &|_| env_val.clone(), &|| {
+                Ok(dot_val.iter().map(|v| ("K".to_string(), v.clone())).collect())
+            });
+            assert_eq!(
+                got,
+                Ok(expected.map(str::to_string)),
+                "{explicit:?} {env:?} {dot:?}"
+            );
+        }
+        // The .env is not read when an earlier rung answers (a broken file is harmless then).
+        let broken = || Err(DotenvError("bad".into()));
+        assert_eq!(
+            resolve_setting(None, "K", &|_| Some("env".into()), &broken),
+            Ok(Some("env".into()))
+        );
+        assert!(resolve_setting(None, "K", &|_| None, &broken).is_err());
     }
 }

@@ -6,11 +6,24 @@
 //! registration function and export the file with [`export_plugin!`]. The
 //! frozen FFI tables live in [`ffi`]; see its docs for the versioning rule.
 //! The plugin author's guide is this crate's `README.md`.
+//!
+//! Shared helpers for plugins: [`pyvalue`] (Python-faithful record decoding
+//! and `str()` rendering), [`pystr`] (Python `str` behaviours), [`process`]
+//! (a shell command with a timeout, Unix), and behind optional cargo features
+//! `http` (a blocking `ureq` POST edge) and `test-support` (test helpers).
 
 pub mod dotenv;
 pub mod ffi;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(unix)]
+pub mod process;
 pub mod pyjson;
+pub mod pystr;
+pub mod pyvalue;
 pub mod sdk;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod types;
 
 pub use ffi::{EventRef, FfiError, FfiResult, PluginRoot, PluginRoot_Ref};

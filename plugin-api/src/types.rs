@@ -112,6 +112,17 @@ impl ExportResult {
         }
         events.iter().map(|e| e.seq).fold(0, i64::max).to_string()
     }
+
+    /// The result of exporting `events`: `exported` of them confirmed, the
+    /// batch's [`cursor_for`](Self::cursor_for) as the cursor.
+    /// Since 1.2.0.
+    pub fn for_batch(events: &[crate::EventRef<'_>], exported: u64, detail: String) -> ExportResult {
+        ExportResult {
+            exported,
+            detail,
+            cursor: ExportResult::cursor_for(events),
+        }
+    }
 }
 
 /// How loud a notification is.

@@ -44,12 +44,7 @@ impl FileExporter {
 
 impl Exporter for FileExporter {
     fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, PluginError> {
-        let cursor = ExportResult::cursor_for(events);
-        let done = |exported: u64, detail: String| ExportResult {
-            exported,
-            detail,
-            cursor: cursor.clone(),
-        };
+        let done = |exported: u64, detail: String| ExportResult::for_batch(events, exported, detail);
         let path = match self.resolve_path() {
             Ok(Some(p)) => p,
             Ok(None) => {

@@ -31,12 +31,11 @@
 //! default 10000), `max_request_bytes` (default 4194304), `service_name`,
 //! `headers` (a table, or `k=v,k2=v2`; else `$OTEL_EXPORTER_OTLP_HEADERS`).
 
-pub mod event;
 pub mod mapping;
 pub mod transport;
 
+use dos_plugin_api::pyvalue::VerdictEvent;
 use dos_plugin_api::{dotenv, DriverConfig, EventRef, ExportResult, Exporter, PluginError, Registry};
-use event::Event;
 use prost::Message;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -226,29 +225,16 @@ fn now_nanos() -> u64 {
 
 impl Exporter for OtlpExporter {
     fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, PluginError> {
-        let cursor = ExportResult::cursor_for(events);
-        let done = |exported: u64, detail: String| ExportResult {
-            exported,
-            detail,
-            cursor: cursor.clone(),
-        };
+        let done = |exported: u64, detail: String| ExportResult::for_batch(events, exported, detail);
         let endpoint = self.endpoint()?;
         let n = events.len();
         if n == 0 {
             return Ok(done(0, format!("no new events for {endpoint}")));
         }
-        let mut decoded = Vec::with_capacity(n);
-        for e in events {
-            match Event::decode(e.record.as_str()) {
-                Ok(ev) => decoded.push(ev),
-                Err(why) => {
-                    return Ok(done(
-                        0,
-                        format!("error: event seq {} is unreadable: {why}", e.seq),
-                    ))
-                }
-            }
-        }
+        let decoded = match VerdictEvent::decode_batch(events) {
+            Ok(d) => d,
+            Err(why) => return Ok(done(0, format!("error: {why}"))),
+        };
         if self.dry_run {
             return Ok(done(
                 0,
@@ -328,17 +314,9 @@ dos_plugin_api::export_plugin!(name: "dos-export-otlp", version: env!("CARGO_PKG
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dos_plugin_api::test_support::env_of;
 
     type Pairs = &'static [(&'static str, &'static str)];
-
-    fn env_of(pairs: Pairs) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
 
     #[test]
     fn endpoint_ladder() {

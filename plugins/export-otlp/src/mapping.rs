@@ -1,7 +1,7 @@
 //! Pure mapping from verdict events to OTLP log records (reference
 //! `build_records`), plus the request envelope and size-based batching.
 
-use crate::event::{py_str, Event, PyValue};
+use dos_plugin_api::pyvalue::{py_str, PyValue, VerdictEvent};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
@@ -176,7 +176,7 @@ pub fn detail_value(v: &PyValue) -> Option<AnyValue> {
 /// attributes in the reference's order, the event's own time (when its `ts`
 /// parses) and `observed_nanos` as the observed time. Detail integers that
 /// do not fit `i64` are dropped and counted in `dropped_attributes_count`.
-pub fn log_record(event: &Event, observed_nanos: u64) -> LogRecord {
+pub fn log_record(event: &VerdictEvent, observed_nanos: u64) -> LogRecord {
     let mut attributes = vec![
         kv("dos.syscall", string_value(event.syscall.clone())),
         kv("dos.verdict", string_value(event.verdict.clone())),
@@ -287,7 +287,7 @@ pub fn batches(service_name: &str, records: &[LogRecord], limit: usize) -> Vec<R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::parse;
+    use dos_plugin_api::pyvalue::parse;
 
     #[test]
     fn severity_table() {
@@ -364,7 +364,7 @@ mod tests {
 
     #[test]
     fn record_attributes_follow_the_reference() {
-        let e = Event::decode(
+        let e = VerdictEvent::decode(
             r#"{"detail": {"code": 2, "matched": true, "ratio": 0.5, "nan": NaN, "big": 99999999999999999999,
                 "none": null, "list": ["a", 1], "map": {"y": 1, "x": "z"}, "s": "text"},
                 "lane": "main", "run_id": "RID-1", "seq": 5, "source": "kernel", "subject": "",
@@ -418,7 +418,7 @@ mod tests {
 
     #[test]
     fn empty_optional_fields_are_omitted_and_source_defaults() {
-        let e = Event::decode(r#"{"syscall": "", "verdict": "", "detail": {}, "ts": ""}"#).unwrap();
+        let e = VerdictEvent::decode(r#"{"syscall": "", "verdict": "", "detail": {}, "ts": ""}"#).unwrap();
         let r = log_record(&e, 1);
         let keys: Vec<&str> = r.attributes.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(keys, ["dos.syscall", "dos.verdict", "dos.source"]);
@@ -428,7 +428,7 @@ mod tests {
 
     #[test]
     fn batches_respect_the_limit() {
-        let e = Event::decode(r#"{"syscall": "s", "verdict": "v", "detail": {"pad": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)
+        let e = VerdictEvent::decode(r#"{"syscall": "s", "verdict": "v", "detail": {"pad": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)
             .unwrap();
         let records: Vec<LogRecord> = (0..20).map(|i| log_record(&e, i)).collect();
         let whole = request("svc", records.clone()).encoded_len();

@@ -4,6 +4,7 @@
 //! or a partial success), and the blocking `ureq` POST at the edge.
 
 use crate::mapping::epoch_seconds;
+pub use dos_plugin_api::pystr::io_error_text;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceResponse;
 use prost::Message;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -361,19 +362,6 @@ pub fn deliver(
                 };
             }
         }
-    }
-}
-
-/// Render an I/O error the way Python does (`[Errno 111] Connection refused`).
-pub fn io_error_text(e: &std::io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => {
-            let text = e.to_string();
-            let suffix = format!(" (os error {code})");
-            let msg = text.strip_suffix(&suffix).unwrap_or(&text);
-            format!("[Errno {code}] {msg}")
-        }
-        None => e.to_string(),
     }
 }
 

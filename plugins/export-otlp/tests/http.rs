@@ -3,8 +3,9 @@
 
 use dos_export_otlp::mapping::parse_ts;
 use dos_export_otlp::OtlpExporter;
-use dos_plugin_api::abi_stable::std_types::{RSlice, RStr};
-use dos_plugin_api::{DriverConfig, EventRef, ExportResult, Exporter};
+use dos_plugin_api::abi_stable::std_types::RSlice;
+use dos_plugin_api::test_support::{event_refs as refs, fresh_dir, journal_events};
+use dos_plugin_api::{DriverConfig, ExportResult, Exporter};
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
@@ -15,7 +16,7 @@ use prost::Message;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,33 +24,11 @@ use std::time::{Duration, Instant};
 const JOURNAL: &str = include_str!("fixtures/journal13.jsonl");
 
 fn journal() -> Vec<(i64, String)> {
-    JOURNAL
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i as i64 + 1, l.to_string()))
-        .collect()
-}
-
-fn refs(events: &[(i64, String)]) -> Vec<EventRef<'_>> {
-    events
-        .iter()
-        .map(|(seq, rec)| EventRef {
-            seq: *seq,
-            record: RStr::from(rec.as_str()),
-        })
-        .collect()
+    journal_events(JOURNAL)
 }
 
 fn temp_root(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "dos-otlp-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("otlp-{tag}"))
 }
 
 /// Fast retries so failure paths finish quickly.

@@ -24,10 +24,9 @@
 //!   alike (`x|y`, `x_y`) yield one line with the summed count instead of
 //!   two identical lines (quirk Q8). Lines are ordered by the sanitized key.
 
-pub mod event;
-
+pub use dos_plugin_api::pystr::io_error_text;
+use dos_plugin_api::pyvalue::VerdictEvent;
 use dos_plugin_api::{dotenv, DriverConfig, EventRef, ExportResult, Exporter, PluginError, Registry};
-use event::Event;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
@@ -188,19 +187,6 @@ pub fn display_addr(host: &str, port: i64) -> String {
     }
 }
 
-/// Render an I/O error the way Python does (`[Errno 111] Connection refused`).
-pub fn io_error_text(e: &std::io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => {
-            let text = e.to_string();
-            let suffix = format!(" (os error {code})");
-            let msg = text.strip_suffix(&suffix).unwrap_or(&text);
-            format!("[Errno {code}] {msg}")
-        }
-        None => e.to_string(),
-    }
-}
-
 /// Resolve `host` for UDP, IPv4 addresses first (the reference's family).
 pub fn resolve_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     let bare = host
@@ -290,35 +276,22 @@ impl StatsdExporter {
 
 impl Exporter for StatsdExporter {
     fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, PluginError> {
-        let cursor = ExportResult::cursor_for(events);
-        let done = |exported: u64, detail: String| ExportResult {
-            exported,
-            detail,
-            cursor: cursor.clone(),
-        };
+        let done = |exported: u64, detail: String| ExportResult::for_batch(events, exported, detail);
         let (host, port) = self.route()?;
         let shown = display_addr(&host, port);
         let n = events.len();
         if n == 0 {
             return Ok(done(0, format!("no new events for {shown}")));
         }
-        let mut decoded = Vec::with_capacity(n);
-        for e in events {
-            match Event::decode(e.record.as_str()) {
-                Ok(ev) => decoded.push(ev),
-                Err(why) => {
-                    return Ok(done(
-                        0,
-                        format!("error: event seq {} is unreadable: {why}", e.seq),
-                    ))
-                }
-            }
-        }
+        let decoded = match VerdictEvent::decode_batch(events) {
+            Ok(d) => d,
+            Err(why) => return Ok(done(0, format!("error: {why}"))),
+        };
         // An empty token tags as `none` (sanitize_tag), as the reference's `or "none"`.
         let lines = build_lines(
             decoded
                 .iter()
-                .map(|e: &Event| (e.syscall.as_str(), e.verdict.as_str())),
+                .map(|e: &VerdictEvent| (e.syscall.as_str(), e.verdict.as_str())),
             &self.prefix,
         );
         let k = lines.len();
@@ -347,6 +320,7 @@ dos_plugin_api::export_plugin!(name: "dos-export-statsd", version: env!("CARGO_P
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dos_plugin_api::test_support::env_of;
 
     #[test]
     fn sanitize_table() {
@@ -411,15 +385,6 @@ mod tests {
             ("-", None),
         ] {
             assert_eq!(py_int(raw), want, "{raw:?}");
-        }
-    }
-
-    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == k)
-                .map(|(_, v)| v.to_string())
         }
     }
 

@@ -1,31 +1,17 @@
 //! The `statsd` exporter against real UDP sockets on loopback.
 
 use dos_export_statsd::StatsdExporter;
-use dos_plugin_api::abi_stable::std_types::{RSlice, RStr};
-use dos_plugin_api::{DriverConfig, EventRef, ExportResult, Exporter};
+use dos_plugin_api::abi_stable::std_types::RSlice;
+use dos_plugin_api::test_support::{event_refs as refs, fresh_dir, journal_events};
+use dos_plugin_api::{DriverConfig, ExportResult, Exporter};
 use std::net::UdpSocket;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const JOURNAL: &str = include_str!("fixtures/journal13.jsonl");
 
 fn journal() -> Vec<(i64, String)> {
-    JOURNAL
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i as i64 + 1, l.to_string()))
-        .collect()
-}
-
-fn refs(events: &[(i64, String)]) -> Vec<EventRef<'_>> {
-    events
-        .iter()
-        .map(|(seq, rec)| EventRef {
-            seq: *seq,
-            record: RStr::from(rec.as_str()),
-        })
-        .collect()
+    journal_events(JOURNAL)
 }
 
 fn record(seq: i64, syscall: &str, verdict: &str) -> (i64, String) {
@@ -44,15 +30,7 @@ fn json_str(s: &str) -> String {
 }
 
 fn temp_root(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "dos-statsd-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    fresh_dir(&format!("statsd-{tag}"))
 }
 
 fn config(json: serde_json::Value) -> DriverConfig {

@@ -31,8 +31,9 @@
 #![forbid(unsafe_code)]
 
 pub mod http;
-pub mod shell;
 
+use dos_plugin_api::process;
+pub use dos_plugin_api::pystr::{is_py_space, py_strip};
 use dos_plugin_api::{dotenv, Claim, DriverConfig, Judge, JudgeVerdict, PluginError, Registry};
 use std::time::Duration;
 
@@ -52,16 +53,6 @@ pub const NO_PROVIDER_WHY: &str = "no LLM provider wired (set $DOS_LLM_JUDGE_CMD
 /// Why the judge abstains on a reply without a verdict (reference text).
 pub const UNPARSEABLE_WHY: &str =
     "LLM reply did not carry a parseable VERDICT — abstaining (never guess agree)";
-
-/// Python's `str.isspace()`: Unicode White_Space plus U+001C–U+001F.
-pub fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// Python's `str.strip()` with no argument.
-pub fn py_strip(s: &str) -> &str {
-    s.trim_matches(is_py_space)
-}
 
 /// Python's `str.splitlines()`: splits on `\n`, `\r\n`, `\r`, `\v`, `\f`,
 /// U+001C–U+001E, U+0085, U+2028 and U+2029; no empty last line for a
@@ -290,7 +281,7 @@ impl Judge for LlmJudge {
             Provider::Command {
                 command: Some(cmd),
                 timeout,
-            } => match shell::run_shell(cmd, prompt.as_bytes(), *timeout) {
+            } => match process::run_shell(cmd, prompt.as_bytes(), *timeout) {
                 Err(e) => Ok(no_provider_verdict(Some(&e.to_string()))),
                 Ok(stdout) => {
                     let text = String::from_utf8_lossy(&stdout);

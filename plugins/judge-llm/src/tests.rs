@@ -2,10 +2,10 @@
 //! command, and a real local HTTP server (127.0.0.1 only, bounded).
 
 use super::*;
+use dos_plugin_api::test_support::{Reply, Server};
 use dos_plugin_api::Stance;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -328,58 +328,15 @@ fn a_command_that_outlives_its_timeout_is_killed_and_abstains() {
 
 // ------------------------------------------------------------- HTTP provider
 
-/// What the fake endpoint saw: request line, headers (lower-cased names), body.
-struct Seen {
-    request_line: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-/// Serve `replies` (status, body), one connection each, on 127.0.0.1; every
-/// socket read is bounded by a 5 s timeout, so the thread always ends.
-fn serve(replies: Vec<(u16, String)>) -> (String, std::thread::JoinHandle<Vec<Seen>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/v1/chat/completions", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        for (status, body) in replies {
-            let Ok((stream, _)) = listener.accept() else { break };
-            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut headers = Vec::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((k, v)) = line.trim_end().split_once(':') {
-                    headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-                }
-            }
-            let len: usize = headers
-                .iter()
-                .find(|(k, _)| k == "content-length")
-                .and_then(|(_, v)| v.parse().ok())
-                .unwrap_or(0);
-            let mut buf = vec![0u8; len];
-            reader.read_exact(&mut buf).unwrap();
-            seen.push(Seen {
-                request_line: request_line.trim_end().to_string(),
-                headers,
-                body: String::from_utf8(buf).unwrap(),
-            });
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-        seen
-    });
-    (url, handle)
+/// Serve `replies` (status, body), one connection each, on 127.0.0.1 with the
+/// SDK's recording server; returns the chat-completions URL and the server.
+fn serve(replies: Vec<(u16, String)>) -> (String, Server) {
+    let replies = replies
+        .into_iter()
+        .map(|(status, body)| Reply::new(status, "X", &body).header("Content-Type", "application/json"))
+        .collect();
+    let server = Server::start(replies);
+    (format!("{}/v1/chat/completions", server.base), server)
 }
 
 fn http_judge(url: &str, key: Option<&str>, timeout: Duration) -> LlmJudge {

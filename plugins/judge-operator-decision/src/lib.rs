@@ -18,15 +18,11 @@
 
 #![forbid(unsafe_code)]
 
+use dos_plugin_api::pystr::is_py_space;
 use dos_plugin_api::{Claim, Judge, JudgeVerdict, PluginError, Registry, Stance};
 
 /// The judge's registered name.
 pub const JUDGE_NAME: &str = "operator-decision";
-
-/// Python's `str.isspace()`: Unicode White_Space plus U+001C–U+001F.
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
 
 /// Map a host decision string to a stance (reference `stance_for_decision`):
 /// only `accept-recommended` clears; an unknown string abstains.

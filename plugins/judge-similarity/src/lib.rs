@@ -26,11 +26,12 @@
 #![forbid(unsafe_code)]
 
 pub mod difflib;
-pub mod shell;
 /// Case-folding and `\w` tables generated from CPython 3.11 (`tools/gen_unicode_tables.py`).
 #[rustfmt::skip]
 pub mod unicode_tables;
 
+use dos_plugin_api::process;
+pub use dos_plugin_api::pystr::{is_py_space, py_strip};
 use dos_plugin_api::{Claim, DriverConfig, Judge, JudgeVerdict, PluginError, Registry};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -50,17 +51,6 @@ pub const DEFAULT_TIMEOUT_S: f64 = 120.0;
 pub const NO_EVIDENCE_WHY: &str = "no evidence to score the claim against — a distance judge will not agree off narration alone (that would re-derive the agent's own bytes); routing this claim to a human.";
 /// Why the judge abstains on a blank claim (reference text).
 pub const EMPTY_CLAIM_WHY: &str = "empty claim_text — nothing to match against the evidence; abstaining.";
-
-/// Python's `str.isspace()`: Unicode White_Space plus the four ASCII
-/// information separators U+001C–U+001F.
-pub fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// Python's `str.strip()` with no argument.
-pub fn py_strip(s: &str) -> &str {
-    s.trim_matches(is_py_space)
-}
 
 /// Python's `str.casefold()` (full Unicode case folding, CPython 3.11 tables:
 /// `ß` → `ss`, `ﬁ` → `fi`, final `ς` → `σ`).
@@ -280,7 +270,7 @@ impl SimilarityJudge {
     fn embedding_similarity(&self, claim: &str, evidence_blob: &str) -> Option<f64> {
         let cmd = self.command.as_deref()?;
         let payload = format!("{claim}\0{evidence_blob}");
-        let out = shell::run_shell(cmd, payload.as_bytes(), self.timeout).ok()?;
+        let out = process::run_shell(cmd, payload.as_bytes(), self.timeout).ok()?;
         parse_embedding_output(&out)
     }
 }

@@ -21,6 +21,7 @@
 //! The token never appears in a detail: every detail is scrubbed.
 
 use dos_plugin_api::pyjson::{self, Style};
+use dos_plugin_api::pystr::cut;
 use dos_plugin_api::{
     dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity,
 };
@@ -29,7 +30,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub mod http;
+pub use dos_plugin_api::http;
 pub mod refs;
 
 use refs::{LiveRef, RefStore};
@@ -70,14 +71,6 @@ pub fn severity_emoji(severity: Severity) -> &'static str {
         Severity::Info => ":large_blue_circle:",
         Severity::Warn => ":large_yellow_circle:",
         Severity::Urgent => ":red_circle:",
-    }
-}
-
-/// The first `n` code points of `s`.
-fn cut(s: &str, n: usize) -> &str {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 
@@ -188,22 +181,7 @@ pub fn dry_run_detail(edit: bool, channel: &str, note: &Notification) -> String 
     )
 }
 
-/// One rung ladder: the explicit value › the process env › the workspace
-/// `.env` (read only when needed). Empty values fall through.
-pub fn resolve_setting(
-    explicit: Option<&str>,
-    key: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-    dotenv_file: &dyn Fn() -> Result<HashMap<String, String>, dotenv::DotenvError>,
-) -> Result<Option<String>, dotenv::DotenvError> {
-    if let Some(v) = explicit.filter(|v| !v.is_empty()) {
-        return Ok(Some(v.to_string()));
-    }
-    if let Some(v) = env(key).filter(|v| !v.is_empty()) {
-        return Ok(Some(v));
-    }
-    Ok(dotenv_file()?.remove(key).filter(|v| !v.is_empty()))
-}
+pub use dos_plugin_api::dotenv::resolve_setting;
 
 /// The effective timeout: default 10 s, NaN and values below 0.1 s become
 /// 0.1 s, values above a day become a day.

@@ -1,7 +1,7 @@
 //! The slack notifier against a real recording HTTP server standing in for
 //! the Web API.
 
-mod support;
+use dos_plugin_api::test_support as support;
 
 use dos_notify_slack::refs::{LiveRef, RefStore};
 use dos_notify_slack::{build_blocks, SlackNotifier, NO_TOKEN_DETAIL};

@@ -14,15 +14,15 @@
 //! Every outcome is a [`NotifyResult`]; transport failures never become errors.
 
 use dos_plugin_api::pyjson::{self, Style};
+use dos_plugin_api::pystr::cut;
 use dos_plugin_api::{
     dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity,
 };
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub mod http;
+pub use dos_plugin_api::http;
 
 use http::TransportError;
 
@@ -57,14 +57,6 @@ pub fn severity_tag(severity: Severity) -> &'static str {
         Severity::Info => "·",
         Severity::Warn => "▲",
         Severity::Urgent => "■",
-    }
-}
-
-/// The first `n` code points of `s`.
-fn cut(s: &str, n: usize) -> &str {
-    match s.char_indices().nth(n) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 
@@ -134,22 +126,7 @@ pub fn effective_timeout(configured: Option<f64>) -> Duration {
     Duration::try_from_secs_f64(secs).unwrap_or(Duration::from_secs(10))
 }
 
-/// One rung ladder: the explicit value › the process env › the workspace
-/// `.env` (read only when needed, as the reference does). Empty values fall through.
-pub fn resolve_setting(
-    explicit: Option<&str>,
-    key: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-    dotenv_file: &dyn Fn() -> Result<HashMap<String, String>, dotenv::DotenvError>,
-) -> Result<Option<String>, dotenv::DotenvError> {
-    if let Some(v) = explicit.filter(|v| !v.is_empty()) {
-        return Ok(Some(v.to_string()));
-    }
-    if let Some(v) = env(key).filter(|v| !v.is_empty()) {
-        return Ok(Some(v));
-    }
-    Ok(dotenv_file()?.remove(key).filter(|v| !v.is_empty()))
-}
+pub use dos_plugin_api::dotenv::resolve_setting;
 
 /// The outcome of an HTTP answer: 2xx is delivered (`posted HTTP <code>`,
 /// ref `<code>`); anything else is `HTTP <code>: <reason phrase>`.
@@ -428,39 +405,6 @@ mod tests {
                 "{given:?}"
             );
         }
-    }
-
-    #[test]
-    fn ladder_table() {
-        // (explicit, env, .env, expected)
-        type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>, Option<&'a str>);
-        let table: &[Row] = &[
-            (Some("flag"), Some("env"), Some("dot"), Some("flag")),
-            (Some(""), Some("env"), Some("dot"), Some("env")),
-            (None, Some(""), Some("dot"), Some("dot")),
-            (None, None, Some("dot"), Some("dot")),
-            (None, None, Some(""), None),
-            (None, None, None, None),
-        ];
-        for (explicit, env, dot, expected) in table {
-            let env_val = env.map(str::to_string);
-            let dot_val = dot.map(str::to_string);
-            let got = resolve_setting(*explicit, "K", &|_| env_val.clone(), &|| {
-                Ok(dot_val.iter().map(|v| ("K".to_string(), v.clone())).collect())
-            });
-            assert_eq!(
-                got,
-                Ok(expected.map(str::to_string)),
-                "{explicit:?} {env:?} {dot:?}"
-            );
-        }
-        // The .env is not read when an earlier rung answers (a broken file is harmless then).
-        let broken = || Err(dotenv::DotenvError("bad".into()));
-        assert_eq!(
-            resolve_setting(None, "K", &|_| Some("env".into()), &broken),
-            Ok(Some("env".into()))
-        );
-        assert!(resolve_setting(None, "K", &|_| None, &broken).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The webhook notifier against a real recording HTTP server.
 
-mod support;
+use dos_plugin_api::test_support as support;
 
 use dos_notify_webhook::{render_body, WebhookNotifier, NO_URL_DETAIL};
 use dos_plugin_api::{DriverConfig, Notification, Notifier, NotifyResult, Severity};

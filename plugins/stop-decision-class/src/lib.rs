@@ -16,6 +16,8 @@
 
 #![forbid(unsafe_code)]
 
+use dos_plugin_api::pystr::is_py_space;
+use dos_plugin_api::pyvalue::write_str_repr_with;
 use dos_plugin_api::{DriverConfig, PluginError, Registry, StopPolicy, StopVerdict};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -28,11 +30,6 @@ pub const STATE_KEY: &str = "pending_decisions";
 pub const DEFAULT_STOP_CLASSES: &[&str] = &["LIVENESS"];
 /// Longest stretch of a decision's reason text quoted in a STOP reason (code points).
 pub const REASON_CUT: usize = 120;
-
-/// Python's `str.isspace()`: Unicode White_Space plus U+001C–U+001F.
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
 
 /// Normalise configured classes: trim, upper-case, drop empties, de-duplicate.
 /// The set iterates in code-point order, as Python's `sorted` does.
@@ -58,37 +55,8 @@ fn py_unprintable(c: char) -> bool {
 /// Python's `repr()` of a string: single quotes unless the text holds `'` and
 /// no `"`; backslash, the quote and control characters escaped.
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
     let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if py_unprintable(c) => {
-                let n = c as u32;
-                if n <= 0xff {
-                    out.push_str(&format!("\\x{n:02x}"));
-                } else if n <= 0xffff {
-                    out.push_str(&format!("\\u{n:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{n:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
+    write_str_repr_with(&mut out, s, |c| !py_unprintable(c));
     out
 }
 

@@ -1,6 +1,7 @@
-//! Verdict events decoded the way the reference decodes a journal record
-//! (`VerdictEvent.from_record`), from the journal-shaped JSON the host hands
-//! over.
+//! Python-faithful JSON values: decoding a record the way Python's
+//! `json.loads` reads it, rendering a value as Python's `str()` / `repr()`
+//! writes it, and the verdict event the reference decodes from a journal
+//! record (`VerdictEvent.from_record`).
 //!
 //! The record is parsed with a small, tolerant reader that behaves like
 //! Python's `json.loads` where it matters here: `NaN` / `Infinity` /
@@ -9,9 +10,10 @@
 //! order is kept and a duplicate key keeps its first position with the last
 //! value. [`py_str`] renders a value as Python's `str()` would.
 //!
-//! (The same module is carried by the `statsd` and `otlp` exporter crates; it
-//! has no dependencies so each plugin file stays self-contained.)
+//! Exporters use [`VerdictEvent::decode_batch`] to read the host's
+//! journal-shaped [`EventRef`]s. The module has no dependencies beyond `std`.
 
+use crate::EventRef;
 use std::fmt::Write;
 
 /// A decoded JSON value, in Python's terms.
@@ -115,7 +117,7 @@ pub fn write_float_repr(out: &mut String, f: f64) {
     } else if f.is_infinite() {
         out.push_str(if f > 0.0 { "inf" } else { "-inf" });
     } else {
-        dos_plugin_api::pyjson::write_float(out, f);
+        crate::pyjson::write_float(out, f);
     }
 }
 
@@ -134,6 +136,15 @@ fn printable(c: char) -> bool {
 
 /// Python's `repr(str)`: single quotes unless the text has `'` and no `"`.
 pub fn write_str_repr(out: &mut String, s: &str) {
+    write_str_repr_with(out, s, printable);
+}
+
+/// Python's `repr(str)` with the caller's notion of "printable": quotes and
+/// the `\\`, `\n`, `\r`, `\t` escapes as Python writes them, every other
+/// character for which `printable` is false as `\xNN` / `\uNNNN` /
+/// `\UNNNNNNNN`. For plugins that keep a narrower approximation than
+/// [`write_str_repr`]'s.
+pub fn write_str_repr_with(out: &mut String, s: &str, printable: impl Fn(char) -> bool) {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {
@@ -436,7 +447,7 @@ impl Parser<'_> {
 
 /// One verdict event, with the reference's tolerant field coercions applied.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Event {
+pub struct VerdictEvent {
     /// The dimension (`liveness`, `verify`, …), or `""`.
     pub syscall: String,
     /// The verdict token, or `""`.
@@ -455,12 +466,12 @@ pub struct Event {
     pub detail: Vec<(String, PyValue)>,
 }
 
-impl Event {
+impl VerdictEvent {
     /// Decode one journal-shaped record. Fields follow `from_record`:
     /// `str(v)` when truthy, else `""` (`source` falls back to `kernel`);
     /// a non-object `detail` becomes empty. A record that is not a JSON
     /// object is an error.
-    pub fn decode(record: &str) -> Result<Event, String> {
+    pub fn decode(record: &str) -> Result<VerdictEvent, String> {
         let PyValue::Dict(fields) = parse(record)? else {
             return Err("record is not a JSON object".to_string());
         };
@@ -477,7 +488,7 @@ impl Event {
             Some(PyValue::Dict(items)) => items.clone(),
             _ => Vec::new(),
         };
-        Ok(Event {
+        Ok(VerdictEvent {
             syscall: text("syscall"),
             verdict: text("verdict"),
             run_id: text("run_id"),
@@ -487,6 +498,18 @@ impl Event {
             source,
             detail,
         })
+    }
+
+    /// Decode a whole batch, in order. The first record that does not decode
+    /// fails the batch with `event seq <seq> is unreadable: <why>`.
+    pub fn decode_batch(events: &[EventRef<'_>]) -> Result<Vec<VerdictEvent>, String> {
+        events
+            .iter()
+            .map(|e| {
+                VerdictEvent::decode(e.record.as_str())
+                    .map_err(|why| format!("event seq {} is unreadable: {why}", e.seq))
+            })
+            .collect()
     }
 }
 
@@ -568,7 +591,7 @@ mod tests {
 
     #[test]
     fn decode_applies_from_record_coercions() {
-        let e = Event::decode(
+        let e = VerdictEvent::decode(
             r#"{"syscall": 12, "verdict": ["a", 1], "run_id": 0, "lane": null, "subject": false,
                 "source": "", "detail": [1], "ts": "2026-11-21T21:23:14Z", "extra": 1}"#,
         )
@@ -581,7 +604,35 @@ mod tests {
         assert_eq!(e.source, "kernel");
         assert!(e.detail.is_empty());
         assert_eq!(e.ts, "2026-11-21T21:23:14Z");
-        assert!(Event::decode("[1, 2]").is_err());
-        assert!(Event::decode("not json").is_err());
+        assert!(VerdictEvent::decode("[1, 2]").is_err());
+        assert!(VerdictEvent::decode("not json").is_err());
+    }
+
+    #[test]
+    fn decode_batch_names_the_first_unreadable_seq() {
+        use abi_stable::std_types::RStr;
+        let ok = r#"{"syscall": "verify", "verdict": "PASS"}"#;
+        let events = [
+            EventRef {
+                seq: 4,
+                record: RStr::from(ok),
+            },
+            EventRef {
+                seq: 7,
+                record: RStr::from("[1]"),
+            },
+            EventRef {
+                seq: 9,
+                record: RStr::from("{"),
+            },
+        ];
+        let all = VerdictEvent::decode_batch(&events[..1]).unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].verdict, "PASS");
+        assert_eq!(
+            VerdictEvent::decode_batch(&events).unwrap_err(),
+            "event seq 7 is unreadable: record is not a JSON object"
+        );
+        assert!(VerdictEvent::decode_batch(&[]).unwrap().is_empty());
     }
 }

@@ -1,5 +1,7 @@
-//! The blocking HTTP edge: one POST with a total timeout, no redirects
-//! followed, every status returned as a response, failures classified.
+//! The blocking HTTP edge shared by the notifiers (feature `http`, which
+//! pulls in `ureq`): one POST with a total timeout, no redirects followed,
+//! every status returned as a response, failures classified and described
+//! the way Python's `urllib` words them.
 
 use std::time::Duration;
 
@@ -57,14 +59,9 @@ pub fn reason_phrase(status: u16) -> &'static str {
 }
 
 fn classify_io(e: &std::io::Error) -> TransportError {
-    match (e.kind(), e.raw_os_error()) {
+    match (e.kind(), crate::pystr::os_error(e)) {
         (std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock, _) => TransportError::TimedOut,
-        (_, Some(code)) => {
-            let text = e.to_string();
-            let suffix = format!(" (os error {code})");
-            let text = text.strip_suffix(&suffix).unwrap_or(&text).to_string();
-            TransportError::Os(code, text)
-        }
+        (_, Some((code, text))) => TransportError::Os(code, text),
         _ => TransportError::Other(e.to_string()),
     }
 }
@@ -91,30 +88,13 @@ pub fn describe_error(e: &TransportError) -> String {
     }
 }
 
-/// A string as Python's `repr` writes it (quotes chosen the Python way).
+/// A string as Python's `repr` writes it (quotes chosen the Python way),
+/// escaping only ASCII control characters: the notifiers' long-standing
+/// rendering, kept as is. [`crate::pyvalue::write_str_repr`] is the fuller one
+/// (it also escapes non-ASCII non-printables).
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
     let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for ch in s.chars() {
-        match ch {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
+    crate::pyvalue::write_str_repr_with(&mut out, s, |c| !c.is_ascii_control());
     out
 }
 

@@ -5,6 +5,9 @@
 //! The command runs as `/bin/sh -c <cmd>` in a process group of its own, so a
 //! timeout kills the whole pipeline (the shell and everything it started),
 //! not only the shell.
+//!
+//! Unix only (it relies on process groups and `/bin/sh`); `std` only, no
+//! `unsafe`.
 
 use std::io::{Read, Write};
 use std::process::{Child, Command, ExitStatus, Stdio};

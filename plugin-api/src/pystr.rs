@@ -1,0 +1,70 @@
+//! Small Python `str` behaviours plugins need to match the reference
+//! byte for byte: `str.isspace()`, `str.strip()`, `s[:n]`, and the text of
+//! `str(OSError)`. `std` only.
+
+/// Python's `str.isspace()`: Unicode White_Space plus U+001C–U+001F.
+pub fn is_py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// Python's `str.strip()` with no argument.
+pub fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// Python's `s[:n]`: the first `n` code points of `s` (all of it when shorter).
+pub fn cut(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// An operating-system error as `(errno, message)`, the message without
+/// Rust's ` (os error N)` suffix; `None` when `e` carries no OS error code.
+pub fn os_error(e: &std::io::Error) -> Option<(i32, String)> {
+    let code = e.raw_os_error()?;
+    let text = e.to_string();
+    let suffix = format!(" (os error {code})");
+    Some((code, text.strip_suffix(&suffix).unwrap_or(&text).to_string()))
+}
+
+/// Render an I/O error the way Python does (`[Errno 111] Connection refused`);
+/// an error without an OS code renders as its plain text.
+pub fn io_error_text(e: &std::io::Error) -> String {
+    match os_error(e) {
+        Some((code, msg)) => format!("[Errno {code}] {msg}"),
+        None => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn space_and_strip() {
+        assert!(is_py_space('\u{1c}') && is_py_space('\u{85}') && is_py_space(' '));
+        assert!(!is_py_space('x') && !is_py_space('\u{200b}'));
+        assert_eq!(py_strip("\u{1c} a b\u{2028}\n"), "a b");
+    }
+
+    #[test]
+    fn cut_counts_code_points() {
+        assert_eq!(cut("héllo", 2), "hé");
+        assert_eq!(cut("hé", 5), "hé");
+        assert_eq!(cut("", 0), "");
+    }
+
+    #[test]
+    fn os_errors_render_like_python() {
+        let refused = std::io::Error::from_raw_os_error(111);
+        let (code, msg) = os_error(&refused).unwrap();
+        assert_eq!(code, 111);
+        assert!(!msg.contains("os error"), "{msg}");
+        assert_eq!(io_error_text(&refused), format!("[Errno 111] {msg}"));
+        let plain = std::io::Error::other("boom");
+        assert_eq!(os_error(&plain), None);
+        assert_eq!(io_error_text(&plain), "boom");
+    }
+}
