@@ -2,9 +2,9 @@
 //! in-progress soak index (#326): YAML read at the boundary, decided by pure
 //! functions over the parsed values.
 
+use crate::yaml::to_json;
 use serde_json::{Map, Value};
 use std::path::Path;
-use crate::yaml::to_json;
 use yaml_rust2::YamlLoader;
 
 /// Read a YAML file whose top level is a mapping; anything else (missing
