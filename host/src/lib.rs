@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod config;
+pub mod export;
 pub mod journal;
+pub mod observe;
 pub mod plugin_host;
 pub mod workspace;
 

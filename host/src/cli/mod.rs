@@ -1,7 +1,10 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod export;
+pub mod observe;
 pub mod plugins;
+pub mod workspace_args;
 
 use crate::config::ConfigError;
 use crate::plugin_host::ResolveError;
@@ -26,6 +29,10 @@ pub struct Cli {
 pub enum Command {
     /// List plugin groups, drivers and their sources; or check one plugin file.
     Plugins(plugins::PluginsArgs),
+    /// Drain the verdict journal to an exporter (null, file, statsd, otlp, …).
+    Export(export::ExportArgs),
+    /// Fold the verdict journal by syscall / run, or show a run's history.
+    Observe(observe::ObserveArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -80,6 +87,8 @@ where
     };
     let outcome = match &cli.command {
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
+        Command::Export(a) => export::run(cli.workspace.as_ref(), a),
+        Command::Observe(a) => observe::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,
