@@ -26,10 +26,32 @@ fn env_usize(k: &str, d: usize) -> usize {
 
 /// Write `n` canonical events (seq `first..first+n`) to `path`, appending.
 fn write_journal(path: &Path, first: i64, n: usize) {
-    let f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
     let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-    let sys = ["verify", "liveness", "productivity", "efficiency", "breaker", "hook_exit", "exec_capability", "reward"];
-    let ver = ["NOT_SHIPPED", "STALLED", "DIMINISHING", "WASTEFUL", "OPEN", "BLOCK", "BOUNDED", "REJECT_POISON"];
+    let sys = [
+        "verify",
+        "liveness",
+        "productivity",
+        "efficiency",
+        "breaker",
+        "hook_exit",
+        "exec_capability",
+        "reward",
+    ];
+    let ver = [
+        "NOT_SHIPPED",
+        "STALLED",
+        "DIMINISHING",
+        "WASTEFUL",
+        "OPEN",
+        "BLOCK",
+        "BOUNDED",
+        "REJECT_POISON",
+    ];
     for i in 0..n {
         let seq = first + i as i64;
         let k = (seq % 8) as usize;
@@ -113,7 +135,10 @@ fn bench_export_file(n: usize) {
     let (secs, kib, out) = timed(dos_in(ws.path()).args(["export", "--to", "file", "--path", "out.jsonl"]));
     assert!(out.contains(&format!("shipped {n}/{n}")), "{out}");
     let ours = n as f64 / secs.max(0.001);
-    println!("export --to file, {n} events ({mb:.0} MiB): {secs:.2} s, {ours:.0} events/s, peak RSS {:.1} MiB", kib as f64 / 1024.0);
+    println!(
+        "export --to file, {n} events ({mb:.0} MiB): {secs:.2} s, {ours:.0} events/s, peak RSS {:.1} MiB",
+        kib as f64 / 1024.0
+    );
     let reference = std::env::var("DOS_BENCH_REF").unwrap_or_else(|_| "/work/ref/venv/bin/dos".into());
     if !reference.is_empty() && Path::new(&reference).exists() {
         let mut c = Command::new(&reference);
@@ -129,7 +154,8 @@ fn bench_export_file(n: usize) {
             ours / theirs,
             rkib as f64 / kib.max(1) as f64
         );
-        let same = std::fs::read(ws.path().join("out.jsonl")).unwrap() == std::fs::read(ws.path().join("ref-out.jsonl")).unwrap();
+        let same = std::fs::read(ws.path().join("out.jsonl")).unwrap()
+            == std::fs::read(ws.path().join("ref-out.jsonl")).unwrap();
         println!("outputs byte-identical: {same}");
     }
 }
@@ -147,7 +173,10 @@ fn bench_since_auto(n: usize) -> f64 {
     let secs = t.elapsed().as_secs_f64();
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("shipped 10/10"), "{text}");
-    println!("--since auto with 10 new events after {n}: {:.1} ms", secs * 1000.0);
+    println!(
+        "--since auto with 10 new events after {n}: {:.1} ms",
+        secs * 1000.0
+    );
     secs
 }
 
@@ -206,6 +235,10 @@ fn main() {
     bench_export_file(n);
     let small = bench_since_auto(n / 10);
     let large = bench_since_auto(n);
-    println!("--since auto time ratio ({n} vs {} events): {:.2}", n / 10, large / small.max(1e-9));
+    println!(
+        "--since auto time ratio ({n} vs {} events): {:.2}",
+        n / 10,
+        large / small.max(1e-9)
+    );
     bench_writers(8, env_usize("DOS_BENCH_APPENDS", 10_000));
 }

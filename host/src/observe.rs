@@ -36,7 +36,13 @@ impl By {
 
     /// The dimension value of `e` (reference `_dimension_value`).
     pub fn value_of(self, e: &VerdictEvent) -> String {
-        let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
         match self {
             By::Syscall => or(&e.syscall, "(none)"),
             By::Verdict => or(&e.verdict, "(none)"),
@@ -89,7 +95,11 @@ impl Rollup {
     /// Fold one event.
     pub fn add(&mut self, e: &VerdictEvent) {
         self.total += 1;
-        let token = if e.verdict.is_empty() { "(none)" } else { e.verdict.as_str() };
+        let token = if e.verdict.is_empty() {
+            "(none)"
+        } else {
+            e.verdict.as_str()
+        };
         *self
             .counts
             .entry(self.by.value_of(e))
@@ -103,7 +113,12 @@ impl Rollup {
     pub fn dimensions(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::with_capacity(self.counts.len());
         if self.by == By::Syscall {
-            out.extend(KNOWN_SYSCALLS.iter().copied().filter(|k| self.counts.contains_key(*k)));
+            out.extend(
+                KNOWN_SYSCALLS
+                    .iter()
+                    .copied()
+                    .filter(|k| self.counts.contains_key(*k)),
+            );
         }
         out.extend(
             self.counts
@@ -183,7 +198,10 @@ pub fn render_history_head(run: &str, syscall: &str, empty: bool) -> String {
         out.push_str("  (no matching verdict events)\n");
         return out;
     }
-    let header = format!("  {:<20} {:<12} {:<14} subject / detail", "ts", "syscall", "verdict");
+    let header = format!(
+        "  {:<20} {:<12} {:<14} subject / detail",
+        "ts", "syscall", "verdict"
+    );
     let dashes = "-".repeat(header.chars().count() - 2);
     out.push_str(&header);
     out.push('\n');
@@ -193,7 +211,13 @@ pub fn render_history_head(run: &str, syscall: &str, empty: bool) -> String {
 
 /// One history row (with a trailing newline).
 pub fn render_history_row(e: &VerdictEvent, run_filter: &str) -> String {
-    let dash = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
+    let dash = |s: &str| {
+        if s.is_empty() {
+            "-".to_string()
+        } else {
+            s.to_string()
+        }
+    };
     let subj = if e.subject.is_empty() { &e.lane } else { &e.subject };
     let det = if e.detail.is_empty() {
         String::new()
@@ -229,12 +253,25 @@ mod tests {
     #[test]
     fn rollup_orders_known_syscalls_first() {
         let mut r = Rollup::new(By::Syscall);
-        for (s, v) in [("zeta", "a"), ("breaker", "OPEN"), ("verify", "X"), ("alpha", "B"), ("breaker", "CLOSED"), ("", "")] {
+        for (s, v) in [
+            ("zeta", "a"),
+            ("breaker", "OPEN"),
+            ("verify", "X"),
+            ("alpha", "B"),
+            ("breaker", "CLOSED"),
+            ("", ""),
+        ] {
             r.add(&ev(s, v, ""));
         }
-        assert_eq!(r.dimensions(), vec!["verify", "breaker", "(none)", "alpha", "zeta"]);
+        assert_eq!(
+            r.dimensions(),
+            vec!["verify", "breaker", "(none)", "alpha", "zeta"]
+        );
         let text = render_rollup(&r, "", "");
-        assert!(text.contains("  breaker             2  CLOSED=1 OPEN=1\n"), "{text}");
+        assert!(
+            text.contains("  breaker             2  CLOSED=1 OPEN=1\n"),
+            "{text}"
+        );
         assert!(text.contains("  (none)              1  (none)=1\n"), "{text}");
     }
 
@@ -245,7 +282,10 @@ mod tests {
         r.add(&ev("verify", "X", ""));
         assert_eq!(r.dimensions(), vec!["(unattributed)", "RID-1"]);
         let text = render_rollup(&r, "", "");
-        assert!(text.starts_with("# observe\n  2 verdict event(s) recorded, folded by run_id\n\n"), "{text}");
+        assert!(
+            text.starts_with("# observe\n  2 verdict event(s) recorded, folded by run_id\n\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -78,7 +78,11 @@ impl Workspace {
 
     /// Like [`Workspace::resolve`], with the base layout chosen by
     /// `--driver NAME` / `--job`.
-    pub fn resolve_with(flag: Option<&Path>, driver: Option<&str>, job: bool) -> Result<Workspace, WorkspaceError> {
+    pub fn resolve_with(
+        flag: Option<&Path>,
+        driver: Option<&str>,
+        job: bool,
+    ) -> Result<Workspace, WorkspaceError> {
         let layout = Layout::select(driver, job)?;
         let mut ws = Workspace::resolve(flag)?;
         ws.layout = layout;
@@ -180,13 +184,20 @@ mod tests {
             config: Config::default(),
             layout: Layout::Generic,
         };
-        assert_eq!(ws.verdict_journal().unwrap(), PathBuf::from("/w/.dos/verdict-journal.jsonl"));
+        assert_eq!(
+            ws.verdict_journal().unwrap(),
+            PathBuf::from("/w/.dos/verdict-journal.jsonl")
+        );
         ws.layout = Layout::Plans;
         assert_eq!(
             ws.verdict_journal().unwrap(),
             PathBuf::from("/w/docs/_plans/verdict-journal.jsonl")
         );
-        ws.config = Config::parse("[paths]\nverdict_journal = \"state/vj.jsonl\"\n", Path::new("dos.toml")).unwrap();
+        ws.config = Config::parse(
+            "[paths]\nverdict_journal = \"state/vj.jsonl\"\n",
+            Path::new("dos.toml"),
+        )
+        .unwrap();
         assert_eq!(ws.verdict_journal().unwrap(), PathBuf::from("/w/state/vj.jsonl"));
         ws.config = Config::parse("[paths]\nverdict_journal = 3\n", Path::new("dos.toml")).unwrap();
         assert!(ws.verdict_journal().is_err());

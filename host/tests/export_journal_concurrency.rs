@@ -45,9 +45,8 @@ fn concurrent_writers_get_distinct_increasing_seqs() {
     let text = std::fs::read_to_string(&journal).unwrap();
     let mut seqs = Vec::new();
     for line in text.lines() {
-        assert_eq!(
+        assert!(
             dos::journal::canonical::canonical_seq(line).is_some(),
-            true,
             "torn or glued line: {line}"
         );
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -56,7 +55,10 @@ fn concurrent_writers_get_distinct_increasing_seqs() {
     assert_eq!(seqs.len(), WRITERS * APPENDS);
     let distinct: HashSet<i64> = seqs.iter().copied().collect();
     assert_eq!(distinct.len(), WRITERS * APPENDS, "duplicate seqs");
-    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "seqs not increasing in file order");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "seqs not increasing in file order"
+    );
     assert_eq!(seqs.first(), Some(&1));
     assert_eq!(seqs.last(), Some(&((WRITERS * APPENDS) as i64)));
 }
@@ -80,7 +82,10 @@ fn a_torn_last_line_does_not_swallow_the_next_record() {
     let mut e = dos::journal::VerdictEvent::new("x", "Y");
     e.seq = 3;
     std::fs::write(&p, e.to_line() + "\n{\"seq\": 9, \"torn").unwrap();
-    assert_eq!(dos::journal::append(&p, &dos::journal::VerdictEvent::new("x", "Z")).unwrap(), 4);
+    assert_eq!(
+        dos::journal::append(&p, &dos::journal::VerdictEvent::new("x", "Z")).unwrap(),
+        4
+    );
     let text = std::fs::read_to_string(&p).unwrap();
     assert_eq!(text.lines().count(), 3);
     assert!(text.lines().last().unwrap().contains("\"seq\": 4"));

@@ -95,7 +95,18 @@ fn otlp_retries_503_with_retry_after_then_delivers() {
     let (port, seen) = scripted_receiver(vec![(503, "Retry-After: 1\r\n"), (200, "")]);
     let ws = workspace(JOURNAL13);
     let endpoint = format!("http://127.0.0.1:{port}");
-    let o = run(ws.path(), &["export", "--to", "otlp", "--endpoint", &endpoint, "--since", "auto"]);
+    let o = run(
+        ws.path(),
+        &[
+            "export",
+            "--to",
+            "otlp",
+            "--endpoint",
+            &endpoint,
+            "--since",
+            "auto",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert!(out(&o).contains("→ shipped 13/13 via otlp"), "{}", out(&o));
     assert!(out(&o).ends_with("  cursor: 13  (persisted)\n"), "{}", out(&o));
@@ -115,10 +126,25 @@ fn otlp_400_fails_at_once_and_keeps_the_cursor() {
     let (port, seen) = scripted_receiver(vec![(400, "")]);
     let ws = workspace(JOURNAL13);
     let endpoint = format!("http://127.0.0.1:{port}");
-    let o = run(ws.path(), &["export", "--to", "otlp", "--endpoint", &endpoint, "--since", "auto"]);
+    let o = run(
+        ws.path(),
+        &[
+            "export",
+            "--to",
+            "otlp",
+            "--endpoint",
+            &endpoint,
+            "--since",
+            "auto",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
     assert!(out(&o).contains("NOT shipped 0/13 via otlp"), "{}", out(&o));
-    assert!(out(&o).contains("(not persisted: nothing was delivered)"), "{}", out(&o));
+    assert!(
+        out(&o).contains("(not persisted: nothing was delivered)"),
+        "{}",
+        out(&o)
+    );
     assert_eq!(cursor(&ws), None);
     assert_eq!(seen.lock().unwrap().len(), 1, "a 400 is not retried");
 }
@@ -135,11 +161,30 @@ fn otlp_refused_connection_fails_and_keeps_the_cursor() {
     std::fs::write(ws.path().join(".dos/export-cursor.otlp"), "9\n").unwrap();
     let endpoint = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
-    let o = run(ws.path(), &["export", "--to", "otlp", "--endpoint", &endpoint, "--since", "auto"]);
+    let o = run(
+        ws.path(),
+        &[
+            "export",
+            "--to",
+            "otlp",
+            "--endpoint",
+            &endpoint,
+            "--since",
+            "auto",
+        ],
+    );
     assert!(started.elapsed() < Duration::from_secs(60), "bounded retries");
     assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
-    assert!(out(&o).starts_with("# export · 4 event(s) pending (since seq 9) · transport=otlp\n"), "{}", out(&o));
-    assert_eq!(cursor(&ws).as_deref(), Some("9\n"), "never past undelivered events");
+    assert!(
+        out(&o).starts_with("# export · 4 event(s) pending (since seq 9) · transport=otlp\n"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(
+        cursor(&ws).as_deref(),
+        Some("9\n"),
+        "never past undelivered events"
+    );
 }
 
 fn oteltap_exe() -> PathBuf {
@@ -185,7 +230,18 @@ fn otlp_against_oteltap() {
     }
     let ws = workspace(JOURNAL13);
     let endpoint = format!("http://127.0.0.1:{port}");
-    let o = run(ws.path(), &["export", "--to", "otlp", "--endpoint", &endpoint, "--since", "auto"]);
+    let o = run(
+        ws.path(),
+        &[
+            "export",
+            "--to",
+            "otlp",
+            "--endpoint",
+            &endpoint,
+            "--since",
+            "auto",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert_eq!(cursor(&ws).as_deref(), Some("13\n"));
     // Read oteltap's NDJSON until every body has shown up.
@@ -198,7 +254,12 @@ fn otlp_against_oteltap() {
             }
         }
     });
-    let wanted = ["liveness STALLED", "verify NOT_SHIPPED", "breaker CLOSED", "hook_exit BLOCK"];
+    let wanted = [
+        "liveness STALLED",
+        "verify NOT_SHIPPED",
+        "breaker CLOSED",
+        "hook_exit BLOCK",
+    ];
     let mut seen = String::new();
     let deadline = Instant::now() + Duration::from_secs(15);
     while !wanted.iter().all(|w| seen.contains(w)) && Instant::now() < deadline {

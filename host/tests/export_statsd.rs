@@ -41,7 +41,12 @@ fn statsd_export(bind: &str, host: &str, shown: &str) {
     let sock = UdpSocket::bind(bind).expect("bind loopback");
     let port = sock.local_addr().unwrap().port().to_string();
     let ws = workspace(JOURNAL13);
-    let o = run(ws.path(), &["export", "--to", "statsd", "--host", host, "--port", &port, "--since", "auto"]);
+    let o = run(
+        ws.path(),
+        &[
+            "export", "--to", "statsd", "--host", host, "--port", &port, "--since", "auto",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert_eq!(
         out(&o),
@@ -70,9 +75,16 @@ fn statsd_over_udp_ipv6() {
 fn statsd_bad_port_fails_and_keeps_the_cursor() {
     ensure_plugins(&["dos-export-statsd"]);
     let ws = workspace(JOURNAL13);
-    let o = run(ws.path(), &["export", "--to", "statsd", "--port", "70000", "--since", "auto"]);
+    let o = run(
+        ws.path(),
+        &["export", "--to", "statsd", "--port", "70000", "--since", "auto"],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", out(&o));
-    assert!(out(&o).contains("NOT shipped 0/13 via statsd: error:"), "{}", out(&o));
+    assert!(
+        out(&o).contains("NOT shipped 0/13 via statsd: error:"),
+        "{}",
+        out(&o)
+    );
     assert!(!ws.path().join(".dos/export-cursor.statsd").exists());
     let o = run(ws.path(), &["export", "--to", "statsd", "--dry-run"]);
     assert_eq!(o.status.code(), Some(0));

@@ -8,7 +8,9 @@ use super::workspace_args::WorkspaceArgs;
 use super::CliError;
 use crate::export::cursor::{self, CursorValue, ResumePoint};
 use crate::export::drain::{drain, BatchLimits, DrainOutcome, DrainSpec, Progress};
-use crate::export::{decide_persist, exit_code, render_json, render_text, CursorNote, PersistDecision, PersistFacts, Report};
+use crate::export::{
+    decide_persist, exit_code, render_json, render_text, CursorNote, PersistDecision, PersistFacts, Report,
+};
 use crate::journal;
 use crate::journal::pyvalue::{py_int, py_repr_str, py_strip};
 use crate::plugin_host::{PluginHost, ResolveError};
@@ -91,7 +93,11 @@ pub fn option_bag(args: &ExportArgs) -> Map<String, Value> {
 
 /// `--follow-interval` as the reference reads it: 0 → 2.0, negative → 0.
 pub fn follow_interval(secs: f64) -> Duration {
-    let s = if secs == 0.0 || secs.is_nan() { 2.0 } else { secs.max(0.0) };
+    let s = if secs == 0.0 || secs.is_nan() {
+        2.0
+    } else {
+        secs.max(0.0)
+    };
     Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)
 }
 
@@ -112,7 +118,8 @@ fn resolve_since(raw: &str, journal: &Path, transport: &str) -> Result<Start, Cl
         });
     }
     if s.eq_ignore_ascii_case("auto") {
-        let path = cursor::cursor_path(&cursor::cursor_base(journal), transport).map_err(|_| since_error(raw))?;
+        let path =
+            cursor::cursor_path(&cursor::cursor_base(journal), transport).map_err(|_| since_error(raw))?;
         let value = cursor::read_cursor(&path);
         if let CursorValue::Unusable(why) = &value {
             eprintln!(
@@ -191,7 +198,11 @@ impl ProgressLine {
 pub fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError> {
     let ws = args.ws.resolve(top_ws)?;
     let journal = journal::try_journal_path(&ws)?;
-    let name = if args.to.is_empty() { "null" } else { args.to.as_str() };
+    let name = if args.to.is_empty() {
+        "null"
+    } else {
+        args.to.as_str()
+    };
     let null = name == "null";
     let host = PluginHost::for_workspace(&ws, true)?;
     let bag = if null { Map::new() } else { option_bag(args) };
@@ -241,7 +252,11 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError>
             persist,
             note,
         };
-        let text = if args.json { render_json(&report) } else { render_text(&report) };
+        let text = if args.json {
+            render_json(&report)
+        } else {
+            render_text(&report)
+        };
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
@@ -298,12 +313,7 @@ mod tests {
 
     #[test]
     fn follow_interval_table() {
-        let table = [
-            (0.0, 2.0),
-            (-1.0, 0.0),
-            (0.5, 0.5),
-            (2.0, 2.0),
-        ];
+        let table = [(0.0, 2.0), (-1.0, 0.0), (0.5, 0.5), (2.0, 2.0)];
         for (given, secs) in table {
             assert_eq!(follow_interval(given), Duration::from_secs_f64(secs), "{given}");
         }

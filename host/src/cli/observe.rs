@@ -62,19 +62,29 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError
     let path = journal::try_journal_path(&ws)?;
     let run = args.run.trim();
     let syscall = args.syscall.trim();
-    let matches = |e: &VerdictEvent| (run.is_empty() || e.run_id == run) && (syscall.is_empty() || e.syscall == syscall);
+    let matches = |e: &VerdictEvent| {
+        (run.is_empty() || e.run_id == run) && (syscall.is_empty() || e.syscall == syscall)
+    };
 
     let mut rollup = Rollup::new(args.by);
     let mut corrupt = 0u64;
     let mut read_failed = false;
-    let len = match for_each_event(&path, None, || corrupt += 1, |e| {
-        if matches(&e) {
-            rollup.add(&e);
-        }
-    }) {
+    let len = match for_each_event(
+        &path,
+        None,
+        || corrupt += 1,
+        |e| {
+            if matches(&e) {
+                rollup.add(&e);
+            }
+        },
+    ) {
         Ok(len) => len,
         Err(e) => {
-            eprintln!("warning: cannot read {}: {e}; nothing was read from it", path.display());
+            eprintln!(
+                "warning: cannot read {}: {e}; nothing was read from it",
+                path.display()
+            );
             read_failed = true;
             0
         }
@@ -89,14 +99,19 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError
     // Print the selected events (after `skip`) through `emit`.
     let selected = |emit: &mut dyn FnMut(&VerdictEvent)| -> std::io::Result<()> {
         let mut seen = 0u64;
-        for_each_event(&path, Some(len), || {}, |e| {
-            if matches(&e) {
-                seen += 1;
-                if seen > skip {
-                    emit(&e);
+        for_each_event(
+            &path,
+            Some(len),
+            || {},
+            |e| {
+                if matches(&e) {
+                    seen += 1;
+                    if seen > skip {
+                        emit(&e);
+                    }
                 }
-            }
-        })
+            },
+        )
         .map(|_| ())
     };
 

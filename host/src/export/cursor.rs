@@ -103,7 +103,10 @@ pub fn parse_cursor(bytes: &[u8]) -> CursorValue {
     }
     match py_int(t) {
         Some(n) => CursorValue::Seq(n),
-        None => CursorValue::Unusable(format!("{} is not an integer seq", crate::journal::pyvalue::py_repr_str(t))),
+        None => CursorValue::Unusable(format!(
+            "{} is not an integer seq",
+            crate::journal::pyvalue::py_repr_str(t)
+        )),
     }
 }
 
@@ -150,7 +153,12 @@ fn write_atomic(path: &Path, text: &str) -> std::io::Result<()> {
 /// Persist `seq` as the cursor (`"{seq}\n"`, the reference's format), then —
 /// best effort — the resume point for `journal`. Only the cursor write can fail
 /// the persist; a sidecar that cannot be written only costs a scan later.
-pub fn write_cursor(path: &Path, seq: i64, journal: &Path, resume: Option<ResumePoint>) -> std::io::Result<()> {
+pub fn write_cursor(
+    path: &Path,
+    seq: i64,
+    journal: &Path,
+    resume: Option<ResumePoint>,
+) -> std::io::Result<()> {
     write_atomic(path, &format!("{seq}\n"))?;
     let side = sidecar_path(path);
     match resume {
@@ -223,7 +231,11 @@ mod tests {
         let table = [
             ("/x/mycursor", "file", Some("/x/mycursor.file")),
             ("/x/cdir/", "file", Some("/x/cdir.file")),
-            ("/w/.dos/export-cursor", "otlp", Some("/w/.dos/export-cursor.otlp")),
+            (
+                "/w/.dos/export-cursor",
+                "otlp",
+                Some("/w/.dos/export-cursor.otlp"),
+            ),
             (".", "file", None),
             ("/", "file", None),
             ("..", "file", None),
@@ -242,7 +254,10 @@ mod tests {
             (b"12\n", CursorValue::Seq(12)),
             (b" +1_2 \n", CursorValue::Seq(12)),
             (b"-4", CursorValue::Seq(-4)),
-            (b"garbage", CursorValue::Unusable("'garbage' is not an integer seq".into())),
+            (
+                b"garbage",
+                CursorValue::Unusable("'garbage' is not an integer seq".into()),
+            ),
             (b"\xff", CursorValue::Unusable("it is not UTF-8 text".into())),
         ];
         for (bytes, expected) in table {
@@ -256,7 +271,10 @@ mod tests {
         let journal = dir.path().join("j.jsonl");
         std::fs::write(&journal, "{\"seq\": 1}\n{\"seq\": 2}\n{\"seq\": 3}\n").unwrap();
         let cursor = dir.path().join("export-cursor.file");
-        let point = ResumePoint { offset: 22, anchor: 2 };
+        let point = ResumePoint {
+            offset: 22,
+            anchor: 2,
+        };
         write_cursor(&cursor, 2, &journal, Some(point)).unwrap();
         assert_eq!(std::fs::read_to_string(&cursor).unwrap(), "2\n");
         assert_eq!(verified_resume(&cursor, 2, &journal), Some(point));
@@ -271,7 +289,16 @@ mod tests {
         std::fs::write(&journal, "{\"seq\": 1}\n").unwrap();
         assert_eq!(verified_resume(&cursor, 2, &journal), None);
         // The first line as anchor.
-        write_cursor(&cursor, 1, &journal, Some(ResumePoint { offset: 11, anchor: 1 })).unwrap();
+        write_cursor(
+            &cursor,
+            1,
+            &journal,
+            Some(ResumePoint {
+                offset: 11,
+                anchor: 1,
+            }),
+        )
+        .unwrap();
         assert!(verified_resume(&cursor, 1, &journal).is_some());
         // No resume point removes the sidecar.
         write_cursor(&cursor, 1, &journal, None).unwrap();

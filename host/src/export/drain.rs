@@ -219,7 +219,13 @@ impl State {
         self.results.push((result, n));
     }
 
-    fn finish(self, spec: &DrainSpec, pending: u64, prefix_known: bool, read_error: Option<String>) -> DrainOutcome {
+    fn finish(
+        self,
+        spec: &DrainSpec,
+        pending: u64,
+        prefix_known: bool,
+        read_error: Option<String>,
+    ) -> DrainOutcome {
         let safe_floor = match self.max_delivered {
             None => spec.floor,
             Some(d) => {
@@ -240,11 +246,7 @@ impl State {
         } else {
             None
         };
-        let confirmed: u64 = self
-            .results
-            .iter()
-            .map(|(r, n)| r.exported.min(*n as u64))
-            .sum();
+        let confirmed: u64 = self.results.iter().map(|(r, n)| r.exported.min(*n as u64)).sum();
         let result = merge(&self.results, pending, self.stopped);
         DrainOutcome {
             pending,
@@ -323,7 +325,11 @@ mod tests {
             ExportResult {
                 exported,
                 detail: format!("got {n}"),
-                cursor: batch.seqs().max().map(|m| m.max(0).to_string()).unwrap_or_default(),
+                cursor: batch
+                    .seqs()
+                    .max()
+                    .map(|m| m.max(0).to_string())
+                    .unwrap_or_default(),
             }
         }
     }
@@ -343,12 +349,18 @@ mod tests {
 
     fn run(seqs: &[i64], floor: i64, script: Vec<Option<u64>>) -> (DrainOutcome, Vec<Vec<i64>>) {
         let (_d, p) = journal(seqs);
-        let mut sink = Scripted { script, seen: Vec::new() };
+        let mut sink = Scripted {
+            script,
+            seen: Vec::new(),
+        };
         let spec = DrainSpec {
             floor,
             tail: None,
             resume: None,
-            limits: BatchLimits { events: 2, bytes: 1 << 20 },
+            limits: BatchLimits {
+                events: 2,
+                bytes: 1 << 20,
+            },
         };
         let out = drain(&p, &spec, &mut sink, &mut |_| {});
         (out, sink.seen)
@@ -359,13 +371,41 @@ mod tests {
         // (journal seqs, floor, script, expected batches, safe floor, confirmed)
         type Row = (Vec<i64>, i64, Vec<Option<u64>>, Vec<Vec<i64>>, i64, u64);
         let table: Vec<Row> = vec![
-            (vec![1, 2, 3, 4, 5], 0, vec![], vec![vec![1, 2], vec![3, 4], vec![5]], 5, 5),
+            (
+                vec![1, 2, 3, 4, 5],
+                0,
+                vec![],
+                vec![vec![1, 2], vec![3, 4], vec![5]],
+                5,
+                5,
+            ),
             (vec![1, 2, 3, 4, 5], 2, vec![], vec![vec![3, 4], vec![5]], 5, 3),
-            (vec![1, 2, 3, 4, 5], 0, vec![None, Some(0)], vec![vec![1, 2], vec![3, 4]], 2, 2),
-            (vec![1, 2, 3, 4, 5], 0, vec![None, Some(1)], vec![vec![1, 2], vec![3, 4]], 2, 3),
+            (
+                vec![1, 2, 3, 4, 5],
+                0,
+                vec![None, Some(0)],
+                vec![vec![1, 2], vec![3, 4]],
+                2,
+                2,
+            ),
+            (
+                vec![1, 2, 3, 4, 5],
+                0,
+                vec![None, Some(1)],
+                vec![vec![1, 2], vec![3, 4]],
+                2,
+                3,
+            ),
             (vec![1, 2, 3, 4, 5], 0, vec![Some(0)], vec![vec![1, 2]], 0, 0),
             // Out of order: 9 delivered, but 3 was not → floor stays at 2.
-            (vec![1, 9, 3, 4], 0, vec![None, Some(0)], vec![vec![1, 9], vec![3, 4]], 2, 2),
+            (
+                vec![1, 9, 3, 4],
+                0,
+                vec![None, Some(0)],
+                vec![vec![1, 9], vec![3, 4]],
+                2,
+                2,
+            ),
             (vec![], 0, vec![], vec![vec![]], 0, 0),
         ];
         for (seqs, floor, script, batches, safe, confirmed) in table {
@@ -373,7 +413,10 @@ mod tests {
             assert_eq!(seen, batches, "{seqs:?} {script:?}");
             assert_eq!(out.safe_floor, safe, "{seqs:?} {script:?}");
             assert_eq!(out.confirmed, confirmed, "{seqs:?} {script:?}");
-            assert_eq!(out.pending as usize, seqs.iter().filter(|s| floor == 0 || **s > floor).count());
+            assert_eq!(
+                out.pending as usize,
+                seqs.iter().filter(|s| floor == 0 || **s > floor).count()
+            );
         }
     }
 

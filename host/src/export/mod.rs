@@ -107,7 +107,11 @@ pub fn render_text(r: &Report<'_>) -> String {
         out.push_str(&format!("  → {}\n", r.result.detail));
         out.push_str("  (pass --to file --path PATH to ship; --to statsd/otlp for metrics/traces)\n");
     } else {
-        let verb = if r.result.exported != 0 { "shipped" } else { "NOT shipped" };
+        let verb = if r.result.exported != 0 {
+            "shipped"
+        } else {
+            "NOT shipped"
+        };
         out.push_str(&format!(
             "  → {verb} {}/{} via {}: {}\n",
             r.result.exported, r.pending, r.exporter, r.result.detail
@@ -145,7 +149,14 @@ pub fn render_json(r: &Report<'_>) -> String {
 mod tests {
     use super::*;
 
-    fn facts(requested: bool, null: bool, dry_run: bool, confirmed: u64, floor: i64, safe: i64) -> PersistFacts {
+    fn facts(
+        requested: bool,
+        null: bool,
+        dry_run: bool,
+        confirmed: u64,
+        floor: i64,
+        safe: i64,
+    ) -> PersistFacts {
         PersistFacts {
             requested,
             null,
@@ -161,11 +172,20 @@ mod tests {
         use PersistDecision::*;
         let table = [
             (facts(false, false, false, 5, 0, 5), NotRequested),
-            (facts(true, true, false, 0, 0, 0), Skip("the null sink ships nothing")),
+            (
+                facts(true, true, false, 0, 0, 0),
+                Skip("the null sink ships nothing"),
+            ),
             (facts(true, false, true, 0, 0, 0), Skip("dry run")),
             (facts(true, false, false, 0, 0, 0), Skip("nothing was delivered")),
-            (facts(true, false, false, 3, 0, 0), Skip("no delivery past the cursor was confirmed")),
-            (facts(true, false, false, 3, 7, 7), Skip("no delivery past the cursor was confirmed")),
+            (
+                facts(true, false, false, 3, 0, 0),
+                Skip("no delivery past the cursor was confirmed"),
+            ),
+            (
+                facts(true, false, false, 3, 7, 7),
+                Skip("no delivery past the cursor was confirmed"),
+            ),
             (facts(true, false, false, 3, 7, 10), Write(10)),
             (facts(true, false, false, 12, 0, 12), Write(12)),
         ];

@@ -102,12 +102,16 @@ impl Parser<'_> {
                         b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => self.i += 2,
                         b'u' => {
                             let hex = self.b.get(self.i + 2..self.i + 6)?;
-                            if !hex.iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)) {
+                            if !hex
+                                .iter()
+                                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+                            {
                                 return None;
                             }
                             let text = std::str::from_utf8(hex).ok()?;
                             let unit = u32::from_str_radix(text, 16).ok()?;
-                            let python_escape = unit < 0x20 && !matches!(unit, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d);
+                            let python_escape =
+                                unit < 0x20 && !matches!(unit, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d);
                             if !(python_escape || matches!(unit, 0x2028 | 0x2029 | 0x85)) {
                                 return None;
                             }
@@ -271,7 +275,10 @@ mod tests {
             (swap("\"code\": 2", "\"code\": NaN"), None),
             (swap("\"code\": 2", "\"code\": [1, {\"a\": null}]"), Some(5)),
             (swap("\"code\": 2", "\"code\": [1,2]"), None),
-            (swap("\"code\": 2, \"intervention\"", "\"intervention\": 1, \"code\""), None),
+            (
+                swap("\"code\": 2, \"intervention\"", "\"intervention\": 1, \"code\""),
+                None,
+            ),
             (swap("\"BLOCK\"}", "\"B\\u00e4\"}"), None),
             (swap("\"BLOCK\"}", "\"B\u{2028}\"}"), Some(5)),
             (swap("\"BLOCK\"}", "\"B\\u2028\"}"), Some(5)),

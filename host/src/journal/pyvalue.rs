@@ -41,7 +41,11 @@ pub fn py_int(s: &str) -> Option<i64> {
 /// Python's `repr()` of a string: `'…'`, or `"…"` when the text holds `'`
 /// and no `"`.
 pub fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {

@@ -202,7 +202,14 @@ impl JournalReader {
                     self.pos = self.len;
                     return Ok(None);
                 }
-                None => return Ok(Some((Entry::Corrupt { raw: &self.text[range] }, span))),
+                None => {
+                    return Ok(Some((
+                        Entry::Corrupt {
+                            raw: &self.text[range],
+                        },
+                        span,
+                    )))
+                }
                 Some(parsed) => {
                     if let Value::Object(map) = parsed.value {
                         let line = RecordLine {
@@ -272,14 +279,29 @@ mod tests {
         let table: Vec<(&[u8], Vec<&str>)> = vec![
             (b"", vec![]),
             (b"{\"a\":1}\ngarbage\n", vec!["rec:{\"a\":1}"]),
-            (b"{\"a\":1}\ngarbage\n\n", vec!["rec:{\"a\":1}", "corrupt@1:garbage"]),
-            (b"{\"a\":1}\ngarbage\n   \n", vec!["rec:{\"a\":1}", "corrupt@1:garbage"]),
+            (
+                b"{\"a\":1}\ngarbage\n\n",
+                vec!["rec:{\"a\":1}", "corrupt@1:garbage"],
+            ),
+            (
+                b"{\"a\":1}\ngarbage\n   \n",
+                vec!["rec:{\"a\":1}", "corrupt@1:garbage"],
+            ),
             (b"garbage\n{\"a\":1}", vec!["corrupt@0:garbage", "rec:{\"a\":1}"]),
-            (b"{\"a\":1}\r\n{\"b\":2}\r\n", vec!["rec:{\"a\":1}", "rec:{\"b\":2}"]),
+            (
+                b"{\"a\":1}\r\n{\"b\":2}\r\n",
+                vec!["rec:{\"a\":1}", "rec:{\"b\":2}"],
+            ),
             (b"[1,2,3]\n42\n\"s\"\nnull\n{\"a\":1}\n", vec!["rec:{\"a\":1}"]),
             (b"\xef\xbb\xbf{\"a\":1}\n", vec![]),
-            (b"\xef\xbb\xbf{\"a\":1}\n{\"b\":2}\n", vec!["corrupt@0:\u{feff}{\"a\":1}", "rec:{\"b\":2}"]),
-            ("{\"a\":\"x\u{2028}y\"}\n".as_bytes(), vec!["rec:{\"a\":\"x\u{2028}y\"}"]),
+            (
+                b"\xef\xbb\xbf{\"a\":1}\n{\"b\":2}\n",
+                vec!["corrupt@0:\u{feff}{\"a\":1}", "rec:{\"b\":2}"],
+            ),
+            (
+                "{\"a\":\"x\u{2028}y\"}\n".as_bytes(),
+                vec!["rec:{\"a\":\"x\u{2028}y\"}"],
+            ),
             (b"{\"a\":\"\xff\"}\n", vec!["rec:{\"a\":\"\u{fffd}\"}"]),
             (b"{\"a\":NaN}\n{\"t\":1", vec!["rec:{\"a\":NaN}"]),
             (b"{\"a\":1}\n{\"t\":", vec!["rec:{\"a\":1}"]),

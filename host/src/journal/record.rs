@@ -109,7 +109,11 @@ impl VerdictEvent {
                 Some(Value::Object(m)) => m.clone(),
                 _ => Map::new(),
             },
-            source: if source.is_empty() { "kernel".into() } else { source },
+            source: if source.is_empty() {
+                "kernel".into()
+            } else {
+                source
+            },
         }
     }
 

@@ -130,8 +130,14 @@ mod tests {
         let table = [
             (r#"{"a": 1}"#, Some((json!({"a": 1}), false))),
             (r#"{"a": NaN}"#, Some((json!({"a": "NaN"}), true))),
-            (r#"{"a": [Infinity, -Infinity]}"#, Some((json!({"a": ["Infinity", "-Infinity"]}), true))),
-            (r#"{"a": "NaN Infinity"}"#, Some((json!({"a": "NaN Infinity"}), false))),
+            (
+                r#"{"a": [Infinity, -Infinity]}"#,
+                Some((json!({"a": ["Infinity", "-Infinity"]}), true)),
+            ),
+            (
+                r#"{"a": "NaN Infinity"}"#,
+                Some((json!({"a": "NaN Infinity"}), false)),
+            ),
             (r#"{"a": "\ud800x"}"#, Some((json!({"a": "\u{fffd}x"}), true))),
             (r#"{"a": "\udc00"}"#, Some((json!({"a": "\u{fffd}"}), true))),
             (r#"{"a": "\ud83d\ude00"}"#, Some((json!({"a": "😀"}), false))),

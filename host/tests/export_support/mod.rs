@@ -50,14 +50,22 @@ static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// never skips — when a plugin cannot be built.
 pub fn ensure_plugins(pkgs: &[&str]) {
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    let missing: Vec<&str> = pkgs.iter().copied().filter(|p| !built.iter().any(|b| b == p)).collect();
+    let missing: Vec<&str> = pkgs
+        .iter()
+        .copied()
+        .filter(|p| !built.iter().any(|b| b == p))
+        .collect();
     if missing.is_empty() {
         return;
     }
     let bin_dir = dos_bin().parent().expect("bin dir").to_path_buf();
     // target/<profile>/dos → target dir is two levels up.
     let target_dir = bin_dir.parent().expect("target dir").to_path_buf();
-    let profile = bin_dir.file_name().expect("profile").to_string_lossy().to_string();
+    let profile = bin_dir
+        .file_name()
+        .expect("profile")
+        .to_string_lossy()
+        .to_string();
     let mut c = Command::new(env!("CARGO"));
     c.arg("build").arg("--quiet");
     if profile == "release" {
