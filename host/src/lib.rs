@@ -5,10 +5,12 @@
 pub mod cli;
 pub mod config;
 pub mod decisions;
+pub mod export;
 pub mod journal;
 pub mod judge;
 pub mod lanes;
 pub mod notify;
+pub mod observe;
 pub mod oracle;
 pub mod plugin_host;
 pub mod pyrepr;

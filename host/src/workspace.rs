@@ -15,6 +15,43 @@ pub struct Workspace {
     pub state_dir: PathBuf,
     /// The parsed `dos.toml` (empty when the file is absent).
     pub config: Config,
+    /// The base path layout (`--job` / `--driver job` select the reference one).
+    pub layout: Layout,
+}
+
+/// The base path layout a workspace uses before `dos.toml [paths]` overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Everything under `<root>/.dos/` (no `--job` / `--driver`).
+    #[default]
+    Generic,
+    /// The reference job-repo layout: journals under `<root>/docs/_plans/`
+    /// (`--job`, `--driver job`, `--driver workshop`).
+    Plans,
+}
+
+impl Layout {
+    /// The layout selected by `--driver NAME` / `--job` (an explicit
+    /// `--driver` wins over `--job`, as in the reference).
+    pub fn select(driver: Option<&str>, job: bool) -> Result<Layout, WorkspaceError> {
+        let name = match driver {
+            Some(d) if !d.is_empty() => d,
+            _ if job => "job",
+            _ => return Ok(Layout::Generic),
+        };
+        match name {
+            "job" | "workshop" => Ok(Layout::Plans),
+            other => Err(WorkspaceError::UnknownDriver(other.to_string())),
+        }
+    }
+
+    /// The directory holding the journals, relative to the root.
+    pub fn journal_dir(self) -> &'static str {
+        match self {
+            Layout::Generic => ".dos",
+            Layout::Plans => "docs/_plans",
+        }
+    }
 }
 
 /// Why a workspace could not be opened.
@@ -26,6 +63,9 @@ pub enum WorkspaceError {
     /// `dos.toml` exists but is not usable.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// `--driver NAME` names no known base configuration.
+    #[error("unknown driver '{0}': known base configurations are 'job' and 'workshop' (or pass --job)")]
+    UnknownDriver(String),
 }
 
 impl Workspace {
@@ -36,6 +76,19 @@ impl Workspace {
         Workspace::open(root)
     }
 
+    /// Like [`Workspace::resolve`], with the base layout chosen by
+    /// `--driver NAME` / `--job`.
+    pub fn resolve_with(
+        flag: Option<&Path>,
+        driver: Option<&str>,
+        job: bool,
+    ) -> Result<Workspace, WorkspaceError> {
+        let layout = Layout::select(driver, job)?;
+        let mut ws = Workspace::resolve(flag)?;
+        ws.layout = layout;
+        Ok(ws)
+    }
+
     /// Open the workspace at an already-resolved root.
     pub fn open(root: PathBuf) -> Result<Workspace, WorkspaceError> {
         let config = Config::load(&root.join("dos.toml"))?;
@@ -43,7 +96,21 @@ impl Workspace {
             state_dir: root.join(".dos"),
             root,
             config,
+            layout: Layout::Generic,
         })
+    }
+
+    /// The layout's verdict journal: `dos.toml [paths] verdict_journal`
+    /// (relative to the root) › `<root>/<layout dir>/verdict-journal.jsonl`.
+    /// A wrong-typed `[paths] verdict_journal` is an error naming the key.
+    pub fn verdict_journal(&self) -> Result<PathBuf, ConfigError> {
+        match self.config.string("paths", "verdict_journal")? {
+            Some(p) if !p.is_empty() => Ok(self.path_from_root(p)),
+            _ => Ok(self
+                .root
+                .join(self.layout.journal_dir())
+                .join("verdict-journal.jsonl")),
+        }
     }
 
     /// Resolve a path from `dos.toml`: relative values are joined onto the root.
@@ -93,6 +160,48 @@ pub fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layout_selection_table() {
+        let table: [(Option<&str>, bool, Option<Layout>); 6] = [
+            (None, false, Some(Layout::Generic)),
+            (None, true, Some(Layout::Plans)),
+            (Some("job"), false, Some(Layout::Plans)),
+            (Some("workshop"), true, Some(Layout::Plans)),
+            (Some(""), false, Some(Layout::Generic)),
+            (Some("nosuch"), true, None),
+        ];
+        for (driver, job, expected) in table {
+            assert_eq!(Layout::select(driver, job).ok(), expected, "{driver:?} {job}");
+        }
+    }
+
+    #[test]
+    fn verdict_journal_follows_layout_and_paths() {
+        let mut ws = Workspace {
+            root: PathBuf::from("/w"),
+            state_dir: PathBuf::from("/w/.dos"),
+            config: Config::default(),
+            layout: Layout::Generic,
+        };
+        assert_eq!(
+            ws.verdict_journal().unwrap(),
+            PathBuf::from("/w/.dos/verdict-journal.jsonl")
+        );
+        ws.layout = Layout::Plans;
+        assert_eq!(
+            ws.verdict_journal().unwrap(),
+            PathBuf::from("/w/docs/_plans/verdict-journal.jsonl")
+        );
+        ws.config = Config::parse(
+            "[paths]\nverdict_journal = \"state/vj.jsonl\"\n",
+            Path::new("dos.toml"),
+        )
+        .unwrap();
+        assert_eq!(ws.verdict_journal().unwrap(), PathBuf::from("/w/state/vj.jsonl"));
+        ws.config = Config::parse("[paths]\nverdict_journal = 3\n", Path::new("dos.toml")).unwrap();
+        assert!(ws.verdict_journal().is_err());
+    }
 
     #[test]
     fn normalize_table() {

@@ -166,6 +166,7 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
         state_dir: root.join(".dos"),
         root,
         config,
+        layout: base.layout(),
     });
 
     let digest_line = |run: &mut HookRun| {

@@ -2,11 +2,13 @@
 //! renders errors and picks exit codes.
 
 pub mod decisions;
+pub mod export;
 pub mod hook_stop;
 pub mod init;
 pub mod judge_eval;
 pub mod lanes;
 pub mod notify;
+pub mod observe;
 pub mod plugins;
 pub mod quickstart;
 pub mod run_id;
@@ -14,6 +16,7 @@ pub mod scout;
 pub mod supervise;
 pub mod verify;
 pub mod witness;
+pub mod workspace_args;
 
 use crate::config::ConfigError;
 use crate::plugin_host::ResolveError;
@@ -71,6 +74,10 @@ pub enum Command {
     /// Score a judge against labelled claims (false-clear rate, accuracy).
     #[command(name = "judge-eval")]
     JudgeEval(judge_eval::JudgeEvalArgs),
+    /// Drain the verdict journal to an exporter (null, file, statsd, otlp, …).
+    Export(export::ExportArgs),
+    /// Fold the verdict journal by syscall / run, or show a run's history.
+    Observe(observe::ObserveArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -140,6 +147,8 @@ where
         Command::Notify(a) => notify::run(cli.workspace.as_ref(), a),
         Command::Scout(a) => scout::run(cli.workspace.as_ref(), a),
         Command::JudgeEval(a) => judge_eval::run(cli.workspace.as_ref(), a),
+        Command::Export(a) => export::run(cli.workspace.as_ref(), a),
+        Command::Observe(a) => observe::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,

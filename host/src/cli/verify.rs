@@ -114,6 +114,7 @@ pub fn run(top_ws: Option<&PathBuf>, args: &VerifyArgs) -> Result<i32, CliError>
         state_dir: root.join(".dos"),
         root,
         config,
+        layout: base.layout(),
     };
     record_if_armed(&ws, &event);
     let color = renderer == "text" && color_enabled();

@@ -4,8 +4,13 @@
 //! find-next-seq + append) and the next seq is found from the file's tail,
 //! not by re-reading the whole journal.
 
+pub mod canonical;
+pub mod pyvalue;
+pub mod reader;
 pub mod record;
+pub mod tolerant;
 
+pub use reader::{Entry, JournalReader};
 pub use record::VerdictEvent;
 
 use crate::workspace::Workspace;
@@ -29,27 +34,43 @@ pub fn observation_armed() -> bool {
 }
 
 /// The layout path of the verdict journal: `[paths] verdict_journal` from
-/// `dos.toml` (relative to the root), else `<root>/.dos/verdict-journal.jsonl`.
+/// `dos.toml` (relative to the root), else `<root>/<layout dir>/verdict-journal.jsonl`.
+/// A wrong-typed `[paths] verdict_journal` falls back to the layout default
+/// here (recording never fails); [`try_journal_path`] reports it instead.
 pub fn layout_path(ws: &Workspace) -> PathBuf {
-    match ws.config.string("paths", "verdict_journal") {
-        Ok(Some(p)) if !p.is_empty() => ws.path_from_root(p),
-        _ => ws.state_dir.join("verdict-journal.jsonl"),
-    }
+    ws.verdict_journal().unwrap_or_else(|_| {
+        ws.root
+            .join(ws.layout.journal_dir())
+            .join("verdict-journal.jsonl")
+    })
 }
 
 /// The journal in use: `$DISPATCH_VERDICT_JOURNAL_PATH` (relative to the
 /// process cwd) › the layout path.
 pub fn journal_path(ws: &Workspace) -> PathBuf {
+    env_journal_path().unwrap_or_else(|| layout_path(ws))
+}
+
+/// Like [`journal_path`], but a wrong-typed `[paths] verdict_journal` is an
+/// error (for the commands that read the journal and can say so).
+pub fn try_journal_path(ws: &Workspace) -> Result<PathBuf, crate::config::ConfigError> {
+    match env_journal_path() {
+        Some(p) => Ok(p),
+        None => ws.verdict_journal(),
+    }
+}
+
+fn env_journal_path() -> Option<PathBuf> {
     match std::env::var_os("DISPATCH_VERDICT_JOURNAL_PATH") {
         Some(v) if !v.is_empty() => {
             let p = PathBuf::from(v);
-            if p.is_absolute() {
+            Some(if p.is_absolute() {
                 p
             } else {
                 std::env::current_dir().map(|c| c.join(&p)).unwrap_or(p)
-            }
+            })
         }
-        _ => layout_path(ws),
+        _ => None,
     }
 }
 
@@ -95,31 +116,43 @@ fn append_locked(file: &mut File, event: &VerdictEvent) -> std::io::Result<i64> 
 
 /// The highest seq among the complete records in the file's tail window, and
 /// whether the file is empty or ends with a newline.
+///
+/// The window starts at 64 KiB and doubles until it holds at least one
+/// record (or covers the whole file), so one huge last record never makes
+/// the next seq restart at 1. Records before the window are not consulted:
+/// under the append lock every record is written with a seq above all
+/// earlier ones, so the tail holds the maximum.
 pub fn scan_tail(file: &mut File) -> std::io::Result<(i64, bool)> {
     let len = file.seek(SeekFrom::End(0))?;
     if len == 0 {
         return Ok((0, true));
     }
-    let start = len.saturating_sub(TAIL_WINDOW);
-    file.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::with_capacity((len - start) as usize);
-    file.read_to_end(&mut buf)?;
-    let ends_with_newline = buf.last() == Some(&b'\n');
-    // Skip the first (possibly partial) line when we did not start at 0.
-    let body: &[u8] = if start > 0 {
-        match buf.iter().position(|b| *b == b'\n') {
-            Some(i) => &buf[i + 1..],
-            None => &[],
+    let mut window = TAIL_WINDOW;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::with_capacity((len - start) as usize);
+        Read::by_ref(file).take(len - start).read_to_end(&mut buf)?;
+        let ends_with_newline = buf.last() == Some(&b'\n');
+        // Skip the first (possibly partial) line when we did not start at 0.
+        let body: &[u8] = if start > 0 {
+            match buf.iter().position(|b| *b == b'\n') {
+                Some(i) => &buf[i + 1..],
+                None => &[],
+            }
+        } else {
+            &buf
+        };
+        let seqs: Vec<i64> = body
+            .split(|b| *b == b'\n')
+            .filter_map(|line| reader::parse_line(&String::from_utf8_lossy(line)))
+            .map(|v| record::coerce_seq(v.get("seq")))
+            .collect();
+        if !seqs.is_empty() || start == 0 {
+            return Ok((seqs.into_iter().fold(0, i64::max), ends_with_newline));
         }
-    } else {
-        &buf
-    };
-    let max = body
-        .split(|b| *b == b'\n')
-        .filter_map(|line| std::str::from_utf8(line).ok())
-        .filter_map(record::seq_of_line)
-        .fold(0, i64::max);
-    Ok((max, ends_with_newline))
+        window = window.saturating_mul(2);
+    }
 }
 
 /// Append `event` to the workspace's journal if observation is armed.

@@ -1,6 +1,7 @@
 //! One verdict-journal record: its fields, its byte-exact line form, and the
 //! tolerant decoding the reference applies when reading.
 
+use super::pyvalue::{py_int, py_str};
 use crate::pyjson::{dumps, Style};
 use serde_json::{Map, Value};
 
@@ -63,6 +64,57 @@ impl VerdictEvent {
         m.insert("ts".into(), Value::String(self.ts.clone()));
         m.insert("verdict".into(), Value::String(self.verdict.clone()));
         Value::Object(m)
+    }
+
+    /// The in-memory / `--json` form (reference `to_dict`): insertion order
+    /// `schema_family, schema_version, ts, seq, syscall, verdict, run_id,
+    /// lane, subject, detail, source`.
+    pub fn to_dict(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("schema_family".into(), Value::String(SCHEMA_FAMILY.into()));
+        m.insert("schema_version".into(), Value::from(SCHEMA_VERSION));
+        m.insert("ts".into(), Value::String(self.ts.clone()));
+        m.insert("seq".into(), Value::from(self.seq));
+        m.insert("syscall".into(), Value::String(self.syscall.clone()));
+        m.insert("verdict".into(), Value::String(self.verdict.clone()));
+        m.insert("run_id".into(), Value::String(self.run_id.clone()));
+        m.insert("lane".into(), Value::String(self.lane.clone()));
+        m.insert("subject".into(), Value::String(self.subject.clone()));
+        m.insert("detail".into(), Value::Object(self.detail.clone()));
+        m.insert("source".into(), Value::String(self.source.clone()));
+        Value::Object(m)
+    }
+
+    /// Decode a journal record the tolerant way the reference does
+    /// (`from_record`, spec §2.5): text fields become Python `str()` of a
+    /// truthy value or `""`; `source` defaults to `kernel`; `seq` is
+    /// `int(v or 0)` with anything unconvertible — including ±Infinity, which
+    /// crashes the reference — read as 0; a non-object `detail` is `{}`;
+    /// schema fields and unknown keys are dropped.
+    pub fn from_record(rec: &Map<String, Value>) -> VerdictEvent {
+        let text = |k: &str| match rec.get(k) {
+            Some(v) if truthy(v) => py_str(v),
+            _ => String::new(),
+        };
+        let source = text("source");
+        VerdictEvent {
+            ts: text("ts"),
+            seq: coerce_seq(rec.get("seq")),
+            syscall: text("syscall"),
+            verdict: text("verdict"),
+            run_id: text("run_id"),
+            lane: text("lane"),
+            subject: text("subject"),
+            detail: match rec.get("detail") {
+                Some(Value::Object(m)) => m.clone(),
+                _ => Map::new(),
+            },
+            source: if source.is_empty() {
+                "kernel".into()
+            } else {
+                source
+            },
+        }
     }
 
     /// The record's line (no trailing newline), byte-identical to the
@@ -141,8 +193,21 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Python truthiness of a decoded JSON value.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+    }
+}
+
 /// The reference's `int(value or 0)` coercion of a record's `seq`
-/// (`"41"` → 41, `3.9` → 3, `true` → 1, anything else → 0).
+/// (`"41"` → 41, `3.9` → 3, `true` → 1, anything else → 0). Values beyond
+/// the i64 range saturate.
 pub fn coerce_seq(v: Option<&Value>) -> i64 {
     match v {
         Some(Value::Number(n)) => n
@@ -150,20 +215,8 @@ pub fn coerce_seq(v: Option<&Value>) -> i64 {
             .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
             .unwrap_or(0),
         Some(Value::Bool(true)) => 1,
-        Some(Value::String(s)) => s.trim().parse::<i64>().unwrap_or(0),
+        Some(Value::String(s)) => py_int(s).unwrap_or(0),
         _ => 0,
-    }
-}
-
-/// The seq of one journal line, if it is a JSON object.
-pub fn seq_of_line(line: &str) -> Option<i64> {
-    let line = line.trim();
-    if line.is_empty() {
-        return None;
-    }
-    match serde_json::from_str::<Value>(line) {
-        Ok(Value::Object(m)) => Some(coerce_seq(m.get("seq"))),
-        _ => None,
     }
 }
 
@@ -182,6 +235,32 @@ mod tests {
         assert_eq!(
             e.to_line(),
             r#"{"detail": {"code": 2, "intervention": "BLOCK", "matched": true}, "lane": "", "run_id": "", "schema_family": "verdict-journal", "schema_version": 1, "seq": 5, "source": "kernel", "subject": "", "syscall": "hook_exit", "ts": "2026-11-21T21:23:14Z", "verdict": "BLOCK"}"#
+        );
+    }
+
+    #[test]
+    fn from_record_coercions_table() {
+        use serde_json::json;
+        let rec = json!({
+            "syscall": 7, "verdict": true, "run_id": [], "lane": ["a", 1], "subject": 0,
+            "source": "", "seq": "12", "detail": [1], "schema_version": 99, "extra": 1
+        });
+        let e = VerdictEvent::from_record(rec.as_object().unwrap());
+        assert_eq!(e.syscall, "7");
+        assert_eq!(e.verdict, "True");
+        assert_eq!(e.run_id, "");
+        assert_eq!(e.lane, "['a', 1]");
+        assert_eq!(e.subject, "");
+        assert_eq!(e.source, "kernel");
+        assert_eq!(e.seq, 12);
+        assert!(e.detail.is_empty());
+        assert_eq!(e.ts, "");
+        let nested = json!({"detail": {"b": {"y": 1, "x": 0.1}, "a": 1}, "seq": 3.9});
+        let e = VerdictEvent::from_record(nested.as_object().unwrap());
+        assert_eq!(e.seq, 3);
+        assert_eq!(
+            e.to_line(),
+            r#"{"detail": {"a": 1, "b": {"x": 0.1, "y": 1}}, "lane": "", "run_id": "", "schema_family": "verdict-journal", "schema_version": 1, "seq": 3, "source": "kernel", "subject": "", "syscall": "", "ts": "", "verdict": ""}"#
         );
     }
 
@@ -205,6 +284,10 @@ mod tests {
             (json!(true), 1),
             (json!([1]), 0),
             (json!(null), 0),
+            (json!("NaN"), 0),
+            (json!("Infinity"), 0),
+            (json!(" 1_2 "), 12),
+            (json!(1e30), i64::MAX),
         ];
         for (v, expected) in table {
             assert_eq!(coerce_seq(Some(&v)), expected, "{v}");

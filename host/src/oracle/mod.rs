@@ -38,6 +38,14 @@ pub enum Base {
 }
 
 impl Base {
+    /// The workspace path layout this convention implies.
+    pub fn layout(self) -> crate::workspace::Layout {
+        match self {
+            Base::Generic => crate::workspace::Layout::Generic,
+            Base::Job => crate::workspace::Layout::Plans,
+        }
+    }
+
     /// Resolve `--driver NAME` / `--job`; `Err` carries the reference's message.
     pub fn from_flags(driver: Option<&str>, job: bool) -> Result<Base, String> {
         if job {

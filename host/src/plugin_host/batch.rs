@@ -31,6 +31,11 @@ impl EventBatch {
         self.spans.len()
     }
 
+    /// Bytes of record text held.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
     /// Whether the batch is empty.
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()

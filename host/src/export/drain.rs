@@ -1,0 +1,448 @@
+//! One drain: stream the journal, hand pending events to an exporter in
+//! bounded batches, and work out how far delivery was *confirmed*.
+//!
+//! Batches keep memory flat (a few MiB whatever the journal size). The first
+//! batch the exporter does not confirm completely ends the handing-over; the
+//! rest of the journal is still read to count what was pending. The new
+//! cursor covers only confirmed events: with `F` the old floor, `D` the
+//! highest delivered seq and `U` the lowest seq not delivered,
+//! `new floor = max(F, min(D, U - 1))` — so no undelivered event is ever at or
+//! below the cursor, even in a journal whose seqs are not in file order. A
+//! partially confirmed batch counts as not delivered at all: an
+//! `ExportResult` says how many events arrived, not which.
+
+use super::cursor::ResumePoint;
+use crate::journal::reader::{tail_start, Entry, JournalReader};
+use crate::plugin_host::batch::EventBatch;
+use crate::plugin_host::handles::ExporterHandle;
+use dos_plugin_api::ExportResult;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Somewhere batches go (the exporter handle; a fake in tests).
+pub trait Sink {
+    /// Export one batch; never fails (failures are results).
+    fn export(&mut self, batch: &Arc<EventBatch>) -> ExportResult;
+}
+
+impl Sink for ExporterHandle {
+    fn export(&mut self, batch: &Arc<EventBatch>) -> ExportResult {
+        ExporterHandle::export(self, batch)
+    }
+}
+
+/// Limits on one batch.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchLimits {
+    /// At most this many events.
+    pub events: usize,
+    /// At most about this many bytes of record text.
+    pub bytes: usize,
+}
+
+impl Default for BatchLimits {
+    fn default() -> Self {
+        BatchLimits {
+            events: 16_384,
+            bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// What to drain.
+#[derive(Debug, Clone, Copy)]
+pub struct DrainSpec {
+    /// Only events with seq > floor (0 = no filter).
+    pub floor: i64,
+    /// Only the last N journal entries (`--tail`), if set.
+    pub tail: Option<usize>,
+    /// Start reading here (a verified resume point for `floor`).
+    pub resume: Option<ResumePoint>,
+    /// Batch limits.
+    pub limits: BatchLimits,
+}
+
+/// Progress so far (for the terminal progress line).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    /// Events handed to the exporter.
+    pub handed: u64,
+    /// Events it confirmed.
+    pub confirmed: u64,
+    /// Journal bytes read.
+    pub bytes_read: u64,
+}
+
+/// The outcome of one drain.
+#[derive(Debug, Clone)]
+pub struct DrainOutcome {
+    /// Events that matched (`pending` in the output).
+    pub pending: u64,
+    /// The result to show: one batch's as-is; several merged.
+    pub result: ExportResult,
+    /// The new floor over confirmed events (≥ the old floor).
+    pub safe_floor: i64,
+    /// Where the confirmed prefix ends, when it can be known.
+    pub resume: Option<ResumePoint>,
+    /// Events confirmed in total.
+    pub confirmed: u64,
+    /// Why the journal could not be read (treated as empty).
+    pub read_error: Option<String>,
+}
+
+struct Confirmed {
+    end: u64,
+    max_seq: i64,
+    anchor: i64,
+}
+
+/// Run one drain of `journal` into `sink`.
+pub fn drain(
+    journal: &Path,
+    spec: &DrainSpec,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(&Progress),
+) -> DrainOutcome {
+    let mut read_error = None;
+    let opened = match spec.tail {
+        Some(n) => tail_start(journal, n).and_then(|t| match t {
+            Some((start, len)) => JournalReader::open_range(journal, start, Some(len)),
+            None => Ok(None),
+        }),
+        None => JournalReader::open_range(journal, spec.resume.map_or(0, |r| r.offset), None),
+    };
+    let mut reader = match opened {
+        Ok(r) => r,
+        Err(e) => {
+            read_error = Some(format!("cannot read {}: {e}", journal.display()));
+            None
+        }
+    };
+    // Whether "all records before the current position have seq ≤ floor"
+    // holds, which a resume point requires.
+    let prefix_known = spec.tail.is_none();
+    let mut st = State {
+        limits: spec.limits,
+        batch: EventBatch::with_capacity(256, spec.limits.bytes + 64 * 1024),
+        results: Vec::new(),
+        stopped: false,
+        confirmed: Vec::new(),
+        min_undelivered: None,
+        max_delivered: None,
+        running_max: i64::MIN,
+        progress: Progress::default(),
+    };
+    let mut pending: u64 = 0;
+    let mut last_end = 0u64;
+    let mut last_seq = 0i64;
+    if let Some(r) = reader.as_mut() {
+        loop {
+            let next = r.next_entry();
+            let (entry, span) = match next {
+                Ok(Some(x)) => x,
+                Ok(None) => break,
+                Err(e) => {
+                    read_error = Some(format!("cannot read {}: {e}", journal.display()));
+                    break;
+                }
+            };
+            let Entry::Record(line) = entry else {
+                continue;
+            };
+            st.running_max = st.running_max.max(line.seq);
+            if spec.floor != 0 && line.seq <= spec.floor {
+                continue;
+            }
+            pending += 1;
+            if st.stopped {
+                st.min_undelivered = Some(st.min_undelivered.map_or(line.seq, |m: i64| m.min(line.seq)));
+                continue;
+            }
+            st.batch.push(line.seq, &line.export_line());
+            last_end = span.end;
+            last_seq = line.seq;
+            st.progress.bytes_read = span.end;
+            if st.batch.len() >= st.limits.events || st.batch.text_len() >= st.limits.bytes {
+                st.flush(sink, last_end, last_seq);
+                progress(&st.progress);
+            }
+        }
+    }
+    if !st.batch.is_empty() || st.results.is_empty() {
+        // The reference calls the exporter even with nothing pending.
+        st.flush(sink, last_end, last_seq);
+    }
+    progress(&st.progress);
+    st.finish(spec, pending, prefix_known, read_error)
+}
+
+struct State {
+    limits: BatchLimits,
+    batch: EventBatch,
+    results: Vec<(ExportResult, usize)>,
+    stopped: bool,
+    confirmed: Vec<Confirmed>,
+    min_undelivered: Option<i64>,
+    max_delivered: Option<i64>,
+    running_max: i64,
+    progress: Progress,
+}
+
+impl State {
+    fn flush(&mut self, sink: &mut dyn Sink, end: u64, anchor: i64) {
+        let full = std::mem::replace(
+            &mut self.batch,
+            EventBatch::with_capacity(256, self.limits.bytes + 64 * 1024),
+        );
+        let n = full.len();
+        let seqs: Vec<i64> = full.seqs().collect();
+        let shared = Arc::new(full);
+        let result = sink.export(&shared);
+        self.progress.handed += n as u64;
+        let complete = n > 0 && result.exported == n as u64;
+        if complete {
+            self.progress.confirmed += n as u64;
+            let max = seqs.iter().copied().max().unwrap_or(i64::MIN);
+            self.max_delivered = Some(self.max_delivered.map_or(max, |m| m.max(max)));
+            self.confirmed.push(Confirmed {
+                end,
+                max_seq: self.running_max,
+                anchor,
+            });
+        } else {
+            self.stopped = true;
+            if let Some(min) = seqs.iter().copied().min() {
+                self.min_undelivered = Some(self.min_undelivered.map_or(min, |m| m.min(min)));
+            }
+            self.progress.confirmed += result.exported.min(n as u64);
+        }
+        self.results.push((result, n));
+    }
+
+    fn finish(
+        self,
+        spec: &DrainSpec,
+        pending: u64,
+        prefix_known: bool,
+        read_error: Option<String>,
+    ) -> DrainOutcome {
+        let safe_floor = match self.max_delivered {
+            None => spec.floor,
+            Some(d) => {
+                let cap = self.min_undelivered.map_or(d, |u| d.min(u.saturating_sub(1)));
+                spec.floor.max(cap)
+            }
+        };
+        let resume = if prefix_known {
+            self.confirmed
+                .iter()
+                .rev()
+                .find(|c| c.max_seq <= safe_floor)
+                .map(|c| ResumePoint {
+                    offset: c.end,
+                    anchor: c.anchor,
+                })
+                .or(spec.resume)
+        } else {
+            None
+        };
+        let confirmed: u64 = self.results.iter().map(|(r, n)| r.exported.min(*n as u64)).sum();
+        let result = merge(&self.results, pending, self.stopped);
+        DrainOutcome {
+            pending,
+            result,
+            safe_floor,
+            resume,
+            confirmed,
+            read_error,
+        }
+    }
+}
+
+/// Merge per-batch results into the one line the CLI shows (pure).
+///
+/// One batch: its result unchanged (the reference's output). Several:
+/// `exported` is the sum, `cursor` the highest batch cursor, and the detail
+/// says how many batches there were and quotes the last one — or, when a
+/// batch was not confirmed, quotes that batch and how many pending events
+/// were never handed over.
+pub fn merge(results: &[(ExportResult, usize)], pending: u64, stopped: bool) -> ExportResult {
+    let exported: u64 = results.iter().map(|(r, _)| r.exported).sum();
+    let cursor = results
+        .iter()
+        .filter_map(|(r, _)| r.cursor.parse::<i64>().ok())
+        .max()
+        .map(|c| c.to_string())
+        .unwrap_or_default();
+    let handed: u64 = results.iter().map(|(_, n)| *n as u64).sum();
+    let Some((last, _)) = results.last() else {
+        return ExportResult::default();
+    };
+    let detail = if stopped {
+        let k = results.len();
+        let not_handed = pending.saturating_sub(handed);
+        match (k, not_handed) {
+            (1, 0) => last.detail.clone(),
+            (_, 0) => format!("batch {k}: {}", last.detail),
+            _ => format!(
+                "batch {k}: {}; {not_handed} more event(s) not handed over",
+                last.detail
+            ),
+        }
+    } else if results.len() == 1 {
+        last.detail.clone()
+    } else {
+        format!("{} batches, last: {}", results.len(), last.detail)
+    };
+    ExportResult {
+        exported,
+        detail,
+        cursor: if results.len() == 1 {
+            last.cursor.clone()
+        } else {
+            cursor
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Confirms batches according to a script: `Some(k)` = confirm k events.
+    struct Scripted {
+        script: Vec<Option<u64>>,
+        seen: Vec<Vec<i64>>,
+    }
+
+    impl Sink for Scripted {
+        fn export(&mut self, batch: &Arc<EventBatch>) -> ExportResult {
+            let i = self.seen.len();
+            self.seen.push(batch.seqs().collect());
+            let n = batch.len() as u64;
+            let exported = self.script.get(i).copied().flatten().unwrap_or(n).min(n);
+            ExportResult {
+                exported,
+                detail: format!("got {n}"),
+                cursor: batch
+                    .seqs()
+                    .max()
+                    .map(|m| m.max(0).to_string())
+                    .unwrap_or_default(),
+            }
+        }
+    }
+
+    fn journal(seqs: &[i64]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.jsonl");
+        let mut f = std::fs::File::create(&p).unwrap();
+        for s in seqs {
+            let mut e = crate::journal::VerdictEvent::new("x", "Y");
+            e.seq = *s;
+            e.ts = "2026-01-01T00:00:00Z".into();
+            writeln!(f, "{}", e.to_line()).unwrap();
+        }
+        (dir, p)
+    }
+
+    fn run(seqs: &[i64], floor: i64, script: Vec<Option<u64>>) -> (DrainOutcome, Vec<Vec<i64>>) {
+        let (_d, p) = journal(seqs);
+        let mut sink = Scripted {
+            script,
+            seen: Vec::new(),
+        };
+        let spec = DrainSpec {
+            floor,
+            tail: None,
+            resume: None,
+            limits: BatchLimits {
+                events: 2,
+                bytes: 1 << 20,
+            },
+        };
+        let out = drain(&p, &spec, &mut sink, &mut |_| {});
+        (out, sink.seen)
+    }
+
+    #[test]
+    fn safe_floor_table() {
+        // (journal seqs, floor, script, expected batches, safe floor, confirmed)
+        type Row = (Vec<i64>, i64, Vec<Option<u64>>, Vec<Vec<i64>>, i64, u64);
+        let table: Vec<Row> = vec![
+            (
+                vec![1, 2, 3, 4, 5],
+                0,
+                vec![],
+                vec![vec![1, 2], vec![3, 4], vec![5]],
+                5,
+                5,
+            ),
+            (vec![1, 2, 3, 4, 5], 2, vec![], vec![vec![3, 4], vec![5]], 5, 3),
+            (
+                vec![1, 2, 3, 4, 5],
+                0,
+                vec![None, Some(0)],
+                vec![vec![1, 2], vec![3, 4]],
+                2,
+                2,
+            ),
+            (
+                vec![1, 2, 3, 4, 5],
+                0,
+                vec![None, Some(1)],
+                vec![vec![1, 2], vec![3, 4]],
+                2,
+                3,
+            ),
+            (vec![1, 2, 3, 4, 5], 0, vec![Some(0)], vec![vec![1, 2]], 0, 0),
+            // Out of order: 9 delivered, but 3 was not → floor stays at 2.
+            (
+                vec![1, 9, 3, 4],
+                0,
+                vec![None, Some(0)],
+                vec![vec![1, 9], vec![3, 4]],
+                2,
+                2,
+            ),
+            (vec![], 0, vec![], vec![vec![]], 0, 0),
+        ];
+        for (seqs, floor, script, batches, safe, confirmed) in table {
+            let (out, seen) = run(&seqs, floor, script.clone());
+            assert_eq!(seen, batches, "{seqs:?} {script:?}");
+            assert_eq!(out.safe_floor, safe, "{seqs:?} {script:?}");
+            assert_eq!(out.confirmed, confirmed, "{seqs:?} {script:?}");
+            assert_eq!(
+                out.pending as usize,
+                seqs.iter().filter(|s| floor == 0 || **s > floor).count()
+            );
+        }
+    }
+
+    #[test]
+    fn resume_point_covers_only_the_confirmed_prefix() {
+        let (out, _) = run(&[1, 2, 3, 4, 5], 0, vec![None, Some(0)]);
+        let r = out.resume.expect("first batch confirmed");
+        assert_eq!(r.anchor, 2);
+        let (out, _) = run(&[1, 2, 3], 0, vec![]);
+        assert_eq!(out.resume.map(|r| r.anchor), Some(3));
+    }
+
+    #[test]
+    fn merge_table() {
+        let r = |e: u64, d: &str, c: &str| ExportResult {
+            exported: e,
+            detail: d.into(),
+            cursor: c.into(),
+        };
+        let one = merge(&[(r(3, "ok", "3"), 3)], 3, false);
+        assert_eq!(one, r(3, "ok", "3"));
+        let many = merge(&[(r(2, "a", "2"), 2), (r(1, "b", "3"), 1)], 3, false);
+        assert_eq!(many, r(3, "2 batches, last: b", "3"));
+        let stop = merge(&[(r(2, "a", "2"), 2), (r(0, "boom", "4"), 2)], 9, true);
+        assert_eq!(stop, r(2, "batch 2: boom; 5 more event(s) not handed over", "4"));
+        let first = merge(&[(r(0, "no path", "12"), 12)], 12, true);
+        assert_eq!(first, r(0, "no path", "12"));
+    }
+}

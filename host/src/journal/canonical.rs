@@ -1,0 +1,327 @@
+//! A fast, allocation-free check that a journal line is *canonical*: exactly
+//! the bytes the kernel writer produces for the event the line decodes to.
+//!
+//! A canonical line can be handed to an exporter as-is (its re-encoding
+//! would be the same bytes), which is what makes draining a large journal
+//! cheap: no JSON tree is built for it. Anything else takes the slow path
+//! (tolerant parse → `from_record` → re-encode), so a false "not canonical"
+//! only costs time, never correctness.
+//!
+//! Canonical means: the eleven record keys in sorted order with Python's
+//! `", "` / `": "` separators; `schema_family` `"verdict-journal"`,
+//! `schema_version` `1`; an integer `seq` in the i64 range written without
+//! a sign of `-0`; a non-empty `source`; string values for the text fields;
+//! an object `detail` whose nested objects have strictly increasing keys;
+//! numbers as Python writes them; strings with exactly Python's escapes. Raw
+//! U+2028 / U+2029 / U+0085 inside strings (the reference writes them raw,
+//! we write them escaped) are accepted either way: both decode identically.
+
+use crate::pyjson::write_float;
+
+const KEYS_BEFORE_SEQ: &[u8] = b"{\"detail\": ";
+
+/// The seq of `line` if it is canonical (see the module docs), else `None`.
+pub fn canonical_seq(line: &str) -> Option<i64> {
+    let b = line.as_bytes();
+    let mut p = Parser { b, i: 0 };
+    p.lit(KEYS_BEFORE_SEQ)?;
+    p.object(0)?;
+    p.lit(b", \"lane\": ")?;
+    p.string()?;
+    p.lit(b", \"run_id\": ")?;
+    p.string()?;
+    p.lit(b", \"schema_family\": \"verdict-journal\", \"schema_version\": 1, \"seq\": ")?;
+    let seq = p.integer()?;
+    p.lit(b", \"source\": ")?;
+    let (s, e) = p.string()?;
+    if e - s == 2 {
+        return None; // empty source decodes to "kernel"
+    }
+    p.lit(b", \"subject\": ")?;
+    p.string()?;
+    p.lit(b", \"syscall\": ")?;
+    p.string()?;
+    p.lit(b", \"ts\": ")?;
+    p.string()?;
+    p.lit(b", \"verdict\": ")?;
+    p.string()?;
+    p.lit(b"}")?;
+    (p.i == b.len()).then_some(seq)
+}
+
+/// Bytes that end the fast run inside a string: `"`, `\`, controls.
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+const MAX_DEPTH: usize = 64;
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn lit(&mut self, s: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + s.len())? == s {
+            self.i += s.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    /// A canonical string; returns its byte span including the quotes.
+    fn string(&mut self) -> Option<(usize, usize)> {
+        let start = self.i;
+        self.lit(b"\"")?;
+        loop {
+            while !STOP[*self.b.get(self.i)? as usize] {
+                self.i += 1;
+            }
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Some((start, self.i));
+                }
+                b'\\' => {
+                    let esc = *self.b.get(self.i + 1)?;
+                    match esc {
+                        b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => self.i += 2,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 2..self.i + 6)?;
+                            if !hex
+                                .iter()
+                                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+                            {
+                                return None;
+                            }
+                            let text = std::str::from_utf8(hex).ok()?;
+                            let unit = u32::from_str_radix(text, 16).ok()?;
+                            let python_escape =
+                                unit < 0x20 && !matches!(unit, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d);
+                            if !(python_escape || matches!(unit, 0x2028 | 0x2029 | 0x85)) {
+                                return None;
+                            }
+                            self.i += 6;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None, // raw control character
+            }
+        }
+    }
+
+    fn integer(&mut self) -> Option<i64> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        let digits = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        let d = &self.b[digits..self.i];
+        if d.is_empty() || (d.len() > 1 && d[0] == b'0') || (d == b"0" && digits > start) {
+            return None;
+        }
+        std::str::from_utf8(&self.b[start..self.i]).ok()?.parse().ok()
+    }
+
+    /// A canonical number: an integer in the i64 range, or a float written
+    /// exactly as Python's `repr` writes it.
+    fn number(&mut self) -> Option<()> {
+        let start = self.i;
+        if self.integer().is_some() && !matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+            return Some(());
+        }
+        self.i = start;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+        {
+            self.i += 1;
+        }
+        let text = std::str::from_utf8(&self.b[start..self.i]).ok()?;
+        let f: f64 = text.parse().ok()?;
+        if !f.is_finite() || !(text.contains('.') || text.contains('e')) {
+            return None;
+        }
+        let mut again = String::with_capacity(text.len());
+        write_float(&mut again, f);
+        (again == text).then_some(())
+    }
+
+    fn value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' => self.object(depth + 1),
+            b'[' => self.array(depth + 1),
+            b't' => self.lit(b"true"),
+            b'f' => self.lit(b"false"),
+            b'n' => self.lit(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.lit(b"{")?;
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Some(());
+        }
+        let mut prev: Option<(usize, usize)> = None;
+        loop {
+            let key = self.string()?;
+            // Sorted by code point = sorted by UTF-8 bytes — but only when
+            // both keys are written without escapes; an escaped key takes the
+            // slow path.
+            if self.b[key.0..key.1].contains(&b'\\') {
+                return None;
+            }
+            if let Some(p) = prev {
+                if self.b[p.0 + 1..p.1 - 1] >= self.b[key.0 + 1..key.1 - 1] {
+                    return None;
+                }
+            }
+            prev = Some(key);
+            self.lit(b": ")?;
+            self.value(depth)?;
+            match self.peek()? {
+                b'}' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                b',' => self.lit(b", ")?,
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.lit(b"[")?;
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.value(depth)?;
+            match self.peek()? {
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                b',' => self.lit(b", ")?,
+                _ => return None,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::record::VerdictEvent;
+    use crate::journal::tolerant;
+    use proptest::prelude::*;
+
+    const GOLDEN: &str = r#"{"detail": {"code": 2, "intervention": "BLOCK", "matched": true}, "lane": "", "run_id": "", "schema_family": "verdict-journal", "schema_version": 1, "seq": 5, "source": "kernel", "subject": "", "syscall": "hook_exit", "ts": "2026-11-21T21:23:14Z", "verdict": "BLOCK"}"#;
+
+    fn slow_canonical(line: &str) -> Option<i64> {
+        let parsed = tolerant::parse(line)?;
+        let map = parsed.value.as_object()?;
+        let e = VerdictEvent::from_record(map);
+        let escaped = line
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
+            .replace('\u{85}', "\\u0085");
+        (!parsed.lossy && e.to_line() == escaped).then_some(e.seq)
+    }
+
+    #[test]
+    fn canonical_table() {
+        let swap = |from: &str, to: &str| GOLDEN.replacen(from, to, 1);
+        let table: Vec<(String, Option<i64>)> = vec![
+            (GOLDEN.into(), Some(5)),
+            (swap("\"seq\": 5", "\"seq\": -5"), Some(-5)),
+            (swap("\"seq\": 5", "\"seq\": -0"), None),
+            (swap("\"seq\": 5", "\"seq\": 05"), None),
+            (swap("\"seq\": 5", "\"seq\": 5.0"), None),
+            (swap("\"seq\": 5", "\"seq\": \"5\""), None),
+            (swap("\"code\": 2", "\"code\": 2.50"), None),
+            (swap("\"code\": 2", "\"code\": 2.5"), Some(5)),
+            (swap("\"code\": 2", "\"code\": 1e+16"), Some(5)),
+            (swap("\"code\": 2", "\"code\": 1e16"), None),
+            (swap("\"code\": 2", "\"code\": NaN"), None),
+            (swap("\"code\": 2", "\"code\": [1, {\"a\": null}]"), Some(5)),
+            (swap("\"code\": 2", "\"code\": [1,2]"), None),
+            (
+                swap("\"code\": 2, \"intervention\"", "\"intervention\": 1, \"code\""),
+                None,
+            ),
+            (swap("\"BLOCK\"}", "\"B\\u00e4\"}"), None),
+            (swap("\"BLOCK\"}", "\"B\u{2028}\"}"), Some(5)),
+            (swap("\"BLOCK\"}", "\"B\\u2028\"}"), Some(5)),
+            (swap("\"BLOCK\"}", "\"B\\u0001\"}"), Some(5)),
+            (swap("\"BLOCK\"}", "\"B\\u000a\"}"), None),
+            (swap("\"BLOCK\"}", "\"B\\/\"}"), None),
+            (swap("\"kernel\"", "\"\""), None),
+            (swap("\"verdict-journal\"", "\"other\""), None),
+            (swap("\"schema_version\": 1", "\"schema_version\": 2"), None),
+            (swap("}", "} "), None),
+            (format!("{GOLDEN} "), None),
+        ];
+        for (line, expected) in table {
+            assert_eq!(canonical_seq(&line), expected, "{line}");
+            if expected.is_some() {
+                assert_eq!(slow_canonical(&line), expected, "slow path disagrees: {line}");
+            }
+        }
+    }
+
+    proptest! {
+        /// Whenever the fast check says canonical, the slow definition agrees.
+        #[test]
+        fn fast_implies_slow(
+            syscall in "[a-z_\\u{e4}\\u{2028}\"\\\\]{0,8}",
+            verdict in "[A-Z_\\n]{0,6}",
+            seq in any::<i64>(),
+            k in "[a-c]{1,3}",
+            f in any::<f64>(),
+            i in any::<i64>(),
+        ) {
+            let mut e = VerdictEvent::new(&syscall, &verdict);
+            e.seq = seq;
+            e.ts = "2026-11-21T21:23:14Z".into();
+            e.detail.insert(k, serde_json::json!([f, i, {"z": null, "a": true}]));
+            let line = e.to_line();
+            let fast = canonical_seq(&line);
+            if fast.is_some() {
+                prop_assert_eq!(fast, slow_canonical(&line));
+            }
+            if f.is_finite() {
+                prop_assert_eq!(fast, Some(seq));
+            }
+        }
+    }
+}

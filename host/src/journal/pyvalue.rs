@@ -1,0 +1,177 @@
+//! The few Python built-ins whose exact behaviour shows in this area's
+//! output: `str()` / `repr()` of decoded JSON values, `int()` of a string,
+//! and `str.strip()`.
+
+use crate::pyjson::write_float;
+use serde_json::Value;
+
+/// Whether `c` is whitespace for Python's `str.isspace()` (so `strip()`
+/// removes it). Unlike Rust's `char::is_whitespace`, this includes the
+/// information separators U+001C..U+001F; neither includes U+FEFF.
+pub fn is_py_space(c: char) -> bool {
+    matches!(c, '\u{1c}'..='\u{1f}') || c.is_whitespace()
+}
+
+/// Python's `s.strip()`.
+pub fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// Python's `int(s)` for a decimal string: surrounding whitespace, an
+/// optional sign, ASCII digits with single underscores between them.
+/// `None` when Python would raise — or when the value does not fit an i64.
+pub fn py_int(s: &str) -> Option<i64> {
+    let t = py_strip(s);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for c in digits.chars().filter(|c| *c != '_') {
+        let d = c.to_digit(10)? as i64;
+        v = v.checked_mul(10)?.checked_add(if neg { -d } else { d })?;
+    }
+    Some(v)
+}
+
+/// Python's `repr()` of a string: `'…'`, or `"…"` when the text holds `'`
+/// and no `"`.
+pub fn py_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f || (0x80..0xa0).contains(&(c as u32)) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if matches!(c, '\u{2028}' | '\u{2029}' | '\u{ad}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Python's `str()` of a decoded JSON value (spec §0.4).
+pub fn py_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => py_repr(other),
+    }
+}
+
+/// Python's `repr()` of a decoded JSON value.
+pub fn py_repr(v: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, v);
+    out
+}
+
+fn write_repr(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("None"),
+        Value::Bool(true) => out.push_str("True"),
+        Value::Bool(false) => out.push_str("False"),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                out.push_str(&i.to_string());
+            } else if let Some(u) = n.as_u64() {
+                out.push_str(&u.to_string());
+            } else if let Some(f) = n.as_f64() {
+                write_float(out, f);
+            }
+        }
+        Value::String(s) => out.push_str(&py_repr_str(s)),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&py_repr_str(k));
+                out.push_str(": ");
+                write_repr(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn py_int_table() {
+        let table = [
+            ("5", Some(5)),
+            ("+11", Some(11)),
+            (" 7 ", Some(7)),
+            ("1_0", Some(10)),
+            ("-3", Some(-3)),
+            ("0", Some(0)),
+            (" +1_2 \n", Some(12)),
+            ("1.5", None),
+            ("abc", None),
+            ("", None),
+            ("1__0", None),
+            ("_1", None),
+            ("1_", None),
+            ("+", None),
+            ("99999999999999999999999", None),
+        ];
+        for (s, expected) in table {
+            assert_eq!(py_int(s), expected, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn repr_and_str_table() {
+        assert_eq!(py_repr_str("NULL"), "'NULL'");
+        assert_eq!(py_repr_str("it's"), "\"it's\"");
+        assert_eq!(py_repr_str("a\"b'c"), "'a\"b\\'c'");
+        let v = json!({"b": 2, "a": [3, {"y": 1, "x": 2}]});
+        assert_eq!(py_str(&v), "{'b': 2, 'a': [3, {'y': 1, 'x': 2}]}");
+        assert_eq!(py_str(&json!(["a", 1])), "['a', 1]");
+        assert_eq!(py_str(&json!(null)), "None");
+        assert_eq!(py_str(&json!(true)), "True");
+        assert_eq!(py_str(&json!(0.1)), "0.1");
+        assert_eq!(py_str(&json!("x")), "x");
+    }
+
+    #[test]
+    fn strip_matches_python() {
+        assert_eq!(py_strip("\u{1c} a \u{85}"), "a");
+        assert_eq!(py_strip("\u{feff}a"), "\u{feff}a");
+    }
+}

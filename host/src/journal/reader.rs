@@ -1,0 +1,326 @@
+//! Streaming the verdict journal with the reference's tolerance, one line in
+//! memory at a time.
+//!
+//! Rules (spec §2.4, with our fix for record splitting):
+//! * records are split on `\n` only (a trailing `\r` is stripped with the
+//!   rest of the surrounding whitespace), so a raw U+2028 / U+2029 / U+0085
+//!   inside a value written by the reference never cuts a record in two;
+//! * invalid UTF-8 is read with U+FFFD replacements; blank lines are skipped
+//!   (they still count as line indices);
+//! * a line that is not JSON is a `_CORRUPT` sentinel — unless it is the
+//!   last element of the file (a torn tail), which is dropped silently;
+//! * JSON that is not an object is skipped; an object is a record (no schema
+//!   gate), read the way Python's `json.loads` reads it ([`super::tolerant`]).
+//!
+//! The reader works on a snapshot of the file's length taken when it opens,
+//! so records appended while a drain runs are left for the next drain and the
+//! torn-tail decision is stable.
+
+use super::canonical::canonical_seq;
+use super::pyvalue::py_strip;
+use super::record::{coerce_seq, VerdictEvent};
+use super::tolerant;
+use serde_json::{Map, Value};
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// One record line.
+#[derive(Debug)]
+pub struct RecordLine<'a> {
+    /// The stripped line text (U+FFFD where the bytes were not UTF-8).
+    pub text: &'a str,
+    /// The record's seq (`int(seq or 0)`).
+    pub seq: i64,
+    /// Whether `text` is exactly the kernel's line for this event.
+    pub canonical: bool,
+    /// The parsed object (absent for canonical lines until asked for).
+    map: Option<Map<String, Value>>,
+}
+
+impl RecordLine<'_> {
+    /// The decoded event (spec §2.5).
+    pub fn event(&self) -> VerdictEvent {
+        match &self.map {
+            Some(m) => VerdictEvent::from_record(m),
+            None => match tolerant::parse(self.text).map(|p| p.value) {
+                Some(Value::Object(m)) => VerdictEvent::from_record(&m),
+                _ => VerdictEvent::default(),
+            },
+        }
+    }
+
+    /// The record in the journal's line shape for an exporter: the line
+    /// itself when canonical, else the decoded event re-encoded.
+    pub fn export_line(&self) -> std::borrow::Cow<'_, str> {
+        if self.canonical {
+            std::borrow::Cow::Borrowed(self.text)
+        } else {
+            std::borrow::Cow::Owned(self.event().to_line())
+        }
+    }
+}
+
+/// What one journal line holds.
+#[derive(Debug)]
+pub enum Entry<'a> {
+    /// A JSON object.
+    Record(RecordLine<'a>),
+    /// A line that is not JSON (and not the torn tail): the reference's
+    /// `{"op": "_CORRUPT", "_raw": …, "_line": …}` sentinel.
+    Corrupt {
+        /// The stripped line.
+        raw: &'a str,
+    },
+}
+
+/// Where an entry sits in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Byte offset of the line's first byte.
+    pub start: u64,
+    /// Byte offset just after the line's `\n` (or the snapshot end).
+    pub end: u64,
+    /// 0-based line index, counted from where the reader started.
+    pub index: u64,
+}
+
+/// A streaming journal reader (see the module docs).
+pub struct JournalReader {
+    input: BufReader<std::io::Take<File>>,
+    pos: u64,
+    len: u64,
+    index: u64,
+    buf: Vec<u8>,
+    text: String,
+}
+
+/// Parse a stripped line the tolerant way; `Some` only for objects.
+pub fn parse_line(text: &str) -> Option<Map<String, Value>> {
+    match tolerant::parse(py_strip(text))?.value {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+impl JournalReader {
+    /// Open `path` from its start. A missing file reads as empty (`Ok(None)`);
+    /// any other failure (a directory, permissions) is returned.
+    pub fn open(path: &Path) -> std::io::Result<Option<JournalReader>> {
+        JournalReader::open_range(path, 0, None)
+    }
+
+    /// Open `path` at byte `start` (a line start), reading up to `len` bytes
+    /// of the file (default: its current length).
+    pub fn open_range(path: &Path, start: u64, len: Option<u64>) -> std::io::Result<Option<JournalReader>> {
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        let len = len.unwrap_or(meta.len()).min(meta.len());
+        let start = start.min(len);
+        file.seek(SeekFrom::Start(start))?;
+        Ok(Some(JournalReader {
+            input: BufReader::with_capacity(256 * 1024, file.take(len - start)),
+            pos: start,
+            len,
+            index: 0,
+            buf: Vec::with_capacity(1024),
+            text: String::with_capacity(1024),
+        }))
+    }
+
+    /// The snapshot length this reader stops at.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the snapshot is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The offset of the next unread byte.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The next entry, or `None` at the end (or at a torn tail).
+    pub fn next_entry(&mut self) -> std::io::Result<Option<(Entry<'_>, Span)>> {
+        loop {
+            if self.pos >= self.len {
+                return Ok(None);
+            }
+            self.buf.clear();
+            let n = self.input.read_until(b'\n', &mut self.buf)? as u64;
+            if n == 0 {
+                self.pos = self.len;
+                return Ok(None);
+            }
+            let span = Span {
+                start: self.pos,
+                end: self.pos + n,
+                index: self.index,
+            };
+            self.pos += n;
+            self.index += 1;
+            let is_last = self.pos >= self.len;
+            let body = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+            self.text.clear();
+            match std::str::from_utf8(body) {
+                Ok(s) => self.text.push_str(s),
+                Err(_) => self.text.push_str(&String::from_utf8_lossy(body)),
+            }
+            let stripped = py_strip(&self.text);
+            if stripped.is_empty() {
+                continue;
+            }
+            // Re-borrow to satisfy the borrow checker: the span of the
+            // stripped text within `self.text`.
+            let off = stripped.as_ptr() as usize - self.text.as_ptr() as usize;
+            let range = off..off + stripped.len();
+            if let Some(seq) = canonical_seq(&self.text[range.clone()]) {
+                let line = RecordLine {
+                    text: &self.text[range],
+                    seq,
+                    canonical: true,
+                    map: None,
+                };
+                return Ok(Some((Entry::Record(line), span)));
+            }
+            match tolerant::parse(&self.text[range.clone()]) {
+                None if is_last => {
+                    self.pos = self.len;
+                    return Ok(None);
+                }
+                None => {
+                    return Ok(Some((
+                        Entry::Corrupt {
+                            raw: &self.text[range],
+                        },
+                        span,
+                    )))
+                }
+                Some(parsed) => {
+                    if let Value::Object(map) = parsed.value {
+                        let line = RecordLine {
+                            text: &self.text[range],
+                            seq: coerce_seq(map.get("seq")),
+                            canonical: false,
+                            map: Some(map),
+                        };
+                        return Ok(Some((Entry::Record(line), span)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Where the last `n` entries (records and sentinels) of the journal start,
+/// and the snapshot length they were counted in: the streaming equivalent of
+/// the reference's `read_all()[-n:]`. Memory is one offset per kept entry.
+pub fn tail_start(path: &Path, n: usize) -> std::io::Result<Option<(u64, u64)>> {
+    let Some(mut r) = JournalReader::open(path)? else {
+        return Ok(None);
+    };
+    let mut ring: VecDeque<u64> = VecDeque::new();
+    while let Some((_, span)) = r.next_entry()? {
+        if ring.len() == n {
+            ring.pop_front();
+        }
+        ring.push_back(span.start);
+    }
+    Ok(Some((ring.front().copied().unwrap_or(r.len()), r.len())))
+}
+
+/// Read `len` bytes of `file` ending at `end` (for verifying a stored offset).
+pub fn read_before(file: &mut File, end: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    let start = end.saturating_sub(len);
+    file.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity((end - start) as usize);
+    Read::by_ref(file).take(end - start).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Read a whole file the way the reference's `read_all` would, as
+    /// `(kind, text-or-seq)` pairs.
+    fn read_all(bytes: &[u8]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.jsonl");
+        std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+        let mut r = JournalReader::open(&p).unwrap().unwrap();
+        let mut out = Vec::new();
+        while let Some((e, span)) = r.next_entry().unwrap() {
+            out.push(match e {
+                Entry::Record(l) => format!("rec:{}", l.text),
+                Entry::Corrupt { raw } => format!("corrupt@{}:{raw}", span.index),
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn tolerance_table() {
+        let table: Vec<(&[u8], Vec<&str>)> = vec![
+            (b"", vec![]),
+            (b"{\"a\":1}\ngarbage\n", vec!["rec:{\"a\":1}"]),
+            (
+                b"{\"a\":1}\ngarbage\n\n",
+                vec!["rec:{\"a\":1}", "corrupt@1:garbage"],
+            ),
+            (
+                b"{\"a\":1}\ngarbage\n   \n",
+                vec!["rec:{\"a\":1}", "corrupt@1:garbage"],
+            ),
+            (b"garbage\n{\"a\":1}", vec!["corrupt@0:garbage", "rec:{\"a\":1}"]),
+            (
+                b"{\"a\":1}\r\n{\"b\":2}\r\n",
+                vec!["rec:{\"a\":1}", "rec:{\"b\":2}"],
+            ),
+            (b"[1,2,3]\n42\n\"s\"\nnull\n{\"a\":1}\n", vec!["rec:{\"a\":1}"]),
+            (b"\xef\xbb\xbf{\"a\":1}\n", vec![]),
+            (
+                b"\xef\xbb\xbf{\"a\":1}\n{\"b\":2}\n",
+                vec!["corrupt@0:\u{feff}{\"a\":1}", "rec:{\"b\":2}"],
+            ),
+            (
+                "{\"a\":\"x\u{2028}y\"}\n".as_bytes(),
+                vec!["rec:{\"a\":\"x\u{2028}y\"}"],
+            ),
+            (b"{\"a\":\"\xff\"}\n", vec!["rec:{\"a\":\"\u{fffd}\"}"]),
+            (b"{\"a\":NaN}\n{\"t\":1", vec!["rec:{\"a\":NaN}"]),
+            (b"{\"a\":1}\n{\"t\":", vec!["rec:{\"a\":1}"]),
+        ];
+        for (bytes, expected) in table {
+            assert_eq!(read_all(bytes), expected, "{:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+
+    #[test]
+    fn tail_start_counts_sentinels_and_skips_torn_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.jsonl");
+        std::fs::write(&p, "{\"seq\":1}\nbad\n\n{\"seq\":2}\n{\"seq\":3}\ntorn").unwrap();
+        let (start, len) = tail_start(&p, 3).unwrap().unwrap();
+        assert_eq!(len, std::fs::metadata(&p).unwrap().len());
+        assert_eq!(start, 10); // the line "bad"
+        let (start, _) = tail_start(&p, 100).unwrap().unwrap();
+        assert_eq!(start, 0);
+        assert!(tail_start(&dir.path().join("missing"), 3).unwrap().is_none());
+    }
+}
