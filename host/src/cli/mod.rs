@@ -16,6 +16,9 @@ pub struct Cli {
     /// Workspace root (default: $DISPATCH_WORKSPACE, else the current directory).
     #[arg(long, global = false)]
     pub workspace: Option<PathBuf>,
+    /// Run every plugin in a worker process (crash containment) for this call.
+    #[arg(long, global = true)]
+    pub isolate: bool,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -26,6 +29,9 @@ pub struct Cli {
 pub enum Command {
     /// List plugin groups, drivers and their sources; or check one plugin file.
     Plugins(plugins::PluginsArgs),
+    /// Internal: serve one plugin file to a host over stdin/stdout.
+    #[command(name = "__plugin-worker", hide = true)]
+    PluginWorker(plugins::WorkerArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -78,8 +84,10 @@ where
             return code;
         }
     };
+    crate::plugin_host::request_isolation_for_process(cli.isolate);
     let outcome = match &cli.command {
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
+        Command::PluginWorker(a) => plugins::worker(a),
     };
     match outcome {
         Ok(code) => code,
