@@ -41,7 +41,10 @@ fn open_host(root: &Path, isolate_all: bool) -> PluginHost {
 }
 
 fn isolated_host(paths: &[&Path], extra: &str) -> (tempfile::TempDir, PluginHost) {
-    let dir = workspace(&plugin_paths_toml(paths, &format!("default_dir = false\n{extra}")));
+    let dir = workspace(&plugin_paths_toml(
+        paths,
+        &format!("default_dir = false\n{extra}"),
+    ));
     let host = open_host(dir.path(), true);
     (dir, host)
 }
@@ -71,9 +74,18 @@ fn isolated_crashes_become_safe_results_naming_what_happened() {
         ("exit3", &["exited with code 3"]),
         // Rust's guard-page handler turns the overflow into an abort; a
         // plain SIGSEGV is also a correct report.
-        ("recurse", &["was killed by SIGABRT (abort)", "was killed by SIGSEGV (segmentation fault)"]),
+        (
+            "recurse",
+            &[
+                "was killed by SIGABRT (abort)",
+                "was killed by SIGSEGV (segmentation fault)",
+            ],
+        ),
         ("spin", &["timed out after 1500 ms and was killed"]),
-        ("pipe-garbage", &["broke the protocol and was killed: garbage on the protocol pipe (frame header \"GARBAGE!\")"]),
+        (
+            "pipe-garbage",
+            &["broke the protocol and was killed: garbage on the protocol pipe (frame header \"GARBAGE!\")"],
+        ),
         ("ctor-abort", &["was killed by SIGABRT (abort)"]),
     ];
     for (name, expected) in table {
@@ -83,13 +95,28 @@ fn isolated_crashes_become_safe_results_naming_what_happened() {
         let who = format!("error: exporter '{name}' ({})", lib.display());
         assert!(r.detail.starts_with(&who), "{name}: {}", r.detail);
         assert!(r.detail.contains(WORKER), "{name}: {}", r.detail);
-        assert!(expected.iter().any(|e| r.detail.ends_with(e)), "{name}: {}", r.detail);
+        assert!(
+            expected.iter().any(|e| r.detail.ends_with(e)),
+            "{name}: {}",
+            r.detail
+        );
         if name == "ctor-abort" {
-            assert!(r.detail.contains("could not be constructed: it failed in its isolated worker"), "{}", r.detail);
+            assert!(
+                r.detail
+                    .contains("could not be constructed: it failed in its isolated worker"),
+                "{}",
+                r.detail
+            );
         } else {
             // The driver is retired: the next call fails at once, saying why.
             let again = h.export(&b);
-            assert!(again.detail.contains("is unavailable: an earlier call failed in its isolated worker"), "{}", again.detail);
+            assert!(
+                again
+                    .detail
+                    .contains("is unavailable: an earlier call failed in its isolated worker"),
+                "{}",
+                again.detail
+            );
         }
     }
     // Printing to stdout inside the worker is harmless: it lands on stderr.
@@ -106,8 +133,15 @@ fn isolated_judge_stop_policy_and_notifier_fail_safe() {
     let lib = crashy();
     let (_dir, host) = isolated_host(&[&lib], "call_timeout_ms = 5000\n");
     let mut j = host.judge("abort", &no_bag()).expect("resolves");
-    let claim = |t: &str| Claim { claim_text: t.into(), ..Claim::default() };
-    assert_eq!(j.rule(&claim("fine")).stance, Stance::Disagree, "the judge works before it crashes");
+    let claim = |t: &str| Claim {
+        claim_text: t.into(),
+        ..Claim::default()
+    };
+    assert_eq!(
+        j.rule(&claim("fine")).stance,
+        Stance::Disagree,
+        "the judge works before it crashes"
+    );
     let v = j.rule(&claim("boom"));
     assert_eq!(v.stance, Stance::Abstain);
     assert!(
@@ -119,7 +153,11 @@ fn isolated_judge_stop_policy_and_notifier_fail_safe() {
     let mut p = host.stop_policy("segfault", &no_bag()).expect("resolves");
     let v = p.decide(&json!({}));
     assert_eq!(v.stance, StopStance::Defer);
-    assert!(v.reason.contains("was killed by SIGSEGV (segmentation fault)"), "{}", v.reason);
+    assert!(
+        v.reason.contains("was killed by SIGSEGV (segmentation fault)"),
+        "{}",
+        v.reason
+    );
     let mut n = host.notifier("exit3", &no_bag()).expect("resolves");
     let r = n.send(&Notification {
         severity: Severity::Warn,
@@ -130,38 +168,67 @@ fn isolated_judge_stop_policy_and_notifier_fail_safe() {
         source: String::new(),
     });
     assert!(!r.delivered);
-    assert!(r.detail.ends_with("the worker exited with code 3"), "{}", r.detail);
+    assert!(
+        r.detail.ends_with("the worker exited with code 3"),
+        "{}",
+        r.detail
+    );
 }
 
 #[test]
 fn the_foundation_hostile_matrix_isolated() {
     let lib = hostile();
-    let (_dir, host) = isolated_host(&[&lib], "call_timeout_ms = 1000\n[exporters.sleepy]\nsleep_ms = 4000\n");
+    let (_dir, host) = isolated_host(
+        &[&lib],
+        "call_timeout_ms = 1000\n[exporters.sleepy]\nsleep_ms = 4000\n",
+    );
     let b = batch(&[1, 2, 3]);
     let table = [
-        ("panic-ctor", "could not be constructed: it panicked: constructor exploded"),
-        ("error-ctor", "could not be constructed: it returned an error: no config"),
+        (
+            "panic-ctor",
+            "could not be constructed: it panicked: constructor exploded",
+        ),
+        (
+            "error-ctor",
+            "could not be constructed: it returned an error: no config",
+        ),
         ("panic-call", "panicked: export exploded on purpose"),
         ("error-call", "returned an error: transport on fire"),
         ("sleepy", "the worker timed out after 1000 ms and was killed"),
         ("overcount", "returned an invalid result: exported 8 > batch of 3"),
-        ("bad-cursor", "returned an invalid result: cursor \"999999\" is not a seq from the batch"),
+        (
+            "bad-cursor",
+            "returned an invalid result: cursor \"999999\" is not a seq from the batch",
+        ),
     ];
     for (name, expected) in table {
         let mut h = host.exporter(name, &no_bag()).expect("resolves");
         let r = h.export(&b);
         assert_eq!(r.exported, 0, "{name}: {r:?}");
-        let detail = r.detail.split(" at src/lib.rs:").next().unwrap_or("").to_string();
-        let detail = if detail.len() < r.detail.len() { format!("{detail}{}", &r.detail[r.detail.rfind(|c: char| !c.is_ascii_digit()).map_or(0, |i| i + 1)..]) } else { detail };
-        assert!(r.detail.starts_with(&format!("error: exporter '{name}' ({})", lib.display())), "{name}: {}", r.detail);
-        assert!(r.detail.contains(expected) || detail.ends_with(expected), "{name}: {}", r.detail);
+        assert!(
+            r.detail
+                .starts_with(&format!("error: exporter '{name}' ({})", lib.display())),
+            "{name}: {}",
+            r.detail
+        );
+        assert!(r.detail.contains(expected), "{name}: {}", r.detail);
     }
     let mut honest = host.exporter("honest", &no_bag()).expect("resolves");
     assert_eq!(honest.export(&b).exported, 3);
     let mut j = host.judge("boom", &no_bag()).expect("resolves");
-    let v = j.rule(&Claim { claim_text: "nan".into(), ..Claim::default() });
+    let v = j.rule(&Claim {
+        claim_text: "nan".into(),
+        ..Claim::default()
+    });
     assert!(v.why.contains("not a JudgeVerdict — abstaining"), "{}", v.why);
-    assert_eq!(j.rule(&Claim { claim_text: "agree".into(), ..Claim::default() }).stance, Stance::Agree);
+    assert_eq!(
+        j.rule(&Claim {
+            claim_text: "agree".into(),
+            ..Claim::default()
+        })
+        .stance,
+        Stance::Agree
+    );
 }
 
 #[test]
@@ -173,7 +240,14 @@ fn one_worker_per_file_is_reused_for_the_whole_command() {
     for i in 0..20 {
         assert_eq!(a.export(&batch(&[i + 1])).exported, 1);
     }
-    assert_eq!(j.rule(&Claim { claim_text: "agree".into(), ..Claim::default() }).stance, Stance::Agree);
+    assert_eq!(
+        j.rule(&Claim {
+            claim_text: "agree".into(),
+            ..Claim::default()
+        })
+        .stance,
+        Stance::Agree
+    );
     assert_eq!(host.worker_pids().len(), 1, "one worker serves both drivers");
     assert_ne!(host.worker_pids()[0], std::process::id());
 }
@@ -192,9 +266,19 @@ fn only_files_named_in_isolate_run_in_a_worker() {
     let isolated: Vec<bool> = inv.plugins.iter().map(|p| host.is_isolated(p)).collect();
     assert_eq!(inv.plugins.len(), 2);
     assert_eq!(isolated, vec![true, false]);
-    assert!(inv.plugins[0].root.is_none(), "an isolated file is never loaded in-process");
-    let r = host.exporter("segfault", &no_bag()).expect("resolves").export(&batch(&[1]));
-    assert!(r.detail.ends_with("was killed by SIGSEGV (segmentation fault)"), "{}", r.detail);
+    assert!(
+        inv.plugins[0].root.is_none(),
+        "an isolated file is never loaded in-process"
+    );
+    let r = host
+        .exporter("segfault", &no_bag())
+        .expect("resolves")
+        .export(&batch(&[1]));
+    assert!(
+        r.detail.ends_with("was killed by SIGSEGV (segmentation fault)"),
+        "{}",
+        r.detail
+    );
 }
 
 #[test]
@@ -204,12 +288,23 @@ fn the_pre_check_survives_a_library_whose_initializer_aborts_and_caches_passes()
     let dir = workspace(&plugin_paths_toml(&[&bad, &good], "default_dir = false\n"));
     let host = open_host(dir.path(), false);
     let inv = host.inventory();
-    let f = inv.failures.iter().find(|f| f.path == bad).expect("load-crash reported");
-    assert_eq!(f.reason, "loading it crashed the pre-check worker, which was killed by SIGABRT (abort)");
+    let f = inv
+        .failures
+        .iter()
+        .find(|f| f.path == bad)
+        .expect("load-crash reported");
+    assert_eq!(
+        f.reason,
+        "loading it crashed the pre-check worker, which was killed by SIGABRT (abort)"
+    );
     assert_eq!(inv.plugins.len(), 1, "the good file still loads");
-    let cache = std::fs::read_to_string(dir.path().join(".dos/plugins/precheck.json")).expect("cache written");
+    let cache =
+        std::fs::read_to_string(dir.path().join(".dos/plugins/precheck.json")).expect("cache written");
     assert!(cache.contains(&good.display().to_string()), "{cache}");
-    assert!(!cache.contains(&bad.display().to_string()), "only passes are cached: {cache}");
+    assert!(
+        !cache.contains(&bad.display().to_string()),
+        "only passes are cached: {cache}"
+    );
     // Naming the crashing file's driver explains why it is missing.
     match host.exporter("load-crash", &no_bag()) {
         Err(ResolveError::Unknown { .. }) | Err(ResolveError::Broken { .. }) => {}
@@ -249,7 +344,12 @@ fn dos_plugins_check_reports_a_load_time_crash_and_isolate_flag_lists_isolation(
     let lib = crashy();
     let ws = workspace(&plugin_paths_toml(&[&lib], "default_dir = false\n"));
     let out = dos(&["plugins", "--isolate", "--json"], ws.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["isolated"], json!([lib.display().to_string()]));
     let out = dos(&["plugins", "--json"], ws.path());
@@ -305,9 +405,16 @@ fn in_process_crashes_kill_the_host_as_documented() {
         ("recurse", Some(6), None),
     ];
     for (name, signal, code) in table {
-        let ws = workspace(&plugin_paths_toml(&[&lib], "default_dir = false\ncall_timeout_ms = 0\n"));
+        let ws = workspace(&plugin_paths_toml(
+            &[&lib],
+            "default_dir = false\ncall_timeout_ms = 0\n",
+        ));
         let out = child(&format!("inprocess:{name}"), ws.path());
-        assert!(!stderr(&out).contains("CHILD-RESULT"), "{name}: the host survived?! {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("CHILD-RESULT"),
+            "{name}: the host survived?! {}",
+            stderr(&out)
+        );
         let died = (out.status.signal(), out.status.code());
         let ok = match (signal, code) {
             (Some(6), _) if name == "recurse" => matches!(died.0, Some(6) | Some(11)),
@@ -342,7 +449,10 @@ fn a_plugin_call_never_reaches_the_hosts_stdout_when_isolated() {
 #[test]
 fn the_crash_journal_reports_and_quarantines_the_repeat_offender() {
     let lib = crashy();
-    let ws = workspace(&plugin_paths_toml(&[&lib], "default_dir = false\ncall_timeout_ms = 0\n"));
+    let ws = workspace(&plugin_paths_toml(
+        &[&lib],
+        "default_dir = false\ncall_timeout_ms = 0\n",
+    ));
     let first = child("inprocess:abort", ws.path());
     assert_eq!(first.status.signal(), Some(6));
     let second = child("inprocess:honest", ws.path());
@@ -354,29 +464,61 @@ fn the_crash_journal_reports_and_quarantines_the_repeat_offender() {
         )),
         "{err}"
     );
-    assert!(err.contains("CHILD-RESULT exported=2"), "still usable after one crash: {err}");
+    assert!(
+        err.contains("CHILD-RESULT exported=2"),
+        "still usable after one crash: {err}"
+    );
     let third = child("inprocess:segfault", ws.path());
     assert_eq!(third.status.signal(), Some(11));
     let fourth = child("inprocess:honest", ws.path());
     let err = stderr(&fourth);
     let file = lib.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(err.contains("crashed the host 2 time(s) — it is now quarantined"), "{err}");
-    assert!(err.contains(&format!("is quarantined after crashing the host 2 time(s) (last: exporter 'segfault' was running in pid ")), "{err}");
     assert!(
-        err.contains(&format!("CHILD-RESOLVE-ERROR exporter 'honest' is provided only by {}, which failed to load: quarantined", lib.display())),
+        err.contains("crashed the host 2 time(s) — it is now quarantined"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "is quarantined after crashing the host 2 time(s) (last: exporter 'segfault' was running in pid "
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "CHILD-RESOLVE-ERROR exporter 'honest' is provided only by {}, which failed to load: quarantined",
+            lib.display()
+        )),
         "{err}"
     );
     // The next run still skips it (quietly re-reported, no new crash).
     let fifth = child("inprocess:honest", ws.path());
-    assert!(stderr(&fifth).contains("CHILD-RESOLVE-ERROR"), "{}", stderr(&fifth));
-    assert!(!stderr(&fifth).contains("a previous dos run"), "{}", stderr(&fifth));
+    assert!(
+        stderr(&fifth).contains("CHILD-RESOLVE-ERROR"),
+        "{}",
+        stderr(&fifth)
+    );
+    assert!(
+        !stderr(&fifth).contains("a previous dos run"),
+        "{}",
+        stderr(&fifth)
+    );
     // `dos plugins reset NAME` lifts it.
     let out = dos(&["plugins", "reset", "nope.so"], ws.path());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&format!("no crash record matches 'nope.so' (plugins with crash records: {file})")), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "no crash record matches 'nope.so' (plugins with crash records: {file})"
+        )),
+        "{}",
+        stderr(&out)
+    );
     let out = dos(&["plugins", "reset", &file], ws.path());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 crash(es) cleared"));
     let sixth = child("inprocess:honest", ws.path());
-    assert!(stderr(&sixth).contains("CHILD-RESULT exported=2"), "{}", stderr(&sixth));
+    assert!(
+        stderr(&sixth).contains("CHILD-RESULT exported=2"),
+        "{}",
+        stderr(&sixth)
+    );
 }

@@ -17,7 +17,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 fn build_release_fixture(dir: &str, lib: &str) -> PathBuf {
@@ -70,7 +73,10 @@ fn bench_load(lib: &Path) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut ms: Vec<f64> = Vec::new();
     for i in 0..25 {
-        let copy = dir.path().join(format!("libdos_bench_copy_{i}.{}", std::env::consts::DLL_EXTENSION));
+        let copy = dir.path().join(format!(
+            "libdos_bench_copy_{i}.{}",
+            std::env::consts::DLL_EXTENSION
+        ));
         std::fs::copy(lib, &copy).expect("copy plugin");
         let t = Instant::now();
         let loaded = loader::load(&copy).expect("loads");
@@ -96,7 +102,10 @@ fn main() {
     let ws_dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(
         ws_dir.path().join("dos.toml"),
-        format!("[plugins]\npaths = [{:?}]\ndefault_dir = false\n", lib.display().to_string()),
+        format!(
+            "[plugins]\npaths = [{:?}]\ndefault_dir = false\n",
+            lib.display().to_string()
+        ),
     )
     .expect("dos.toml");
     let ws = Workspace::open(ws_dir.path().to_path_buf()).expect("workspace");
@@ -104,7 +113,9 @@ fn main() {
 
     // Exporter calls through the fail-soft handle (no timeout), per batch size.
     host.set_call_timeout(None);
-    let mut handle = host.exporter("honest", &serde_json::Map::new()).expect("honest exporter");
+    let mut handle = host
+        .exporter("honest", &serde_json::Map::new())
+        .expect("honest exporter");
     for n in [1usize, 1_000, 100_000] {
         let b = batch(n);
         let (rounds, iters) = match n {
@@ -125,7 +136,7 @@ fn main() {
 
     // Wrapper overhead vs a direct FFI call on the same driver, batch of 1.
     let plugin = loader::load(&lib).expect("loads");
-    let root = plugin.root;
+    let root = plugin.root.expect("loaded in-process");
     let mut raw = match (root.new_exporter())(RStr::from("honest"), RStr::from("{}")) {
         abi_stable::std_types::ROk(d) => d,
         abi_stable::std_types::RErr(e) => panic!("constructor failed: {}", e.message),
@@ -142,7 +153,9 @@ fn main() {
         assert_eq!(handle.export(&one).exported, 1);
     });
     host.set_call_timeout(Some(Duration::from_secs(5)));
-    let mut timed = host.exporter("honest", &serde_json::Map::new()).expect("honest exporter");
+    let mut timed = host
+        .exporter("honest", &serde_json::Map::new())
+        .expect("honest exporter");
     let with_timeout = time_per_call(9, 20_000, || {
         assert_eq!(timed.export(&one).exported, 1);
     });

@@ -88,14 +88,21 @@ fn reset(state_dir: &std::path::Path, name: &str, as_json: bool) -> Result<i32, 
             "no crash record matches '{name}' (plugins with crash records: {known})"
         )));
     }
-    book.save(state_dir)
-        .map_err(|e| CliError::Failed(format!("cannot write {}: {e}", quarantine::book_path(state_dir).display())))?;
+    book.save(state_dir).map_err(|e| {
+        CliError::Failed(format!(
+            "cannot write {}: {e}",
+            quarantine::book_path(state_dir).display()
+        ))
+    })?;
     if as_json {
         let v = json!({"reset": removed.iter().map(|(p, r)| json!({"path": p, "plugin": r.plugin, "crashes": r.crashes})).collect::<Vec<_>>()});
         println!("{}", dumps(&v, Style::PRETTY));
     } else {
         for (path, rec) in &removed {
-            println!("reset: {path} ({} crash(es) cleared; it will be loaded again)", rec.crashes);
+            println!(
+                "reset: {path} ({} crash(es) cleared; it will be loaded again)",
+                rec.crashes
+            );
         }
     }
     Ok(0)

@@ -62,7 +62,10 @@ impl Failure {
             }
             Failure::Construct(inner) => format!("could not be constructed: it {}", inner.describe()),
             Failure::Worker { plugin, fault } => {
-                format!("failed in its isolated worker (plugin {plugin}): the worker {}", fault.describe())
+                format!(
+                    "failed in its isolated worker (plugin {plugin}): the worker {}",
+                    fault.describe()
+                )
             }
             Failure::Disabled(inner) => format!("is unavailable: an earlier call {}", inner.describe()),
         }

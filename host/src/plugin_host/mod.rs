@@ -34,16 +34,16 @@ use builtins::BuiltinDriver;
 use discovery::SearchEntry;
 use dos_plugin_api::{DriverConfig, FfiResult, Group, PluginRoot_Ref};
 use failsoft::{Caller, Failure};
-use isolate::{
-    IsolatePolicy, IsolatedDriver, IsolatedExporter, IsolatedGeneric, IsolatedJudge, IsolatedNotifier,
-    IsolatedStopPolicy, WorkerPool,
-};
-use quarantine::{Book, Flight, InFlightEntry, InFlightMarker, Standing};
 use handles::{
     DriverInfo, DriverSource, ExportBackend, ExporterHandle, GenericBackend, GenericHandle, JudgeBackend,
     JudgeHandle, NotifierHandle, NotifyBackend, StopBackend, StopPolicyHandle,
 };
+use isolate::{
+    IsolatePolicy, IsolatedDriver, IsolatedExporter, IsolatedGeneric, IsolatedJudge, IsolatedNotifier,
+    IsolatedStopPolicy, WorkerPool,
+};
 use loader::LoadedPlugin;
+use quarantine::{Book, Flight, InFlightEntry, InFlightMarker, Standing};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -311,7 +311,12 @@ impl PluginHost {
 
     /// The in-process root of `p`, loading it now if the inventory only
     /// pre-checked it for a worker.
-    fn in_process_root(&self, p: &LoadedPlugin, group: Group, name: &str) -> Result<PluginRoot_Ref, ResolveError> {
+    fn in_process_root(
+        &self,
+        p: &LoadedPlugin,
+        group: Group,
+        name: &str,
+    ) -> Result<PluginRoot_Ref, ResolveError> {
         if let Some(root) = p.root {
             return Ok(root);
         }
@@ -630,7 +635,9 @@ impl PluginHost {
                 continue;
             }
             if let Some(rec) = book.get(&candidate.path) {
-                if let Standing::Quarantined { crashes } = quarantine::standing(rec.crashes, self.quarantine_after) {
+                if let Standing::Quarantined { crashes } =
+                    quarantine::standing(rec.crashes, self.quarantine_after)
+                {
                     let name = quarantine::reset_name(&candidate.path.display().to_string());
                     inv.failures.push(LoadFailure {
                         provides: cache.lookup(&candidate.path).map(declared).unwrap_or_default(),
@@ -661,8 +668,15 @@ impl PluginHost {
                 .filter(|i| manifests[*i].is_none() && wants_check(&usable[*i]))
                 .collect();
             let files: Vec<PathBuf> = todo.iter().map(|i| usable[*i].clone()).collect();
-            let startup = Some(self.timeout.unwrap_or(isolate::MIN_STARTUP).max(isolate::MIN_STARTUP));
-            for (i, outcome) in todo.into_iter().zip(precheck::check_many(program, &files, startup)) {
+            let startup = Some(
+                self.timeout
+                    .unwrap_or(isolate::MIN_STARTUP)
+                    .max(isolate::MIN_STARTUP),
+            );
+            for (i, outcome) in todo
+                .into_iter()
+                .zip(precheck::check_many(program, &files, startup))
+            {
                 if let Ok(m) = &outcome {
                     cache.insert(&usable[i], m);
                 }
@@ -722,7 +736,11 @@ pub fn warning_lines(inv: &Inventory) -> Vec<String> {
     let mut out: Vec<String> = inv.notes.clone();
     out.extend(inv.failures.iter().map(|f| {
         if f.quarantined {
-            format!("warning: plugin file '{}' is {}; skipping", f.path.display(), f.reason)
+            format!(
+                "warning: plugin file '{}' is {}; skipping",
+                f.path.display(),
+                f.reason
+            )
         } else {
             format!(
                 "warning: plugin file '{}' failed to load ({}); skipping",

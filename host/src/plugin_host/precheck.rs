@@ -14,7 +14,11 @@ use std::time::Duration;
 
 /// What the cache is valid for: this host build's interface.
 fn host_tag() -> String {
-    format!("dos {} / api {}", env!("CARGO_PKG_VERSION"), dos_plugin_api::API_VERSION)
+    format!(
+        "dos {} / api {}",
+        env!("CARGO_PKG_VERSION"),
+        dos_plugin_api::API_VERSION
+    )
 }
 
 /// A file's identity for the cache: (size, mtime in ns since the epoch).
@@ -127,7 +131,11 @@ pub fn check_one(program: &Path, file: &Path, timeout: Option<Duration>) -> Resu
 }
 
 /// [`check_one`] for several files at once (one worker each, in parallel).
-pub fn check_many(program: &Path, files: &[PathBuf], timeout: Option<Duration>) -> Vec<Result<Manifest, String>> {
+pub fn check_many(
+    program: &Path,
+    files: &[PathBuf],
+    timeout: Option<Duration>,
+) -> Vec<Result<Manifest, String>> {
     std::thread::scope(|s| {
         let running: Vec<_> = files
             .iter()

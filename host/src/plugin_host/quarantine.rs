@@ -272,9 +272,15 @@ pub enum Standing {
 pub fn standing(crashes: u64, threshold: u64) -> Standing {
     match (crashes, threshold) {
         (0, _) => Standing::Clean,
-        (c, 0) => Standing::Warned { crashes: c, left: u64::MAX },
+        (c, 0) => Standing::Warned {
+            crashes: c,
+            left: u64::MAX,
+        },
         (c, t) if c >= t => Standing::Quarantined { crashes: c },
-        (c, t) => Standing::Warned { crashes: c, left: t - c },
+        (c, t) => Standing::Warned {
+            crashes: c,
+            left: t - c,
+        },
     }
 }
 
@@ -347,7 +353,9 @@ impl Book {
             .plugins
             .iter()
             .filter(|(path, rec)| {
-                path.as_str() == name || reset_name(path) == name || (!rec.plugin.is_empty() && rec.plugin == name)
+                path.as_str() == name
+                    || reset_name(path) == name
+                    || (!rec.plugin.is_empty() && rec.plugin == name)
             })
             .map(|(p, _)| p.clone())
             .collect();
@@ -378,7 +386,14 @@ mod tests {
             (2, 2, Standing::Quarantined { crashes: 2 }),
             (5, 2, Standing::Quarantined { crashes: 5 }),
             (1, 1, Standing::Quarantined { crashes: 1 }),
-            (3, 0, Standing::Warned { crashes: 3, left: u64::MAX }),
+            (
+                3,
+                0,
+                Standing::Warned {
+                    crashes: 3,
+                    left: u64::MAX,
+                },
+            ),
         ];
         for (crashes, threshold, expected) in table {
             assert_eq!(standing(crashes, threshold), expected, "{crashes}/{threshold}");
@@ -404,12 +419,23 @@ mod tests {
     #[test]
     fn the_book_counts_warns_quarantines_and_resets() {
         let mut book = Book::default();
-        let dead = [DeadRun { pid: 7, in_flight: vec![entry("/w/libcrash.so")] }];
+        let dead = [DeadRun {
+            pid: 7,
+            in_flight: vec![entry("/w/libcrash.so")],
+        }];
         let first = book.record(&dead, 2);
-        assert!(first[0].contains("has now crashed the host 1 time(s) — it will be quarantined after 1 more"), "{}", first[0]);
+        assert!(
+            first[0].contains("has now crashed the host 1 time(s) — it will be quarantined after 1 more"),
+            "{}",
+            first[0]
+        );
         let second = book.record(&dead, 2);
         assert!(second[0].contains("now quarantined"), "{}", second[0]);
-        assert!(second[0].contains("`dos plugins reset libcrash.so`"), "{}", second[0]);
+        assert!(
+            second[0].contains("`dos plugins reset libcrash.so`"),
+            "{}",
+            second[0]
+        );
         assert_eq!(book.get(Path::new("/w/libcrash.so")).map(|r| r.crashes), Some(2));
         assert!(book.reset("nope").is_empty());
         assert_eq!(book.reset("libcrash.so").len(), 1);
@@ -430,9 +456,19 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
         // A marker nobody holds a lock on is a dead run.
         let dead_file = inflight_dir(dir.path()).join("999999999.jsonl");
-        std::fs::write(&dead_file, serde_json::to_string(&entry("/w/b.so")).unwrap() + "\n").unwrap();
+        std::fs::write(
+            &dead_file,
+            serde_json::to_string(&entry("/w/b.so")).unwrap() + "\n",
+        )
+        .unwrap();
         let dead = collect_dead_runs(dir.path());
-        assert_eq!(dead, vec![DeadRun { pid: 999_999_999, in_flight: vec![entry("/w/b.so")] }]);
+        assert_eq!(
+            dead,
+            vec![DeadRun {
+                pid: 999_999_999,
+                in_flight: vec![entry("/w/b.so")]
+            }]
+        );
         assert!(!dead_file.exists());
         drop(flight);
         drop(marker);

@@ -73,7 +73,11 @@ fn wait_for<Fd: std::os::fd::AsFd>(
 impl WorkerProcess {
     /// Start `program __plugin-worker file` and wait (until `timeout`) for
     /// its ready frame. A worker that dies while loading the file is a fault.
-    pub fn spawn(program: &Path, file: &Path, timeout: Option<Duration>) -> Result<WorkerProcess, WorkerFault> {
+    pub fn spawn(
+        program: &Path,
+        file: &Path,
+        timeout: Option<Duration>,
+    ) -> Result<WorkerProcess, WorkerFault> {
         let deadline = deadline_of(timeout);
         let mut child = Command::new(program)
             .arg(WORKER_SUBCOMMAND)
@@ -95,7 +99,9 @@ impl WorkerProcess {
             if let Err(e) = rustix::io::ioctl_fionbio(fd, true) {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(WorkerFault::Spawn(format!("cannot make the pipe non-blocking: {e}")));
+                return Err(WorkerFault::Spawn(format!(
+                    "cannot make the pipe non-blocking: {e}"
+                )));
             }
         }
         let mut w = WorkerProcess {

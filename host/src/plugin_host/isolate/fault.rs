@@ -99,9 +99,21 @@ mod tests {
     #[test]
     fn descriptions_name_what_happened() {
         let table = [
-            (WorkerFault::Signaled(11), "was killed by SIGSEGV (segmentation fault)", "SIGSEGV"),
-            (WorkerFault::Signaled(6), "was killed by SIGABRT (abort)", "SIGABRT"),
-            (WorkerFault::Signaled(64), "was killed by signal 64 (unknown signal)", "signal 64"),
+            (
+                WorkerFault::Signaled(11),
+                "was killed by SIGSEGV (segmentation fault)",
+                "SIGSEGV",
+            ),
+            (
+                WorkerFault::Signaled(6),
+                "was killed by SIGABRT (abort)",
+                "SIGABRT",
+            ),
+            (
+                WorkerFault::Signaled(64),
+                "was killed by signal 64 (unknown signal)",
+                "signal 64",
+            ),
             (WorkerFault::Exited(3), "exited with code 3", "exit code 3"),
             (
                 WorkerFault::TimedOut(Duration::from_millis(300)),

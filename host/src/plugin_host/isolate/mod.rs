@@ -19,7 +19,9 @@ pub mod worker;
 use super::failsoft::Failure;
 use super::handles::{decode, ExportBackend, GenericBackend, JudgeBackend, NotifyBackend, StopBackend};
 use client::WorkerProcess;
-use dos_plugin_api::{Claim, EventRef, ExportResult, FfiError, Group, JudgeVerdict, Notification, NotifyResult, StopVerdict};
+use dos_plugin_api::{
+    Claim, EventRef, ExportResult, FfiError, Group, JudgeVerdict, Notification, NotifyResult, StopVerdict,
+};
 use fault::WorkerFault;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -137,7 +139,11 @@ impl WorkerPool {
         let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
         slots
             .values()
-            .filter_map(|s| s.lock().ok().and_then(|s| s.worker.as_ref().map(WorkerProcess::pid)))
+            .filter_map(|s| {
+                s.lock()
+                    .ok()
+                    .and_then(|s| s.worker.as_ref().map(WorkerProcess::pid))
+            })
             .collect()
     }
 }
@@ -195,7 +201,8 @@ impl IsolatedDriver {
             }
             let Some(program) = &self.program else {
                 let f = WorkerFault::Spawn(
-                    "no worker program (this executable is not `dos`; set one with set_worker_program)".into(),
+                    "no worker program (this executable is not `dos`; set one with set_worker_program)"
+                        .into(),
                 );
                 return Err(worker_failure(slot, f));
             };
@@ -249,7 +256,9 @@ impl IsolatedDriver {
         build(&mut guard.frame, id);
         protocol::finish_frame(&mut guard.frame);
         match exchange(&mut guard, self.timeout)? {
-            Answer::Ok(bytes) => String::from_utf8(bytes).map_err(|e| Failure::Invalid(format!("answer is not UTF-8: {e}"))),
+            Answer::Ok(bytes) => {
+                String::from_utf8(bytes).map_err(|e| Failure::Invalid(format!("answer is not UTF-8: {e}")))
+            }
             Answer::Err(f) => Err(f),
         }
     }
@@ -291,9 +300,9 @@ pub struct IsolatedExporter(pub IsolatedDriver);
 
 impl ExportBackend for IsolatedExporter {
     fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, Failure> {
-        let text = self
-            .0
-            .request(protocol::REQ_EXPORT, |out, id| protocol::encode_batch(out, id, events))?;
+        let text = self.0.request(protocol::REQ_EXPORT, |out, id| {
+            protocol::encode_batch(out, id, events)
+        })?;
         decode(&text, "ExportResult")
     }
 }
@@ -304,7 +313,9 @@ fn json_call<T: serde::de::DeserializeOwned>(
     input: &str,
     what: &str,
 ) -> Result<T, Failure> {
-    let text = d.request(protocol::REQ_CALL, |out, id| protocol::encode_call(out, id, method, input))?;
+    let text = d.request(protocol::REQ_CALL, |out, id| {
+        protocol::encode_call(out, id, method, input)
+    })?;
     decode(&text, what)
 }
 
@@ -372,7 +383,11 @@ mod tests {
 
     #[test]
     fn names_match_file_plugin_or_path() {
-        let p = IsolatePolicy::Named(vec!["libdos_judge_llm.so".into(), "dos-crashy".into(), "plug/x.so".into()]);
+        let p = IsolatePolicy::Named(vec![
+            "libdos_judge_llm.so".into(),
+            "dos-crashy".into(),
+            "plug/x.so".into(),
+        ]);
         let root = Path::new("/ws");
         assert!(p.covers(root, Path::new("/a/libdos_judge_llm.so"), None));
         assert!(p.covers(root, Path::new("/a/libother.so"), Some("dos-crashy")));

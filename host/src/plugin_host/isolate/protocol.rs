@@ -255,11 +255,23 @@ mod tests {
     fn headers_round_trip_and_garbage_is_named() {
         let f = frame(RESP_OK, b"hello");
         let h: [u8; HEADER_LEN] = f[..HEADER_LEN].try_into().unwrap();
-        assert_eq!(parse_header(&h), Ok(Header { kind: RESP_OK, len: 5 }));
+        assert_eq!(
+            parse_header(&h),
+            Ok(Header {
+                kind: RESP_OK,
+                len: 5
+            })
+        );
         let table: [(&[u8; 8], &str); 3] = [
-            (b"garbage!", "garbage on the protocol pipe (frame header \"garbage!\")"),
+            (
+                b"garbage!",
+                "garbage on the protocol pipe (frame header \"garbage!\")",
+            ),
             (b"DW\x02\x11\0\0\0\0", "protocol version 2, expected 1"),
-            (b"DW\x01\x11\xff\xff\xff\xff", "frame of 4294967295 bytes exceeds the 1073741824-byte limit"),
+            (
+                b"DW\x01\x11\xff\xff\xff\xff",
+                "frame of 4294967295 bytes exceeds the 1073741824-byte limit",
+            ),
         ];
         for (bytes, text) in table {
             assert_eq!(parse_header(bytes).unwrap_err().to_string(), text);
@@ -283,7 +295,10 @@ mod tests {
         let events: Vec<EventRef<'_>> = recs
             .iter()
             .enumerate()
-            .map(|(i, r)| EventRef { seq: i as i64 * 10 - 5, record: (*r).into() })
+            .map(|(i, r)| EventRef {
+                seq: i as i64 * 10 - 5,
+                record: (*r).into(),
+            })
             .collect();
         let mut out = Vec::new();
         encode_batch(&mut out, 3, &events);
@@ -298,7 +313,14 @@ mod tests {
     #[test]
     fn malformed_batches_are_errors_not_panics() {
         let mut out = Vec::new();
-        encode_batch(&mut out, 1, &[EventRef { seq: 1, record: "abc".into() }]);
+        encode_batch(
+            &mut out,
+            1,
+            &[EventRef {
+                seq: 1,
+                record: "abc".into(),
+            }],
+        );
         for cut in 0..out.len() {
             assert!(decode_batch(&out[..cut]).is_err(), "cut at {cut}");
         }

@@ -11,8 +11,8 @@ use super::protocol::{self, ConstructRequest, Ready};
 use crate::plugin_host::loader;
 use abi_stable::std_types::{RErr, ROk, RSlice, RStr, RString};
 use dos_plugin_api::ffi::{
-    DriverBox, DriverFfi, ExporterBox, ExporterFfi, JudgeBox, JudgeFfi, NotifierBox, NotifierFfi, StopPolicyBox,
-    StopPolicyFfi,
+    DriverBox, DriverFfi, ExporterBox, ExporterFfi, JudgeBox, JudgeFfi, NotifierBox, NotifierFfi,
+    StopPolicyBox, StopPolicyFfi,
 };
 use dos_plugin_api::{FfiError, FfiResult, Group, PluginRoot_Ref};
 use std::fs::File;
@@ -40,7 +40,8 @@ struct Pipes {
 
 fn private_pipes() -> Result<Pipes, WorkerSetupError> {
     let input = rustix::io::fcntl_dupfd_cloexec(std::io::stdin().as_fd(), 3).map_err(std::io::Error::from)?;
-    let output = rustix::io::fcntl_dupfd_cloexec(std::io::stdout().as_fd(), 3).map_err(std::io::Error::from)?;
+    let output =
+        rustix::io::fcntl_dupfd_cloexec(std::io::stdout().as_fd(), 3).map_err(std::io::Error::from)?;
     rustix::stdio::dup2_stdout(std::io::stderr().as_fd()).map_err(std::io::Error::from)?;
     let null = File::open("/dev/null")?;
     rustix::stdio::dup2_stdin(&null).map_err(std::io::Error::from)?;
@@ -110,7 +111,10 @@ fn send(output: &mut File, out: &mut Vec<u8>, kind: u8, payload: &[u8]) -> std::
 fn reply(result: FfiResult<RString>) -> (u8, Vec<u8>) {
     match result {
         ROk(text) => (protocol::RESP_OK, text.into_string().into_bytes()),
-        RErr(e) => (protocol::RESP_ERR, protocol::encode_err(e.kind, e.message.as_str())),
+        RErr(e) => (
+            protocol::RESP_ERR,
+            protocol::encode_err(e.kind, e.message.as_str()),
+        ),
     }
 }
 
@@ -169,8 +173,14 @@ fn construct(root: PluginRoot_Ref, drivers: &mut Vec<Driver>, payload: &[u8]) ->
     match made {
         ROk(d) => {
             drivers.push(d);
-            (protocol::RESP_OK, ((drivers.len() - 1) as u32).to_le_bytes().to_vec())
+            (
+                protocol::RESP_OK,
+                ((drivers.len() - 1) as u32).to_le_bytes().to_vec(),
+            )
         }
-        RErr(e) => (protocol::RESP_ERR, protocol::encode_err(e.kind, e.message.as_str())),
+        RErr(e) => (
+            protocol::RESP_ERR,
+            protocol::encode_err(e.kind, e.message.as_str()),
+        ),
     }
 }
