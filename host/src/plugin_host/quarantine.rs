@@ -48,6 +48,7 @@ struct MarkerState {
     unavailable: bool,
     active: Vec<(u64, Arc<str>)>,
     next: u64,
+    written: usize,
 }
 
 /// This process's in-flight marker (created on first use).
@@ -78,17 +79,22 @@ impl InFlightMarker {
         Some(file)
     }
 
+    /// One `pwrite` per change, never a truncate (which costs tens of µs
+    /// on some filesystems): the active lines, then blanks over whatever a
+    /// longer earlier state left behind. Readers skip blank lines.
     fn rewrite(state: &mut MarkerState) {
         let Some(file) = &state.file else { return };
-        let mut text = String::new();
+        let mut text = String::with_capacity(state.written.max(64));
         for (_, line) in &state.active {
             text.push_str(line);
             text.push('\n');
         }
-        // Write first, then trim: a death between the two leaves a marker
-        // that still names the call (plus stale tail lines at worst).
-        let _ = file.write_all_at(text.as_bytes(), 0);
-        let _ = file.set_len(text.len() as u64);
+        while text.len() < state.written {
+            text.push(' ');
+        }
+        if file.write_all_at(text.as_bytes(), 0).is_ok() {
+            state.written = text.len();
+        }
     }
 
     fn enter(self: &Arc<Self>, line: &Arc<str>) -> Option<u64> {
@@ -180,6 +186,8 @@ pub struct DeadRun {
 pub fn parse_marker(text: &str) -> Vec<InFlightEntry> {
     let mut out: Vec<InFlightEntry> = text
         .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
         .filter_map(|l| serde_json::from_str::<InFlightEntry>(l).ok())
         .collect();
     out.dedup();
@@ -453,7 +461,8 @@ mod tests {
         // Our own marker is never collected.
         assert!(collect_dead_runs(dir.path()).is_empty());
         drop(guard);
-        assert_eq!(std::fs::read_to_string(&file).unwrap(), "");
+        assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), "");
+        assert!(parse_marker(&std::fs::read_to_string(&file).unwrap()).is_empty());
         // A marker nobody holds a lock on is a dead run.
         let dead_file = inflight_dir(dir.path()).join("999999999.jsonl");
         std::fs::write(
