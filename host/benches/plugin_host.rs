@@ -136,7 +136,7 @@ fn main() {
 
     // Wrapper overhead vs a direct FFI call on the same driver, batch of 1.
     let plugin = loader::load(&lib).expect("loads");
-    let root = plugin.root;
+    let root = plugin.root.expect("loaded in-process");
     let mut raw = match (root.new_exporter())(RStr::from("honest"), RStr::from("{}")) {
         abi_stable::std_types::ROk(d) => d,
         abi_stable::std_types::RErr(e) => panic!("constructor failed: {}", e.message),

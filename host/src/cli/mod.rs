@@ -31,6 +31,9 @@ pub struct Cli {
     /// Workspace root (default: $DISPATCH_WORKSPACE, else the current directory).
     #[arg(long, global = false)]
     pub workspace: Option<PathBuf>,
+    /// Run every plugin in a worker process (crash containment) for this call.
+    #[arg(long, global = true)]
+    pub isolate: bool,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -78,6 +81,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Fold the verdict journal by syscall / run, or show a run's history.
     Observe(observe::ObserveArgs),
+    /// Internal: serve one plugin file to a host over stdin/stdout.
+    #[command(name = "__plugin-worker", hide = true)]
+    PluginWorker(plugins::WorkerArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -130,6 +136,7 @@ where
             return code;
         }
     };
+    crate::plugin_host::request_isolation_for_process(cli.isolate);
     let outcome = match &cli.command {
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
         Command::Witness(a) => witness::run(cli.workspace.as_ref(), a),
@@ -149,6 +156,7 @@ where
         Command::JudgeEval(a) => judge_eval::run(cli.workspace.as_ref(), a),
         Command::Export(a) => export::run(cli.workspace.as_ref(), a),
         Command::Observe(a) => observe::run(cli.workspace.as_ref(), a),
+        Command::PluginWorker(a) => plugins::worker(a),
     };
     match outcome {
         Ok(code) => code,

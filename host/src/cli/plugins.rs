@@ -1,8 +1,10 @@
 //! `dos plugins`: what every group resolves to and why; `dos plugins check
-//! FILE`: whether one file loads, and what it provides.
+//! FILE`: whether one file loads (tried in a child process, so a file whose
+//! load-time code crashes is reported, not fatal), and what it provides;
+//! `dos plugins reset NAME`: lift a plugin's quarantine.
 
 use super::CliError;
-use crate::plugin_host::{builtins, loader, Inventory, PluginHost};
+use crate::plugin_host::{builtins, isolate, loader, precheck, quarantine, Inventory, PluginHost};
 use crate::pyjson::{dumps, Style};
 use dos_plugin_api::Group;
 use serde_json::{json, Value};
@@ -30,7 +32,27 @@ pub enum PluginsAction {
         /// The plugin file.
         file: PathBuf,
     },
+    /// Clear the crash record of a quarantined plugin (file name, path or plugin name).
+    Reset {
+        /// The plugin file name (`libdos_judge_llm.so`), its path, or its plugin name.
+        name: String,
+    },
 }
+
+/// Arguments of the hidden `dos __plugin-worker FILE`.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// The plugin file to serve.
+    pub file: PathBuf,
+}
+
+/// Run the plugin worker (stdin/stdout are the protocol pipe).
+pub fn worker(args: &WorkerArgs) -> Result<i32, CliError> {
+    isolate::worker::serve(&args.file).map_err(|e| CliError::Failed(e.to_string()))
+}
+
+/// How long `dos plugins check` lets a file take to load.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Run `dos plugins`.
 pub fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError> {
@@ -38,6 +60,9 @@ pub fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError
         return Ok(check(file, args.json));
     }
     let ws = super::workspace(top_ws, args.workspace.as_ref())?;
+    if let Some(PluginsAction::Reset { name }) = &args.action {
+        return reset(&ws.state_dir, name, args.json);
+    }
     let host = PluginHost::for_workspace(&ws, false)?;
     let inv = host.inventory();
     let report = report_json(&host, inv);
@@ -49,17 +74,57 @@ pub fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError
     Ok(0)
 }
 
+fn reset(state_dir: &std::path::Path, name: &str, as_json: bool) -> Result<i32, CliError> {
+    let mut book = quarantine::Book::load(state_dir);
+    let removed = book.reset(name);
+    if removed.is_empty() {
+        let known: Vec<String> = book.plugins.keys().map(|p| quarantine::reset_name(p)).collect();
+        let known = if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        };
+        return Err(CliError::Failed(format!(
+            "no crash record matches '{name}' (plugins with crash records: {known})"
+        )));
+    }
+    book.save(state_dir).map_err(|e| {
+        CliError::Failed(format!(
+            "cannot write {}: {e}",
+            quarantine::book_path(state_dir).display()
+        ))
+    })?;
+    if as_json {
+        let v = json!({"reset": removed.iter().map(|(p, r)| json!({"path": p, "plugin": r.plugin, "crashes": r.crashes})).collect::<Vec<_>>()});
+        println!("{}", dumps(&v, Style::PRETTY));
+    } else {
+        for (path, rec) in &removed {
+            println!(
+                "reset: {path} ({} crash(es) cleared; it will be loaded again)",
+                rec.crashes
+            );
+        }
+    }
+    Ok(0)
+}
+
 fn check(file: &std::path::Path, as_json: bool) -> i32 {
-    match loader::load(file) {
-        Ok(p) => {
+    // In a child process when this executable can serve as the worker; the
+    // in-process load is only the fallback for embedding binaries.
+    let outcome = match isolate::default_worker_program() {
+        Some(program) if file.exists() => precheck::check_one(&program, file, Some(CHECK_TIMEOUT)),
+        _ => loader::load(file).map(|p| p.manifest.clone()).map_err(|e| e.0),
+    };
+    match outcome {
+        Ok(manifest) => {
             if as_json {
-                let v = json!({"ok": true, "path": p.path.display().to_string(), "manifest": p.manifest});
+                let v = json!({"ok": true, "path": file.display().to_string(), "manifest": manifest});
                 println!("{}", dumps(&v, Style::PRETTY));
             } else {
-                println!("ok: {}", p.path.display());
-                println!("  plugin    {} {}", p.manifest.name, p.manifest.version);
-                println!("  api       {}", p.manifest.api_version);
-                for d in &p.manifest.drivers {
+                println!("ok: {}", file.display());
+                println!("  plugin    {} {}", manifest.name, manifest.version);
+                println!("  api       {}", manifest.api_version);
+                for d in &manifest.drivers {
                     println!("  provides  {}/{}", d.group, d.name);
                 }
             }
@@ -67,10 +132,10 @@ fn check(file: &std::path::Path, as_json: bool) -> i32 {
         }
         Err(e) => {
             if as_json {
-                let v = json!({"ok": false, "path": file.display().to_string(), "error": e.0});
+                let v = json!({"ok": false, "path": file.display().to_string(), "error": e});
                 println!("{}", dumps(&v, Style::PRETTY));
             } else {
-                eprintln!("error: cannot load {}: {}", file.display(), e.0);
+                eprintln!("error: cannot load {}: {}", file.display(), e);
             }
             1
         }
@@ -114,8 +179,10 @@ pub fn report_json(host: &PluginHost, inv: &Inventory) -> Value {
             "ignored": c.ignored.display().to_string(),
         })).collect::<Vec<_>>(),
         "failures": inv.failures.iter().map(|f| json!({
-            "path": f.path.display().to_string(), "reason": f.reason,
+            "path": f.path.display().to_string(), "reason": f.reason, "quarantined": f.quarantined,
         })).collect::<Vec<_>>(),
+        "isolated": inv.plugins.iter().filter(|p| host.is_isolated(p)).map(|p| p.path.display().to_string()).collect::<Vec<_>>(),
+        "notes": inv.notes,
     })
 }
 

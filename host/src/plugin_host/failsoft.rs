@@ -7,6 +7,7 @@
 //! thread is abandoned (it keeps the driver locked until it returns, if ever)
 //! and every later call on that driver fails at once.
 
+use super::quarantine::Flight;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,16 @@ pub enum Failure {
     Abandoned(Duration),
     /// The driver's constructor failed, so there is nothing to call.
     Construct(Box<Failure>),
+    /// The isolated worker serving the driver failed (crash, exit, hang,
+    /// garbage on the pipe); the worker is gone.
+    Worker {
+        /// The plugin's declared name.
+        plugin: String,
+        /// What happened to the worker.
+        fault: super::isolate::fault::WorkerFault,
+    },
+    /// An earlier call failed in a way that retires the driver.
+    Disabled(Box<Failure>),
 }
 
 fn millis(d: &Duration) -> u128 {
@@ -50,6 +61,13 @@ impl Failure {
                 format!("is unavailable: an earlier call timed out after {} ms", millis(d))
             }
             Failure::Construct(inner) => format!("could not be constructed: it {}", inner.describe()),
+            Failure::Worker { plugin, fault } => {
+                format!(
+                    "failed in its isolated worker (plugin {plugin}): the worker {}",
+                    fault.describe()
+                )
+            }
+            Failure::Disabled(inner) => format!("is unavailable: an earlier call {}", inner.describe()),
         }
     }
 
@@ -62,6 +80,10 @@ impl Failure {
             Failure::TimedOut(d) => format!("timed out after {} ms; call abandoned", millis(d)),
             Failure::Abandoned(d) => format!("unavailable after a timeout of {} ms", millis(d)),
             Failure::Construct(inner) => format!("constructor failed: {}", inner.cause()),
+            Failure::Worker { plugin, fault } => {
+                format!("isolated worker of plugin {plugin} {}", fault.describe())
+            }
+            Failure::Disabled(inner) => format!("unavailable after: {}", inner.cause()),
         }
     }
 
@@ -84,6 +106,7 @@ pub struct Caller<D: ?Sized + Send + 'static> {
     timeout: Option<Duration>,
     worker: Option<Sender<Job>>,
     broken: Option<Failure>,
+    flight: Option<Flight>,
 }
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
@@ -105,11 +128,22 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
         timeout: Option<Duration>,
         ctor: impl FnOnce() -> Result<Box<D>, Failure> + Send + 'static,
     ) -> Self {
+        Self::construct_marked(timeout, None, ctor)
+    }
+
+    /// [`construct`](Self::construct), with every call (the constructor
+    /// included) noted in the crash journal under `flight` while it runs.
+    pub fn construct_marked(
+        timeout: Option<Duration>,
+        flight: Option<Flight>,
+        ctor: impl FnOnce() -> Result<Box<D>, Failure> + Send + 'static,
+    ) -> Self {
         let mut caller = Caller {
             slot: Arc::new(Mutex::new(None)),
             timeout,
             worker: None,
             broken: None,
+            flight,
         };
         let slot = caller.slot.clone();
         let outcome = caller.run(move || {
@@ -147,8 +181,10 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
                 None => Err(Failure::Invalid("driver missing".into())),
             }
         });
-        if let Err(Failure::TimedOut(d)) = &outcome {
-            self.broken = Some(Failure::Abandoned(*d));
+        match &outcome {
+            Err(Failure::TimedOut(d)) => self.broken = Some(Failure::Abandoned(*d)),
+            Err(f @ Failure::Worker { .. }) => self.broken = Some(Failure::Disabled(Box::new(f.clone()))),
+            _ => {}
         }
         outcome
     }
@@ -157,9 +193,13 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
         &mut self,
         job: impl FnOnce() -> Result<R, Failure> + Send + 'static,
     ) -> Result<R, Failure> {
-        let guarded = move || match catch_unwind(AssertUnwindSafe(job)) {
-            Ok(r) => r,
-            Err(payload) => Err(Failure::Panicked(panic_text(payload))),
+        let flight = self.flight.clone();
+        let guarded = move || {
+            let _in_flight = flight.as_ref().map(Flight::enter);
+            match catch_unwind(AssertUnwindSafe(job)) {
+                Ok(r) => r,
+                Err(payload) => Err(Failure::Panicked(panic_text(payload))),
+            }
         };
         let Some(timeout) = self.timeout else {
             return guarded();

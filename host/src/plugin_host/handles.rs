@@ -61,7 +61,8 @@ impl DriverInfo {
     }
 }
 
-fn decode<T: DeserializeOwned>(json: &str, what: &str) -> Result<T, Failure> {
+/// Decode a driver's JSON answer; a bad answer is a contract violation.
+pub(crate) fn decode<T: DeserializeOwned>(json: &str, what: &str) -> Result<T, Failure> {
     serde_json::from_str(json).map_err(|e| Failure::Invalid(format!("not a {what}: {e}")))
 }
 

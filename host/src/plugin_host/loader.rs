@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub struct LoadedPlugin {
     /// The file.
     pub path: PathBuf,
-    /// Its root module (function table).
-    pub root: PluginRoot_Ref,
+    /// Its root module (function table); `None` when the file was only
+    /// pre-checked for a worker and never loaded into this process.
+    pub root: Option<PluginRoot_Ref>,
     /// What it declared.
     pub manifest: Manifest,
 }
@@ -76,7 +77,7 @@ fn load_uncached(path: &Path) -> Result<LoadedPlugin, LoadError> {
         .map_err(|e| LoadError(format!("manifest is not valid: {e}")))?;
     Ok(LoadedPlugin {
         path: path.to_path_buf(),
-        root,
+        root: Some(root),
         manifest,
     })
 }
