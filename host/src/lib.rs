@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod config;
 pub mod decisions;
+pub mod demo;
 pub mod export;
 pub mod journal;
 pub mod judge;

@@ -34,12 +34,19 @@ pub fn run(args: &QuickstartArgs) -> Result<i32, CliError> {
     let result = quickstart::build(&work);
     let outcome = match result {
         Ok(demo) => {
+            println!("── Act 1 · an agent claims two phases shipped; git backs one");
             for line in quickstart::transcript(&demo) {
                 println!("{line}");
             }
+            let acts = crate::demo::run_acts(&demo.work).map_err(|e| CliError::Failed(e.to_string()))?;
             println!();
             println!("Run it on your own repo:   dos verify --workspace . PLAN PHASE");
-            Ok(0)
+            if acts {
+                Ok(0)
+            } else {
+                eprintln!("quickstart: some acts did not show their outcome (are the plugins built? `cargo build --workspace`)");
+                Ok(1)
+            }
         }
         Err(e) => Err(CliError::Usage(e.to_string())),
     };

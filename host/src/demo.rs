@@ -1,0 +1,274 @@
+//! The acts of `dos quickstart` after the caught-lie verdicts: each act runs
+//! the real `dos` binary on the throwaway workspace with observation armed,
+//! so the demo exercises the hooks, the verdict journal, the decisions queue
+//! and the plugin host through real plugin files, exactly as an operator
+//! would type the commands.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// Why an act could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The `dos` executable could not be found or started.
+    #[error("cannot run {exe}: {source}")]
+    Spawn {
+        /// The executable.
+        exe: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The local webhook listener could not be set up.
+    #[error("cannot start the local webhook listener: {0}")]
+    Listener(std::io::Error),
+}
+
+/// What one `dos` run printed.
+pub struct Run {
+    /// Exit code (-1 if killed).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `dos` subcommands in one workspace and prints them as a transcript.
+pub struct Stage {
+    exe: PathBuf,
+    work: PathBuf,
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}
+
+impl Stage {
+    /// A stage for `work`, running the current executable.
+    pub fn new(work: &Path) -> Result<Stage, DemoError> {
+        let exe = std::env::current_exe().map_err(|source| DemoError::Spawn {
+            exe: PathBuf::from("dos"),
+            source,
+        })?;
+        Ok(Stage {
+            exe,
+            work: work.to_path_buf(),
+        })
+    }
+
+    /// Run `dos ARGS` (with `stdin`), echo the command and its output.
+    pub fn run(&self, args: &[&str], stdin: Option<&str>, show_stderr: bool) -> Result<Run, DemoError> {
+        let shown: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.contains(' ') || a.is_empty() {
+                    format!("'{a}'")
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        match stdin {
+            Some(_) => println!("$ … | dos {}", shown.join(" ")),
+            None => println!("$ dos {}", shown.join(" ")),
+        }
+        let mut child = Command::new(&self.exe)
+            .args(args)
+            .current_dir(&self.work)
+            .env("DISPATCH_WORKSPACE", &self.work)
+            .env("DISPATCH_OBSERVE", "1")
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| DemoError::Spawn {
+                exe: self.exe.clone(),
+                source,
+            })?;
+        if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+            let _ = pipe.write_all(text.as_bytes());
+        }
+        let out = child.wait_with_output().map_err(|source| DemoError::Spawn {
+            exe: self.exe.clone(),
+            source,
+        })?;
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        print!("{}", indent(&run.stdout));
+        if show_stderr {
+            print!("{}", indent(&run.stderr));
+        }
+        println!("    (exit {})", run.code);
+        Ok(run)
+    }
+}
+
+/// A one-shot HTTP listener on 127.0.0.1 that answers 200 and hands back
+/// the request it received (method + path line and body).
+pub fn one_shot_listener() -> Result<(u16, std::thread::JoinHandle<Option<(String, String)>>), DemoError> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(DemoError::Listener)?;
+    let port = listener.local_addr().map_err(DemoError::Listener)?.port();
+    let handle = std::thread::spawn(move || {
+        listener.set_nonblocking(false).ok()?;
+        let (stream, _) = listener.accept().ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        let mut reader = BufReader::new(stream.try_clone().ok()?);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line).ok()?;
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).ok()?;
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = header.split_once(':') {
+                if k.trim().eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0u8; length.min(1 << 20)];
+        reader.read_exact(&mut body).ok()?;
+        let mut stream = stream;
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        Some((
+            request_line.trim_end().to_string(),
+            String::from_utf8_lossy(&body).into_owned(),
+        ))
+    });
+    Ok((port, handle))
+}
+
+/// The acts after the caught-lie verdicts. Returns whether every act
+/// produced the outcome it demonstrates.
+pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
+    let stage = Stage::new(work)?;
+    let mut ok = true;
+
+    println!();
+    println!("── Act 2 · the verdicts are recorded in the journal (DISPATCH_OBSERVE=1)");
+    ok &= stage.run(&["verify", "AUTH", "AUTH1"], None, false)?.code == 0;
+    ok &= stage.run(&["verify", "AUTH", "AUTH2"], None, false)?.code == 1;
+
+    println!();
+    println!("── Act 3 · the agent tries to stop claiming both phases; the stop hook asks git");
+    let transcript = work.join(".dos").join("demo-transcript.jsonl");
+    let claim = "All done.\nDOS-CLAIM: AUTH AUTH1\nDOS-CLAIM: AUTH AUTH2";
+    let line = serde_json::json!({"type": "assistant", "message": {"role": "assistant", "content": [{"type": "text", "text": claim}]}});
+    if let Some(parent) = transcript.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let _ = std::fs::write(&transcript, format!("{line}\n"));
+    let event = serde_json::json!({
+        "session_id": "demo-session", "hook_event_name": "Stop", "stop_hook_active": false,
+        "cwd": work.display().to_string(), "transcript_path": transcript.display().to_string(),
+    });
+    let stop = stage.run(&["hook-stop"], Some(&event.to_string()), false)?;
+    ok &= stop.stdout.contains("\"decision\": \"block\"");
+
+    println!();
+    println!("── Act 4 · an agent loop halts on a spinning lane; the decisions queue and the");
+    println!("   decision-class stop policy (a plugin) act on it");
+    stage.run(
+        &[
+            "halt",
+            "--handle",
+            "pid:4242",
+            "--lane",
+            "api",
+            "--reason",
+            "spinning on the same failing test",
+        ],
+        None,
+        false,
+    )?;
+    stage.run(&["decisions", "--all"], None, false)?;
+    let scout = stage.run(
+        &[
+            "scout",
+            "--stop-policy",
+            "decision-class",
+            "--state-json",
+            r#"{"scope": "api"}"#,
+        ],
+        None,
+        false,
+    )?;
+    ok &= scout.stdout.contains("stop_on_liveness");
+
+    println!();
+    println!("── Act 5 · the digest goes out through the webhook plugin to a local listener");
+    let (port, listener) = one_shot_listener()?;
+    let url = format!("http://127.0.0.1:{port}/dos-hook");
+    let sent = stage.run(
+        &["notify", "decisions", "--all", "--to", "webhook", "--url", &url],
+        None,
+        false,
+    )?;
+    ok &= sent.code == 0;
+    match listener.join().ok().flatten() {
+        Some((request, body)) => {
+            println!("    listener received: {request}");
+            println!("    body: {}", body.chars().take(160).collect::<String>());
+        }
+        None => {
+            println!("    listener received nothing");
+            ok = false;
+        }
+    }
+
+    println!();
+    println!("── Act 6 · the journal, folded; then exported through the file plugin, resumably");
+    stage.run(&["observe"], None, false)?;
+    let first = stage.run(
+        &[
+            "export",
+            "--to",
+            "file",
+            "--path",
+            "verdicts.jsonl",
+            "--since",
+            "auto",
+        ],
+        None,
+        false,
+    )?;
+    ok &= first.code == 0 && first.stdout.contains("(persisted)");
+    let exported = std::fs::read_to_string(work.join("verdicts.jsonl")).unwrap_or_default();
+    println!(
+        "    verdicts.jsonl ({} line(s)), first line:",
+        exported.lines().count()
+    );
+    println!("    {}", exported.lines().next().unwrap_or(""));
+    let again = stage.run(
+        &[
+            "export",
+            "--to",
+            "file",
+            "--path",
+            "verdicts.jsonl",
+            "--since",
+            "auto",
+        ],
+        None,
+        false,
+    )?;
+    ok &= again.stdout.contains("0 event(s) pending");
+
+    println!();
+    println!("── Act 7 · the plugins that served this demo");
+    stage.run(&["plugins"], None, true)?;
+    Ok(ok)
+}
