@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod hooks;
 pub mod journal;
 pub mod plugin_host;
 pub mod workspace;

@@ -1,6 +1,9 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod exec_capability;
+pub mod hook;
+pub mod hook_exit;
 pub mod plugins;
 
 use crate::config::ConfigError;
@@ -26,6 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// List plugin groups, drivers and their sources; or check one plugin file.
     Plugins(plugins::PluginsArgs),
+    /// Agent hooks (PostToolUse / Stop / PreToolUse) for Claude Code and other hosts.
+    Hook(hook::HookArgs),
+    /// Does a shell command grant arbitrary code execution?
+    ExecCapability(exec_capability::ExecCapabilityArgs),
+    /// Map a plain shell hook's exit code to an intervention verb.
+    HookExit(hook_exit::HookExitArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -80,6 +89,9 @@ where
     };
     let outcome = match &cli.command {
         Command::Plugins(a) => plugins::run(cli.workspace.as_ref(), a),
+        Command::Hook(a) => Ok(hook::run(cli.workspace.as_ref(), a)),
+        Command::ExecCapability(a) => Ok(exec_capability::run(cli.workspace.as_ref(), a)),
+        Command::HookExit(a) => Ok(hook_exit::run(cli.workspace.as_ref(), a)),
     };
     match outcome {
         Ok(code) => code,
