@@ -11,7 +11,9 @@ use std::path::Path;
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
 
 fn scenario(name: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hooks/alternation").join(name);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hooks/alternation")
+        .join(name);
     let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
     let ws = tempfile::tempdir().unwrap();
     let rel = read("path").trim().to_string();

@@ -25,7 +25,12 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 fn check_case(ws: &Path, case: &Value, expect_stdout: Option<&str>) -> Vec<String> {
     let root = ws.to_str().unwrap();
     let sub = |t: &str| t.replace("/ws", root);
-    let args: Vec<String> = case["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
+    let args: Vec<String> = case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let env: Vec<(String, String)> = case["env"]
         .as_object()
@@ -39,14 +44,20 @@ fn check_case(ws: &Path, case: &Value, expect_stdout: Option<&str>) -> Vec<Strin
     let mut bad = Vec::new();
     let want = expect_stdout.unwrap_or(s(case, "stdout"));
     if out.stdout != want {
-        bad.push(format!("{title}: stdout\n  got:  {:?}\n  want: {:?}", out.stdout, want));
+        bad.push(format!(
+            "{title}: stdout\n  got:  {:?}\n  want: {:?}",
+            out.stdout, want
+        ));
     }
     if out.code != case["code"].as_i64().unwrap() as i32 {
         bad.push(format!("{title}: exit {} want {}", out.code, case["code"]));
     }
     if let Some(err) = case["stderr"].as_str() {
         if out.stderr != sub(err) {
-            bad.push(format!("{title}: stderr\n  got:  {:?}\n  want: {:?}", out.stderr, err));
+            bad.push(format!(
+                "{title}: stderr\n  got:  {:?}\n  want: {:?}",
+                out.stderr, err
+            ));
         }
     }
     for (path, want) in case["files"].as_object().unwrap() {
@@ -109,7 +120,11 @@ fn golden_posttool_dialects_third_call() {
         }
         bad.extend(check_case(dir.path(), case, None));
         let stream = std::fs::read_to_string(dir.path().join(".dos/streams/dl.jsonl")).unwrap();
-        assert_eq!(stream.lines().count(), 3, "unknown dialect still records the step");
+        assert_eq!(
+            stream.lines().count(),
+            3,
+            "unknown dialect still records the step"
+        );
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
@@ -121,7 +136,13 @@ fn golden_posttool_run_id_stamped_on_firing_records() {
     let dir = tempfile::tempdir().unwrap();
     let stdin = s(case, "stdin").replace("/ws", dir.path().to_str().unwrap());
     for _ in 0..3 {
-        run(BIN, dir.path(), &["hook", "posttool"], &[("CID_RUN_ID", "run-xyz")], stdin.as_bytes());
+        run(
+            BIN,
+            dir.path(),
+            &["hook", "posttool"],
+            &[("CID_RUN_ID", "run-xyz")],
+            stdin.as_bytes(),
+        );
     }
     let bad = check_case(dir.path(), case, None);
     assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -159,20 +180,19 @@ fn golden_pretool_passthrough_and_exec_advisory() {
         bad.extend(check_case(dir.path(), case, want.as_deref()));
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-    assert!(!dir.path().join(".dos").exists(), "pretool passthrough writes nothing");
+    assert!(
+        !dir.path().join(".dos").exists(),
+        "pretool passthrough writes nothing"
+    );
 }
 
 #[test]
 fn golden_pretool_self_modify() {
     // Lease cases (live lane leases) are not covered: Disjointness is not built yet.
-    run_group_sequential(
-        "G-PRE",
-        &|t| !t.contains("SELF_MODIFY"),
-        &|ws| {
-            std::fs::create_dir_all(ws.join("src/dos")).unwrap();
-            std::fs::write(ws.join("src/dos/arbiter.py"), "x").unwrap();
-        },
-    );
+    run_group_sequential("G-PRE", &|t| !t.contains("SELF_MODIFY"), &|ws| {
+        std::fs::create_dir_all(ws.join("src/dos")).unwrap();
+        std::fs::write(ws.join("src/dos/arbiter.py"), "x").unwrap();
+    });
 }
 
 #[test]

@@ -59,7 +59,10 @@ pub fn run(top: Option<&PathBuf>, a: &ExecCapabilityArgs) -> i32 {
     if json {
         let mut m = Map::new();
         m.insert("capability".into(), Value::from(v.capability.token()));
-        m.insert("program".into(), v.program.as_deref().map_or(Value::Null, Value::from));
+        m.insert(
+            "program".into(),
+            v.program.as_deref().map_or(Value::Null, Value::from),
+        );
         m.insert("reason".into(), Value::from(v.reason.as_str()));
         print!("{}", crate::hooks::dialect::stdout_line(&Value::Object(m)));
     } else {

@@ -104,6 +104,29 @@ pub struct PreArgs {
     pub common: CommonArgs,
 }
 
+/// `dos hook …` parsed on its own (the fast path `cli::run` takes when the
+/// first argument is `hook`).
+#[derive(Debug, clap::Parser)]
+#[command(name = "dos hook")]
+pub struct HookCli {
+    /// The hook verb.
+    #[command(subcommand)]
+    pub cmd: HookCmd,
+}
+
+/// Parse `hook …` (argv from the `hook` word on) and run it.
+pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
+    use clap::Parser;
+    match HookCli::try_parse_from(args) {
+        Ok(cli) => run(None, &HookArgs { cmd: cli.cmd }),
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            code
+        }
+    }
+}
+
 /// Run a hook verb; returns the exit code.
 pub fn run(top_workspace: Option<&PathBuf>, args: &HookArgs) -> i32 {
     match &args.cmd {
@@ -374,8 +397,7 @@ fn marker_record(op: &str, reason: &str) -> String {
 fn tally_count(file: &mut LockedFile) -> std::io::Result<i64> {
     let mut lines = file.rev_lines()?;
     let mut ops = Vec::new();
-    loop {
-        let Some(line) = lines.next_line()? else { break };
+    while let Some(line) = lines.next_line()? {
         let Some(rec) = store::parse_line(&line) else {
             continue;
         };
@@ -396,7 +418,11 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         verb: "marker",
         on: a.common.debug,
     };
-    let cap_flag = match a.max_markers.as_deref().map(|s| (s, crate::hooks::hook_exit::py_int(s))) {
+    let cap_flag = match a
+        .max_markers
+        .as_deref()
+        .map(|s| (s, crate::hooks::hook_exit::py_int(s)))
+    {
         None => None,
         Some((_, Some(n))) => Some(n),
         Some((s, None)) => {
@@ -443,7 +469,10 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
             });
         match result {
             Ok(()) => {
-                dbg.say(&format!("recorded RESET for session {} — no-op tally zeroed", sid.text));
+                dbg.say(&format!(
+                    "recorded RESET for session {} — no-op tally zeroed",
+                    sid.text
+                ));
                 record("RESET", Map::new());
             }
             Err(e) => dbg.say(&format!("record_reset write error ({e}) — count not reset")),
@@ -493,7 +522,8 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         let f = file.ok_or_else(|| {
             "ValueError('record_marker needs a usable session_id or an explicit path')".to_string()
         })?;
-        f.append_line(&marker_record("MARKER", &b.reason)).map_err(|e| e.to_string())
+        f.append_line(&marker_record("MARKER", &b.reason))
+            .map_err(|e| e.to_string())
     };
     let mut detail = Map::new();
     detail.insert("markers_emitted".into(), Value::from(b.carried));
@@ -519,7 +549,9 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         return 0;
     }
     if let Err(e) = write(file.as_mut()) {
-        dbg.say(&format!("record_marker write error ({e}) — allow stop (count not advanced)"));
+        dbg.say(&format!(
+            "record_marker write error ({e}) — allow stop (count not advanced)"
+        ));
         return 0;
     }
     drop(file);
@@ -541,7 +573,11 @@ fn lane_journal_path(root: &Path, cfg: &mut HookConfig) -> PathBuf {
         }
     }
     if let Ok(Some(t)) = cfg.table("paths") {
-        if let Some(p) = t.get("lane_journal").and_then(toml::Value::as_str).filter(|p| !p.is_empty()) {
+        if let Some(p) = t
+            .get("lane_journal")
+            .and_then(toml::Value::as_str)
+            .filter(|p| !p.is_empty())
+        {
             return root.join(p);
         }
     }
@@ -564,7 +600,9 @@ fn journal_enforce(
     {
         let mut lines = file.rev_lines()?;
         while let Some(line) = lines.next_line()? {
-            let Some(rec) = store::parse_line(&line) else { continue };
+            let Some(rec) = store::parse_line(&line) else {
+                continue;
+            };
             for k in ["seq", "seq_watermark"] {
                 if let Some(Val::Int(t)) = rec.get(k) {
                     max_seq = max_seq.max(t.parse().unwrap_or(0));
@@ -631,12 +669,20 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         return 0;
     };
     let mut cfg = HookConfig::load(&root);
-    let tool = io::event_str(&event, "tool_name").map(|s| s.text).unwrap_or_default();
+    let tool = io::event_str(&event, "tool_name")
+        .map(|s| s.text)
+        .unwrap_or_default();
     let input = event.get("tool_input");
     let cwd = io::event_str(&event, "cwd").map(|s| s.text).unwrap_or_default();
-    let holder = io::event_str(&event, "session_id").map(|s| s.text).unwrap_or_default();
+    let holder = io::event_str(&event, "session_id")
+        .map(|s| s.text)
+        .unwrap_or_default();
     let mut tree = pretool::extract_tree(&tool, input);
-    tree.paths = tree.paths.iter().map(|p| pretool::repo_relative(p, &cwd)).collect();
+    tree.paths = tree
+        .paths
+        .iter()
+        .map(|p| pretool::repo_relative(p, &cwd))
+        .collect();
     let existing: Vec<&str> = pretool::PROTECTED
         .iter()
         .copied()
@@ -654,7 +700,9 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         let nudge = match journal_enforce(&path, &holder, &tool, true, &reason, "SELF_MODIFY") {
             Ok(c) => pretool::nudge(&c).unwrap_or_default(),
             Err(e) => {
-                dbg.say(&format!("OP_ENFORCE journal write error ({e}) — outcome still emitted"));
+                dbg.say(&format!(
+                    "OP_ENFORCE journal write error ({e}) — outcome still emitted"
+                ));
                 String::new()
             }
         };
@@ -668,7 +716,11 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         )
     } else if let Some(advice) = pretool::exec_advisory(&tool, input, &extra) {
         dbg.say("rung=exec_capability decision=warn reason_class=GRANTS_ARBITRARY_EXEC intervention=WARN");
-        (HookVerdict::Warn { context: advice }, "WARN", "GRANTS_ARBITRARY_EXEC")
+        (
+            HookVerdict::Warn { context: advice },
+            "WARN",
+            "GRANTS_ARBITRARY_EXEC",
+        )
     } else {
         dbg.say("rung=none decision=passthrough reason_class=- intervention=-");
         (HookVerdict::Pass, "PASS", "")

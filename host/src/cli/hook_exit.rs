@@ -58,7 +58,10 @@ pub fn run(top: Option<&PathBuf>, a: &HookExitArgs) -> i32 {
     if a.json || a.output.as_deref() == Some("json") {
         let mut m = Map::new();
         m.insert("code".into(), Value::from(v.code));
-        m.insert("intervention".into(), v.intervention.as_deref().map_or(Value::Null, Value::from));
+        m.insert(
+            "intervention".into(),
+            v.intervention.as_deref().map_or(Value::Null, Value::from),
+        );
         m.insert("matched".into(), Value::Bool(v.matched));
         m.insert("reason".into(), Value::from(v.reason.as_str()));
         print!("{}", crate::hooks::dialect::stdout_line(&Value::Object(m)));

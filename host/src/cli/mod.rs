@@ -79,6 +79,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    // Hooks run on every tool call: parse only the hook subtree for them, not
+    // the whole command tree (latency is the product there).
+    if args.get(1).is_some_and(|a| a == "hook") {
+        return hook::run_fast(&args[1..]);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

@@ -221,19 +221,36 @@ mod tests {
     #[test]
     fn args_digests_match_the_reference_table() {
         let table: &[(&[u8], &str)] = &[
-            (br#"{"tool_name":"Bash","tool_input":{"command":"cat out.txt"}}"#, "4ab1160183be8631"),
-            (br#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#, "66468969a379ba21"),
-            (br#"{"tool_name":"bash","tool_input":{"command":"ls"}}"#, "c5cf231b36c03504"),
-            (br#"{"tool_name":"BASH","tool_input":{"command":"ls"}}"#, "c92bb602a789de2d"),
+            (
+                br#"{"tool_name":"Bash","tool_input":{"command":"cat out.txt"}}"#,
+                "4ab1160183be8631",
+            ),
+            (
+                br#"{"tool_name":"Bash","tool_input":{"command":"ls"}}"#,
+                "66468969a379ba21",
+            ),
+            (
+                br#"{"tool_name":"bash","tool_input":{"command":"ls"}}"#,
+                "c5cf231b36c03504",
+            ),
+            (
+                br#"{"tool_name":"BASH","tool_input":{"command":"ls"}}"#,
+                "c92bb602a789de2d",
+            ),
             (br#"{"tool_name":"Bash"}"#, "819d0a5ad0ae641e"),
             (br#"{"tool_name":"Bash","tool_input":null}"#, "819d0a5ad0ae641e"),
             (br#"{"tool_name":"Bash","tool_input":{}}"#, "819d0a5ad0ae641e"),
             (br#"{"tool_name":"Bash","tool_input":"abc"}"#, "293b29222ad195e3"),
-            (br#"{"tool_name":"Read","tool_input":{"file_path":"/tmp/x"}}"#, "20635a4bc3b71fd5"),
+            (
+                br#"{"tool_name":"Read","tool_input":{"file_path":"/tmp/x"}}"#,
+                "20635a4bc3b71fd5",
+            ),
         ];
         for (ev, expected) in table {
             let v = parse(ev).unwrap();
-            let Some(Val::Str(tool)) = v.get("tool_name") else { panic!() };
+            let Some(Val::Str(tool)) = v.get("tool_name") else {
+                panic!()
+            };
             assert_eq!(args_digest(tool, v.get("tool_input")), *expected);
         }
     }

@@ -100,11 +100,12 @@ pub fn py_int_value(key: &str, v: &Value) -> Result<i64, TableError> {
         Value::Integer(i) => Ok(*i),
         Value::Boolean(b) => Ok(*b as i64),
         Value::Float(f) if f.is_nan() => Err(TableError::Value("cannot convert float NaN to integer".into())),
-        Value::Float(f) if f.is_infinite() => Err(TableError::Value("cannot convert float infinity to integer".into())),
+        Value::Float(f) if f.is_infinite() => Err(TableError::Value(
+            "cannot convert float infinity to integer".into(),
+        )),
         Value::Float(f) => Ok(f.trunc() as i64),
-        Value::String(s) => py_int(s).ok_or_else(|| {
-            TableError::Value(format!("invalid literal for int() with base 10: {}", repr(s)))
-        }),
+        Value::String(s) => py_int(s)
+            .ok_or_else(|| TableError::Value(format!("invalid literal for int() with base 10: {}", repr(s)))),
         other => Err(TableError::Type(format!(
             "{key} must be an integer, found {}",
             other.type_str()
@@ -132,12 +133,23 @@ pub fn stream_policy(table: Option<&Table>) -> Result<StreamPolicy, TableError> 
         return Ok(StreamPolicy::default());
     };
     let d = StreamPolicy::default();
-    let repeat_n = t.get("repeat_n").map(|v| py_int_value("repeat_n", v)).transpose()?.unwrap_or(d.repeat_n);
-    let stall_n = t.get("stall_n").map(|v| py_int_value("stall_n", v)).transpose()?.unwrap_or(d.stall_n);
+    let repeat_n = t
+        .get("repeat_n")
+        .map(|v| py_int_value("repeat_n", v))
+        .transpose()?
+        .unwrap_or(d.repeat_n);
+    let stall_n = t
+        .get("stall_n")
+        .map(|v| py_int_value("stall_n", v))
+        .transpose()?
+        .unwrap_or(d.stall_n);
     let ignore = match t.get("ignore_tools") {
         None => Vec::new(),
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         Some(other) => {
             return Err(TableError::Type(format!(
                 "ignore_tools must be a list of tool names, found {}",
@@ -163,7 +175,11 @@ pub fn marker_policy(table: Option<&Table>) -> Result<MarkerPolicy, TableError> 
     }
     match t.get("arm_on_env") {
         Some(Value::String(s)) => {
-            p.arm_on_env = [s.trim()].into_iter().filter(|n| !n.is_empty()).map(str::to_string).collect()
+            p.arm_on_env = [s.trim()]
+                .into_iter()
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect()
         }
         Some(Value::Array(items)) => {
             p.arm_on_env = items
@@ -209,9 +225,23 @@ mod tests {
         assert_eq!(ok(""), Ok((3, 5)));
         assert_eq!(ok("repeat_n = 2\nstall_n = 3"), Ok((2, 3)));
         assert_eq!(ok("repeat_n = 2.9\nstall_n = 3"), Ok((2, 3)));
-        assert_eq!(ok("repeat_n = \"2\"\nstall_n = true"), Err(TableError::Value("stall_n (1) must be >= repeat_n (2) — STALLED is strictly more repetition than REPEATING".into())));
-        assert_eq!(ok("repeat_n = 0"), Err(TableError::Value("repeat_n must be >= 1".into())));
-        assert_eq!(ok("repeat_n = \"abc\""), Err(TableError::Value("invalid literal for int() with base 10: 'abc'".into())));
+        assert_eq!(
+            ok("repeat_n = \"2\"\nstall_n = true"),
+            Err(TableError::Value(
+                "stall_n (1) must be >= repeat_n (2) — STALLED is strictly more repetition than REPEATING"
+                    .into()
+            ))
+        );
+        assert_eq!(
+            ok("repeat_n = 0"),
+            Err(TableError::Value("repeat_n must be >= 1".into()))
+        );
+        assert_eq!(
+            ok("repeat_n = \"abc\""),
+            Err(TableError::Value(
+                "invalid literal for int() with base 10: 'abc'".into()
+            ))
+        );
         assert!(matches!(ok("repeat_n = [1]"), Err(TableError::Type(_))));
         assert!(matches!(ok("ignore_tools = 5"), Err(TableError::Type(_))));
         let p = stream_policy(Some(&table("ignore_tools = \"Bash\""))).unwrap();
@@ -222,11 +252,24 @@ mod tests {
     fn marker_policy_table() {
         let get = |t: &str| marker_policy(Some(&table(t)));
         assert_eq!(get("max_streak = true").unwrap().max_streak, 1);
-        assert_eq!(get("max_streak = -1"), Err(TableError::Value("max_streak must be non-negative".into())));
+        assert_eq!(
+            get("max_streak = -1"),
+            Err(TableError::Value("max_streak must be non-negative".into()))
+        );
         assert!(matches!(get("max_streak = [1]"), Err(TableError::Type(_))));
-        assert_eq!(get("arm_on_env = [\"  \", \" MY_LOOP \", 5]").unwrap().arm_on_env, vec!["MY_LOOP"]);
-        assert_eq!(get("arm_on_env = 5").unwrap().arm_on_env, vec!["DOS_LOOP", "CID_RUN_ID"]);
+        assert_eq!(
+            get("arm_on_env = [\"  \", \" MY_LOOP \", 5]").unwrap().arm_on_env,
+            vec!["MY_LOOP"]
+        );
+        assert_eq!(
+            get("arm_on_env = 5").unwrap().arm_on_env,
+            vec!["DOS_LOOP", "CID_RUN_ID"]
+        );
         assert!(get("arm_on_env = []").unwrap().arm_on_env.is_empty());
-        assert!(!get("respect_stop_hook_active = \"\"").unwrap().respect_stop_hook_active);
+        assert!(
+            !get("respect_stop_hook_active = \"\"")
+                .unwrap()
+                .respect_stop_hook_active
+        );
     }
 }

@@ -146,16 +146,17 @@ pub fn render(dialect: Dialect, verdict: &HookVerdict, moment: Moment) -> Option
                     vec![("decision", s("block")), ("reason", s(reason))]
                 };
                 if !context.is_empty() {
-                    pairs.push((
-                        "hookSpecificOutput",
-                        obj(vec![("additionalContext", s(context))]),
-                    ));
+                    pairs.push(("hookSpecificOutput", obj(vec![("additionalContext", s(context))])));
                 }
                 Some(obj(pairs))
             }
         },
         Dialect::Antigravity | Dialect::Hermes => {
-            let word = if dialect == Dialect::Antigravity { "deny" } else { "block" };
+            let word = if dialect == Dialect::Antigravity {
+                "deny"
+            } else {
+                "block"
+            };
             match verdict {
                 HookVerdict::Pass => None,
                 HookVerdict::Warn { context } => Some(if dialect == Dialect::Antigravity {
@@ -219,9 +220,17 @@ mod tests {
     #[test]
     fn dialect_table() {
         use Dialect::*;
-        let warn = HookVerdict::Warn { context: "c—x".into() };
-        let deny = HookVerdict::Deny { reason: "r".into(), context: "".into() };
-        let deny_ctx = HookVerdict::Deny { reason: "r".into(), context: "n".into() };
+        let warn = HookVerdict::Warn {
+            context: "c—x".into(),
+        };
+        let deny = HookVerdict::Deny {
+            reason: "r".into(),
+            context: "".into(),
+        };
+        let deny_ctx = HookVerdict::Deny {
+            reason: "r".into(),
+            context: "n".into(),
+        };
         let table: Vec<(Dialect, &HookVerdict, Moment, &str)> = vec![
             (ClaudeCode, &warn, Moment::Post, "{\"hookSpecificOutput\": {\"additionalContext\": \"c\\u2014x\", \"hookEventName\": \"PostToolUse\"}}\n"),
             (Codex, &warn, Moment::Post, "{\"hookSpecificOutput\": {\"additionalContext\": \"c\\u2014x\", \"hookEventName\": \"PostToolUse\"}}\n"),

@@ -7,9 +7,8 @@ use super::pyrepr::repr;
 
 /// The closed default set of arbitrary-exec entry points.
 pub const DEFAULT_SET: &[&str] = &[
-    "python", "python3", "python2", "node", "deno", "tsx", "ruby", "perl", "php", "lua", "npx",
-    "bunx", "npm", "yarn", "pnpm", "bun", "bash", "sh", "zsh", "fish", "eval", "exec", "xargs",
-    "ssh", "sudo",
+    "python", "python3", "python2", "node", "deno", "tsx", "ruby", "perl", "php", "lua", "npx", "bunx",
+    "npm", "yarn", "pnpm", "bun", "bash", "sh", "zsh", "fish", "eval", "exec", "xargs", "ssh", "sudo",
 ];
 
 /// Words that run another command.
@@ -107,7 +106,10 @@ pub fn classify(command: &str, extra: &[String]) -> ExecVerdict {
         };
     };
     let in_set = |t: &str| DEFAULT_SET.contains(&t) || extra.iter().any(|e| e == t);
-    let hit = wrappers.iter().chain(std::iter::once(&program)).find(|t| in_set(t));
+    let hit = wrappers
+        .iter()
+        .chain(std::iter::once(&program))
+        .find(|t| in_set(t));
     match hit {
         Some(tok) => ExecVerdict {
             capability: Capability::GrantsArbitraryExec,

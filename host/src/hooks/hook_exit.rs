@@ -44,8 +44,8 @@ pub fn py_int(text: &str) -> Option<i64> {
 /// The value of a non-ASCII Unicode decimal digit (the common blocks).
 fn unicode_decimal(c: char) -> Option<u32> {
     const ZEROS: &[u32] = &[
-        0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6,
-        0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10,
+        0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50,
+        0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10,
     ];
     let u = c as u32;
     ZEROS.iter().find(|z| (**z..**z + 10).contains(&u)).map(|z| u - z)
@@ -56,7 +56,12 @@ fn unicode_decimal(c: char) -> Option<u32> {
 pub fn parse_map(spec: Option<&str>) -> Result<BTreeMap<i64, String>, MapError> {
     let mut map = BTreeMap::new();
     map.insert(2, "BLOCK".to_string());
-    for entry in spec.unwrap_or("").split(',').map(str::trim).filter(|e| !e.is_empty()) {
+    for entry in spec
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
         let Some((code, verb)) = entry.split_once('=') else {
             return Err(MapError::NoEquals(entry.into()));
         };
@@ -174,7 +179,9 @@ mod tests {
         for bad in ["3=NOPE", "3=DEFER=X", "3=pass", "x=BLOCK"] {
             assert_eq!(
                 parse_map(Some(bad)).unwrap_err().to_string(),
-                format!("--map entry '{bad}': CODE must be an integer and VERB one of OBSERVE/WARN/BLOCK/DEFER")
+                format!(
+                    "--map entry '{bad}': CODE must be an integer and VERB one of OBSERVE/WARN/BLOCK/DEFER"
+                )
             );
         }
     }

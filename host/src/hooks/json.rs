@@ -61,10 +61,7 @@ impl<'a> RawStr<'a> {
             has_surrogate |= sur;
             text.push_str(piece);
         });
-        PyStr {
-            text,
-            has_surrogate,
-        }
+        PyStr { text, has_surrogate }
     }
 
     /// Feed the decoded text to `sink` piece by piece; lone surrogates and
@@ -451,10 +448,16 @@ mod tests {
 
     #[test]
     fn accepts_python_extensions() {
-        assert_eq!(parse(b"NaN").map(|v| matches!(v, Val::Float(f) if f.is_nan())), Ok(true));
+        assert_eq!(
+            parse(b"NaN").map(|v| matches!(v, Val::Float(f) if f.is_nan())),
+            Ok(true)
+        );
         assert_eq!(parse(b" -Infinity "), Ok(Val::Float(f64::NEG_INFINITY)));
         assert_eq!(parse(b"1E400"), Ok(Val::Float(f64::INFINITY)));
-        assert_eq!(parse(b"123456789012345678901234567890"), Ok(Val::Int("123456789012345678901234567890")));
+        assert_eq!(
+            parse(b"123456789012345678901234567890"),
+            Ok(Val::Int("123456789012345678901234567890"))
+        );
     }
 
     #[test]

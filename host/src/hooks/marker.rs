@@ -143,7 +143,13 @@ mod tests {
 
     #[test]
     fn budget_table() {
-        let table = [(0, 4, true, 1), (3, 4, true, 4), (4, 4, false, 4), (9, 4, false, 9), (0, 0, false, 0)];
+        let table = [
+            (0, 4, true, 1),
+            (3, 4, true, 4),
+            (4, 4, false, 4),
+            (9, 4, false, 9),
+            (0, 0, false, 0),
+        ];
         for (count, cap, allow, carried) in table {
             let b = budget(count, cap);
             assert_eq!((b.allow, b.carried), (allow, carried), "{count}/{cap}");
@@ -169,16 +175,41 @@ mod tests {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
             move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
         };
-        let table: Vec<(&MarkerPolicy, bool, bool, &'static [(&str, &str)], Option<&str>)> = vec![
+        type Row<'a> = (
+            &'a MarkerPolicy,
+            bool,
+            bool,
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
+        let table: Vec<Row> = vec![
             (&d, false, false, &[], None),
             (&d, false, true, &[], Some("armed by --loop")),
             (&d, true, true, &[], None),
             (&lax, true, true, &[], Some("armed by --loop")),
-            (&d, false, false, &[("DOS_LOOP", "1")], Some("armed by env DOS_LOOP")),
+            (
+                &d,
+                false,
+                false,
+                &[("DOS_LOOP", "1")],
+                Some("armed by env DOS_LOOP"),
+            ),
             (&d, false, false, &[("DOS_LOOP", "")], None),
-            (&d, false, false, &[("CID_RUN_ID", "r")], Some("armed by env CID_RUN_ID")),
+            (
+                &d,
+                false,
+                false,
+                &[("CID_RUN_ID", "r")],
+                Some("armed by env CID_RUN_ID"),
+            ),
             (&custom, false, false, &[("DOS_LOOP", "1")], None),
-            (&custom, false, false, &[("MY_LOOP", "yes")], Some("armed by env MY_LOOP")),
+            (
+                &custom,
+                false,
+                false,
+                &[("MY_LOOP", "yes")],
+                Some("armed by env MY_LOOP"),
+            ),
             (&none, false, false, &[("DOS_LOOP", "1")], None),
         ];
         for (i, (p, active, lp, vars, expected)) in table.into_iter().enumerate() {

@@ -12,13 +12,29 @@ use super::json::Val;
 use super::tool_stream::casefold;
 
 /// Tools that only read.
-pub const READ_ONLY_TOOLS: &[&str] = &["Read", "Grep", "Glob", "LS", "NotebookRead", "WebFetch", "WebSearch"];
+pub const READ_ONLY_TOOLS: &[&str] = &[
+    "Read",
+    "Grep",
+    "Glob",
+    "LS",
+    "NotebookRead",
+    "WebFetch",
+    "WebSearch",
+];
 
 /// The kernel files SELF_MODIFY protects (those that exist under the root).
 pub const PROTECTED: &[&str] = &[
-    "src/dos/arbiter.py", "src/dos/admission.py", "src/dos/self_modify.py", "src/dos/lane_overlap.py",
-    "src/dos/_tree.py", "src/dos/gate_classify.py", "src/dos/loop_decide.py", "src/dos/tokens.py",
-    "src/dos/wedge_reason.py", "src/dos/reasons.py", "src/dos/config.py",
+    "src/dos/arbiter.py",
+    "src/dos/admission.py",
+    "src/dos/self_modify.py",
+    "src/dos/lane_overlap.py",
+    "src/dos/_tree.py",
+    "src/dos/gate_classify.py",
+    "src/dos/loop_decide.py",
+    "src/dos/tokens.py",
+    "src/dos/wedge_reason.py",
+    "src/dos/reasons.py",
+    "src/dos/config.py",
 ];
 
 /// The PRE-event test: a non-empty `tool_name`, `hook_event_name` absent /
@@ -47,15 +63,25 @@ pub struct Tree {
 /// Extract the tree of a call (before repo-relativizing).
 pub fn extract_tree(tool: &str, input: Option<&Val<'_>>) -> Tree {
     if READ_ONLY_TOOLS.contains(&tool) {
-        return Tree { paths: vec![], known: true };
+        return Tree {
+            paths: vec![],
+            known: true,
+        };
     }
     let input = input.filter(|v| v.is_obj());
     let field = |k: &str| -> Option<String> {
-        input?.get(k)?.as_str().map(|s| s.text).filter(|s| !s.trim().is_empty())
+        input?
+            .get(k)?
+            .as_str()
+            .map(|s| s.text)
+            .filter(|s| !s.trim().is_empty())
     };
     for key in ["file_path", "path", "notebook_path"] {
         if let Some(p) = field(key) {
-            return Tree { paths: vec![p], known: true };
+            return Tree {
+                paths: vec![p],
+                known: true,
+            };
         }
     }
     if tool == "Bash" {
@@ -66,12 +92,18 @@ pub fn extract_tree(tool: &str, input: Option<&Val<'_>>) -> Tree {
             }
         }
     }
-    Tree { paths: vec![], known: false }
+    Tree {
+        paths: vec![],
+        known: false,
+    }
 }
 
 /// Path-like tokens of a shell command.
 pub fn scrape_paths(cmd: &str) -> Vec<String> {
-    let spaced: String = cmd.chars().map(|c| if matches!(c, ';' | '|' | '&') { ' ' } else { c }).collect();
+    let spaced: String = cmd
+        .chars()
+        .map(|c| if matches!(c, ';' | '|' | '&') { ' ' } else { c })
+        .collect();
     let mut out: Vec<String> = Vec::new();
     for tok in spaced.split_whitespace() {
         let t = tok.trim_matches(|c| matches!(c, '"' | '\'' | '(' | ')' | '<' | '>'));
@@ -111,7 +143,9 @@ pub fn self_modify_hits<'p>(tree: &[String], existing_protected: &[&'p str]) -> 
         .iter()
         .filter(|prot| {
             let n = norm(prot);
-            entries.iter().any(|e| e.starts_with(&n) || n.starts_with(e.as_str()))
+            entries
+                .iter()
+                .any(|e| e.starts_with(&n) || n.starts_with(e.as_str()))
         })
         .copied()
         .collect()
@@ -169,12 +203,19 @@ impl HelpCounts {
             return;
         }
         if !holder.is_empty() {
-            let h = record.get("holder").and_then(Val::as_str).map(|s| s.text).unwrap_or_default();
+            let h = record
+                .get("holder")
+                .and_then(Val::as_str)
+                .map(|s| s.text)
+                .unwrap_or_default();
             if h != holder {
                 return;
             }
         }
-        let rung = record.get("intervention").and_then(Val::as_str).map(|s| s.text.to_uppercase());
+        let rung = record
+            .get("intervention")
+            .and_then(Val::as_str)
+            .map(|s| s.text.to_uppercase());
         match rung.as_deref() {
             Some("BLOCK") => self.blocked += 1,
             Some("WARN") => self.warned += 1,
@@ -187,18 +228,28 @@ impl HelpCounts {
 /// The nudge line on the 1st and every 5th help, else `None`.
 pub fn nudge(c: &HelpCounts) -> Option<String> {
     let n = c.total();
-    if !(n == 1 || (n > 0 && n % 5 == 0)) {
+    if !(n == 1 || (n > 0 && n.is_multiple_of(5))) {
         return None;
     }
     let mut parts = Vec::new();
-    for (k, word) in [(c.blocked, "blocked"), (c.warned, "warned"), (c.deferred, "deferred")] {
+    for (k, word) in [
+        (c.blocked, "blocked"),
+        (c.warned, "warned"),
+        (c.deferred, "deferred"),
+    ] {
         if k > 0 {
             parts.push(format!("{k} {word}"));
         }
     }
-    let group = if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) };
+    let group = if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    };
     let thing = if n == 1 { "thing" } else { "things" };
-    Some(format!("DOS has caught {n} {thing} this session{group}. Run `dos helped` for the breakdown."))
+    Some(format!(
+        "DOS has caught {n} {thing} this session{group}. Run `dos helped` for the breakdown."
+    ))
 }
 
 #[cfg(test)]
@@ -228,24 +279,49 @@ mod tests {
         let ev = parse(br#"{"command":"cat src/dos/arbiter.py > out.txt | grep -x ./a/b.c"}"#).unwrap();
         let t = extract_tree("Bash", Some(&ev));
         assert_eq!(t.paths, vec!["src/dos/arbiter.py", "./a/b.c"]);
-        assert_eq!(repo_relative("/ws/src/dos/arbiter.py", "/ws/"), "src/dos/arbiter.py");
+        assert_eq!(
+            repo_relative("/ws/src/dos/arbiter.py", "/ws/"),
+            "src/dos/arbiter.py"
+        );
         assert_eq!(repo_relative("/src/dos/arbiter.py", "/ws"), "src/dos/arbiter.py");
         let all: Vec<&str> = PROTECTED.to_vec();
-        assert_eq!(self_modify_hits(&["SRC/DOS/Arbiter.py".into()], &all), vec!["src/dos/arbiter.py"]);
+        assert_eq!(
+            self_modify_hits(&["SRC/DOS/Arbiter.py".into()], &all),
+            vec!["src/dos/arbiter.py"]
+        );
         assert_eq!(self_modify_hits(&["**/*".into()], &all).len(), 11);
         assert!(self_modify_hits(&["docs/a.md".into()], &all).is_empty());
         let r = self_modify_reason("Write", &self_modify_hits(&["src/dos/*.py".into()], &all));
-        assert!(r.contains("(src/dos/arbiter.py, src/dos/admission.py, src/dos/self_modify.py…)"), "{r}");
-        assert_eq!(extract_tree("Read", None), Tree { paths: vec![], known: true });
-        assert_eq!(extract_tree("Bash", Some(&parse(br#"{"command":"ls"}"#).unwrap())).known, false);
+        assert!(
+            r.contains("(src/dos/arbiter.py, src/dos/admission.py, src/dos/self_modify.py…)"),
+            "{r}"
+        );
+        assert_eq!(
+            extract_tree("Read", None),
+            Tree {
+                paths: vec![],
+                known: true
+            }
+        );
+        assert!(!extract_tree("Bash", Some(&parse(br#"{"command":"ls"}"#).unwrap())).known);
     }
 
     #[test]
     fn nudge_cadence() {
-        let c = |b, w| HelpCounts { blocked: b, warned: w, deferred: 0 };
-        assert_eq!(nudge(&c(1, 0)).unwrap(), "DOS has caught 1 thing this session (1 blocked). Run `dos helped` for the breakdown.");
+        let c = |b, w| HelpCounts {
+            blocked: b,
+            warned: w,
+            deferred: 0,
+        };
+        assert_eq!(
+            nudge(&c(1, 0)).unwrap(),
+            "DOS has caught 1 thing this session (1 blocked). Run `dos helped` for the breakdown."
+        );
         assert_eq!(nudge(&c(2, 0)), None);
-        assert_eq!(nudge(&c(3, 2)).unwrap(), "DOS has caught 5 things this session (3 blocked, 2 warned). Run `dos helped` for the breakdown.");
+        assert_eq!(
+            nudge(&c(3, 2)).unwrap(),
+            "DOS has caught 5 things this session (3 blocked, 2 warned). Run `dos helped` for the breakdown."
+        );
         assert_eq!(nudge(&c(0, 0)), None);
     }
 }

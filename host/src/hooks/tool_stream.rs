@@ -193,8 +193,8 @@ pub fn casefold(s: &str) -> String {
             'ﬄ' => out.push_str("ffl"),
             'ﬅ' | 'ﬆ' => out.push_str("st"),
             'ŉ' => out.push_str("ʼn"),
-            'ΐ' => out.push_str("ΐ"),
-            'ΰ' => out.push_str("ΰ"),
+            '\u{390}' => out.push_str("\u{3b9}\u{308}\u{301}"),
+            '\u{3b0}' => out.push_str("\u{3c5}\u{308}\u{301}"),
             'ϐ' => out.push('β'),
             'ϑ' => out.push('θ'),
             'ϕ' => out.push('φ'),
@@ -243,17 +243,41 @@ mod tests {
             (vec![x.clone(); 4], d.clone(), (Repeating, 4)),
             (vec![x.clone(); 5], d.clone(), (Stalled, 5)),
             (vec![x.clone(); 9], d.clone(), (Stalled, 9)),
-            (vec![x.clone(), x.clone(), y.clone(), x.clone()], d.clone(), (Advancing, 1)),
-            (vec![x.clone(), x.clone(), none.clone(), x.clone()], d.clone(), (Advancing, 1)),
-            (vec![x.clone(), x.clone(), none.clone()], d.clone(), (Advancing, 1)),
+            (
+                vec![x.clone(), x.clone(), y.clone(), x.clone()],
+                d.clone(),
+                (Advancing, 1),
+            ),
+            (
+                vec![x.clone(), x.clone(), none.clone(), x.clone()],
+                d.clone(),
+                (Advancing, 1),
+            ),
+            (
+                vec![x.clone(), x.clone(), none.clone()],
+                d.clone(),
+                (Advancing, 1),
+            ),
             (
                 vec![x.clone(); 4],
                 StreamPolicy::new(3, 5, vec!["bash".into()]).unwrap(),
                 (Advancing, 1),
             ),
-            (vec![x.clone(), x.clone()], StreamPolicy::new(2, 3, vec![]).unwrap(), (Repeating, 2)),
-            (vec![none.clone()], StreamPolicy::new(1, 2, vec![]).unwrap(), (Repeating, 1)),
-            (vec![step("bash", "a", Some("r")), x.clone(), x.clone()], d.clone(), (Repeating, 3)),
+            (
+                vec![x.clone(), x.clone()],
+                StreamPolicy::new(2, 3, vec![]).unwrap(),
+                (Repeating, 2),
+            ),
+            (
+                vec![none.clone()],
+                StreamPolicy::new(1, 2, vec![]).unwrap(),
+                (Repeating, 1),
+            ),
+            (
+                vec![step("bash", "a", Some("r")), x.clone(), x.clone()],
+                d.clone(),
+                (Repeating, 3),
+            ),
         ];
         for (i, (steps, policy, expected)) in table.into_iter().enumerate() {
             assert_eq!(run_of(&steps, &policy), expected, "row {i}");
@@ -262,7 +286,10 @@ mod tests {
 
     #[test]
     fn policy_validation_messages() {
-        assert_eq!(StreamPolicy::new(0, 5, vec![]).unwrap_err(), "repeat_n must be >= 1");
+        assert_eq!(
+            StreamPolicy::new(0, 5, vec![]).unwrap_err(),
+            "repeat_n must be >= 1"
+        );
         assert_eq!(
             StreamPolicy::new(5, 2, vec![]).unwrap_err(),
             "stall_n (2) must be >= repeat_n (5) — STALLED is strictly more repetition than REPEATING"

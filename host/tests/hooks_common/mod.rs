@@ -38,7 +38,9 @@ pub fn run(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn dos");
     let mut sin = child.stdin.take().unwrap();
     let data = stdin.to_vec();
