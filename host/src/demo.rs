@@ -175,7 +175,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
         "session_id": "demo-session", "hook_event_name": "Stop", "stop_hook_active": false,
         "cwd": work.display().to_string(), "transcript_path": transcript.display().to_string(),
     });
-    let stop = stage.run(&["hook-stop"], Some(&event.to_string()), false)?;
+    let stop = stage.run(&["hook", "stop"], Some(&event.to_string()), false)?;
     ok &= stop.stdout.contains("\"decision\": \"block\"");
 
     println!();

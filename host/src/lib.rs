@@ -7,6 +7,7 @@ pub mod config;
 pub mod decisions;
 pub mod demo;
 pub mod export;
+pub mod hooks;
 pub mod journal;
 pub mod judge;
 pub mod lanes;

@@ -6,10 +6,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// How `dos hook stop ARGS` is invoked (mounted as `hook-stop` until the
-/// `hook` group merges; switch here).
+/// How `dos hook stop ARGS` is invoked.
 fn hook_stop_argv(rest: &[&str]) -> Vec<String> {
-    std::iter::once("hook-stop")
+    ["hook", "stop"]
+        .into_iter()
         .chain(rest.iter().copied())
         .map(String::from)
         .collect()

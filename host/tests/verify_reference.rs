@@ -10,10 +10,9 @@ use std::process::{Command, Stdio};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/verify");
 
-/// How `dos hook stop ARGS` is invoked on our binary. The stop hook is
-/// mounted as `dos hook-stop` until the `hook` group merges; switch here.
+/// How `dos hook stop ARGS` is invoked on our binary.
 fn hook_stop_argv(rest: &[String]) -> Vec<String> {
-    let mut v = vec!["hook-stop".to_string()];
+    let mut v = vec!["hook".to_string(), "stop".to_string()];
     v.extend(rest.iter().cloned());
     v
 }

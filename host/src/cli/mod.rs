@@ -2,7 +2,10 @@
 //! renders errors and picks exit codes.
 
 pub mod decisions;
+pub mod exec_capability;
 pub mod export;
+pub mod hook;
+pub mod hook_exit;
 pub mod hook_stop;
 pub mod init;
 pub mod judge_eval;
@@ -60,10 +63,6 @@ pub enum Command {
     Loop(supervise::LoopArgs),
     /// Ask the ship oracle whether PLAN PHASE shipped (exit 0 SHIPPED, 1 NOT_SHIPPED).
     Verify(verify::VerifyArgs),
-    /// Stop/SubagentStop hook: block a stop whose shipped-claims git does not back.
-    /// (Mounted as `dos hook stop` once the `hook` group lands.)
-    #[command(name = "hook-stop")]
-    HookStop(hook_stop::HookStopArgs),
     /// Scaffold a dos.toml in DIR.
     Init(init::InitArgs),
     /// Run the caught-lie demo in a throwaway repo.
@@ -84,6 +83,12 @@ pub enum Command {
     /// Internal: serve one plugin file to a host over stdin/stdout.
     #[command(name = "__plugin-worker", hide = true)]
     PluginWorker(plugins::WorkerArgs),
+    /// Agent hooks (PostToolUse / Stop / PreToolUse) for Claude Code and other hosts.
+    Hook(hook::HookArgs),
+    /// Does a shell command grant arbitrary code execution?
+    ExecCapability(exec_capability::ExecCapabilityArgs),
+    /// Map a plain shell hook's exit code to an intervention verb.
+    HookExit(hook_exit::HookExitArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -128,6 +133,12 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    // Hooks run on every tool call: parse only the hook subtree for them, not
+    // the whole command tree (latency is the product there).
+    if args.get(1).is_some_and(|a| a == "hook") {
+        return hook::run_fast(&args[1..]);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -147,7 +158,6 @@ where
         Command::Liveness(a) => lanes::liveness(cli.workspace.as_ref(), a),
         Command::Loop(a) => supervise::run(cli.workspace.as_ref(), a),
         Command::Verify(a) => verify::run(cli.workspace.as_ref(), a),
-        Command::HookStop(a) => hook_stop::run(cli.workspace.as_ref(), a),
         Command::Init(a) => init::run(cli.workspace.as_ref(), a),
         Command::Quickstart(a) => quickstart::run(a),
         Command::Decisions(a) => decisions::run(cli.workspace.as_ref(), a),
@@ -157,6 +167,9 @@ where
         Command::Export(a) => export::run(cli.workspace.as_ref(), a),
         Command::Observe(a) => observe::run(cli.workspace.as_ref(), a),
         Command::PluginWorker(a) => plugins::worker(a),
+        Command::Hook(a) => Ok(hook::run(cli.workspace.as_ref(), a)),
+        Command::ExecCapability(a) => Ok(exec_capability::run(cli.workspace.as_ref(), a)),
+        Command::HookExit(a) => Ok(hook_exit::run(cli.workspace.as_ref(), a)),
     };
     match outcome {
         Ok(code) => code,

@@ -1,0 +1,744 @@
+//! `dos hook posttool|marker|pretool`: the agent-hook verbs. Each gathers
+//! facts at the boundary (stdin event, `dos.toml`, the tail of its session
+//! file), lets a pure function in `crate::hooks` decide, and prints at most
+//! one dialect object. Every internal problem ends in no output and exit 0
+//! (`--debug` says why on stderr); only usage errors exit non-zero.
+//! `dos hook stop` (the verify-on-stop hook) lives in `cli/hook_stop.rs`.
+
+use crate::hooks::config::{self, HookConfig, TableError};
+use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
+use crate::hooks::io::{self, Debug};
+use crate::hooks::json::{PyStr, Val};
+use crate::hooks::marker::{self, Arming};
+use crate::hooks::store::{self, LockedFile};
+use crate::hooks::tool_stream::{self, Step};
+use crate::hooks::{canon, pretool};
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// `dos hook …`.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The hook verb.
+    #[command(subcommand)]
+    pub cmd: HookCmd,
+}
+
+/// The hook verbs.
+#[derive(Debug, Subcommand)]
+pub enum HookCmd {
+    /// PostToolUse: warn when a tool keeps returning byte-identical results.
+    Posttool(PostArgs),
+    /// Stop: hold a loop's keep-alive turn open within a wait-marker budget.
+    Marker(MarkerArgs),
+    /// PreToolUse: deny a call that would edit the kernel; advise on arbitrary exec.
+    Pretool(PreArgs),
+    /// Stop/SubagentStop: block a stop whose shipped-claims git does not back.
+    Stop(super::hook_stop::HookStopArgs),
+}
+
+/// Flags every hook verb accepts.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CommonArgs {
+    /// Workspace root (default: the event's cwd, $DISPATCH_WORKSPACE, the cwd).
+    #[arg(long)]
+    pub workspace: Option<PathBuf>,
+    /// Driver (lane taxonomy); does not change hook output.
+    #[arg(long, value_name = "NAME")]
+    pub driver: Option<String>,
+    /// Alias of `--driver job`.
+    #[arg(long)]
+    pub job: bool,
+    /// Explain decisions on stderr.
+    #[arg(long)]
+    pub debug: bool,
+}
+
+/// `dos hook posttool`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PostArgs {
+    /// Stream key (overrides the event's session_id).
+    #[arg(long)]
+    pub session_id: Option<String>,
+    /// Output dialect (claude-code, codex, gemini, cursor, antigravity, hermes).
+    #[arg(long)]
+    pub dialect: Option<String>,
+    /// Common flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `dos hook marker`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MarkerArgs {
+    /// Tally key (overrides the event's session_id).
+    #[arg(long)]
+    pub session_id: Option<String>,
+    /// Append a RESET record and stop.
+    #[arg(long)]
+    pub reset: bool,
+    /// Arm the budget (this Stop is inside a loop).
+    #[arg(long = "loop")]
+    pub loop_flag: bool,
+    /// Cap (overrides `[marker] max_streak`).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub max_markers: Option<String>,
+    /// Print the budget decision as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Common flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `dos hook pretool`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PreArgs {
+    /// Rung-B enforcement handler (only `observe` exists).
+    #[arg(long, default_value = "observe")]
+    pub handler: String,
+    /// Output dialect.
+    #[arg(long)]
+    pub dialect: Option<String>,
+    /// Common flags.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// `dos hook …` parsed on its own (the fast path `cli::run` takes when the
+/// first argument is `hook`).
+#[derive(Debug, clap::Parser)]
+#[command(name = "dos hook")]
+pub struct HookCli {
+    /// The hook verb.
+    #[command(subcommand)]
+    pub cmd: HookCmd,
+}
+
+/// Parse `hook …` (argv from the `hook` word on) and run it.
+pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
+    use clap::Parser;
+    match HookCli::try_parse_from(args) {
+        Ok(cli) => run(None, &HookArgs { cmd: cli.cmd }),
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            code
+        }
+    }
+}
+
+/// Run a hook verb; returns the exit code.
+pub fn run(top_workspace: Option<&PathBuf>, args: &HookArgs) -> i32 {
+    match &args.cmd {
+        HookCmd::Posttool(a) => posttool(top_workspace, a),
+        HookCmd::Marker(a) => marker_verb(top_workspace, a),
+        HookCmd::Pretool(a) => pretool_verb(top_workspace, a),
+        HookCmd::Stop(a) => match super::hook_stop::run(top_workspace, a) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                e.exit_code()
+            }
+        },
+    }
+}
+
+fn flag_ws<'a>(top: Option<&'a PathBuf>, common: &'a CommonArgs) -> Option<&'a Path> {
+    common.workspace.as_deref().or(top.map(PathBuf::as_path))
+}
+
+/// Print a rendered object (or nothing).
+fn emit(dialect_name: Option<&str>, verdict: &HookVerdict, moment: Moment, dbg: Debug) {
+    match Dialect::resolve(dialect_name) {
+        Ok(d) => {
+            if let Some(v) = dialect::render(d, verdict, moment) {
+                print_out(&dialect::stdout_line(&v));
+            }
+        }
+        Err(e) => dbg.say(&format!("dialect error ({e}) — emitting nothing")),
+    }
+}
+
+fn print_out(s: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+/// Load one config table into a policy: value errors warn and keep defaults;
+/// type errors stand the hook down (`None`).
+fn policy<T: Default>(
+    cfg: &mut HookConfig,
+    label: &str,
+    build: impl Fn(Option<&toml::Table>) -> Result<T, TableError>,
+) -> Option<T> {
+    let result = cfg.table(label).and_then(|t| build(t.as_ref()));
+    match result {
+        Ok(p) => Some(p),
+        Err(e @ TableError::Value(_)) => {
+            eprintln!("{}", cfg.describe(label, &e));
+            Some(T::default())
+        }
+        Err(e @ TableError::Type(_)) => {
+            eprintln!("{}", cfg.describe(label, &e));
+            None
+        }
+    }
+}
+
+fn session_of(flag: Option<&str>, event: &Val<'_>) -> Option<PyStr> {
+    let chosen = match flag.filter(|s| !s.is_empty()) {
+        Some(s) => PyStr {
+            text: s.to_string(),
+            has_surrogate: false,
+        },
+        None => io::event_str(event, "session_id")?,
+    };
+    (!chosen.text.trim().is_empty()).then_some(chosen)
+}
+
+fn write_error(e: impl std::fmt::Display) -> String {
+    format!("accumulator write error ({e}) — emitting nothing")
+}
+
+// ---------------------------------------------------------------- posttool
+
+/// Usable fields of one stream record.
+fn step_of(record: &Val<'_>) -> Option<(Step, Option<i64>)> {
+    let tool_name = record.get("tool_name")?.as_str()?.text;
+    let args_digest = record.get("args_digest")?.as_str()?.text;
+    let result_digest = record.get("result_digest").and_then(Val::as_str).map(|s| s.text);
+    let index = match record.get("step_index") {
+        Some(Val::Int(t)) => t.parse().ok(),
+        _ => None,
+    };
+    Some((
+        Step {
+            tool_name,
+            args_digest,
+            result_digest,
+        },
+        index,
+    ))
+}
+
+/// Files at most this big are counted exactly for `step_index`; beyond, the
+/// newest readable record's index + 1 is used (cost independent of length).
+const EXACT_COUNT_LIMIT: u64 = 64 * 1024;
+
+/// The prior-stream facts posttool needs: the trailing run for `newest`,
+/// and the next step index.
+fn replay_stream(
+    file: &mut LockedFile,
+    newest: &Step,
+    policy: &tool_stream::StreamPolicy,
+) -> std::io::Result<(i64, i64)> {
+    let len = std::fs::metadata(&file.path)?.len();
+    let key = tool_stream::repeat_key(newest, policy);
+    let mut lines = file.rev_lines()?;
+    let mut run = 1i64;
+    let mut run_open = key.is_some();
+    let mut count = 0i64;
+    let mut newest_index: Option<Option<i64>> = None;
+    while let Some(line) = lines.next_line()? {
+        let Some(rec) = store::parse_line(&line) else {
+            continue;
+        };
+        if !store::readable(&rec, store::TOOL_STREAM) {
+            continue;
+        }
+        let Some((step, index)) = step_of(&rec) else {
+            continue;
+        };
+        count += 1;
+        if newest_index.is_none() {
+            newest_index = Some(index);
+        }
+        if run_open {
+            if tool_stream::repeat_key(&step, policy) == key {
+                run += 1;
+            } else {
+                run_open = false;
+            }
+        }
+        if !run_open && len > EXACT_COUNT_LIMIT {
+            if let Some(Some(i)) = newest_index.filter(|i| i.is_some_and(|i| i >= 0)) {
+                return Ok((run, i + 1));
+            }
+        }
+    }
+    Ok((run, count))
+}
+
+fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
+    let dbg = Debug {
+        verb: "posttool",
+        on: a.common.debug,
+    };
+    let input = io::read_stdin().unwrap_or_default();
+    let Some(event) = io::nonempty_event(&input) else {
+        dbg.say("no/invalid stdin event — emitting nothing");
+        return 0;
+    };
+    if let Err(m) = io::check_driver(a.common.driver.as_deref(), a.common.job) {
+        eprintln!("error: {m}");
+        return 2;
+    }
+    let Some(root) = io::workspace_root(flag_ws(top, &a.common), Some(&event)) else {
+        dbg.say("cannot resolve the workspace — emitting nothing");
+        return 0;
+    };
+    let mut cfg = HookConfig::load(&root);
+    let Some(policy) = policy(&mut cfg, "tool_stream", config::stream_policy) else {
+        return 0;
+    };
+    let tool_raw = match event.get("tool_name") {
+        Some(Val::Str(s)) if !s.raw.is_empty() => *s,
+        _ => {
+            dbg.say("event has no tool_name — nothing to record");
+            return 0;
+        }
+    };
+    let Some(sid) = session_of(a.session_id.as_deref(), &event) else {
+        dbg.say("event has no session_id — no accumulator without an identity");
+        return 0;
+    };
+    let tool = tool_raw.decode();
+    let result = ["tool_response", "tool_output"]
+        .iter()
+        .find_map(|k| event.get(k).filter(|v| !matches!(v, Val::Null)));
+    let step = Step {
+        tool_name: tool.text.clone(),
+        args_digest: canon::args_digest(&tool_raw, event.get("tool_input")),
+        result_digest: result.map(canon::value_digest),
+    };
+    let Some(stem) = store::session_stem(&sid.text) else {
+        dbg.say(&write_error(
+            "ValueError('append_step needs a usable session_id or an explicit path')",
+        ));
+        return 0;
+    };
+    if tool.has_surrogate {
+        dbg.say(&write_error("tool_name holds a lone surrogate: not encodable"));
+        return 0;
+    }
+    let path = root.join(".dos").join("streams").join(format!("{stem}.jsonl"));
+    let mut file = match LockedFile::open(&path) {
+        Ok(f) => f,
+        Err(e) => {
+            dbg.say(&write_error(e));
+            return 0;
+        }
+    };
+    let (run, step_index) = match replay_stream(&mut file, &step, &policy) {
+        Ok(r) => r,
+        Err(e) => {
+            dbg.say(&format!("accumulator read error ({e}) — emitting nothing"));
+            return 0;
+        }
+    };
+    let verdict = tool_stream::classify(&step, run, &policy);
+    let fired = verdict.state.fired();
+    let run_id = io::env_nonempty("CID_RUN_ID").filter(|_| fired);
+    let mut rec = Map::new();
+    rec.insert("args_digest".into(), Value::from(step.args_digest.as_str()));
+    rec.insert("op".into(), Value::from("STEP"));
+    rec.insert(
+        "result_digest".into(),
+        step.result_digest.as_deref().map_or(Value::Null, Value::from),
+    );
+    if let Some(r) = &run_id {
+        rec.insert("run_id".into(), Value::from(r.as_str()));
+    }
+    rec.insert("schema".into(), io::schema_tag("tool-stream"));
+    rec.insert("step_index".into(), Value::from(step_index));
+    rec.insert("tool_name".into(), Value::from(step.tool_name.as_str()));
+    if fired {
+        rec.insert("verdict_state".into(), Value::from(verdict.state.token()));
+    }
+    if let Err(e) = file.append_line(&io::record_line(rec)) {
+        dbg.say(&write_error(e));
+        return 0;
+    }
+    drop(file);
+    dbg.say(&format!(
+        "verdict={} repeat_run={} step_index={} run_id={} warn={}",
+        verdict.state.token(),
+        verdict.run,
+        step_index,
+        run_id.as_deref().unwrap_or("-"),
+        if fired { "yes" } else { "no" }
+    ));
+    if fired {
+        let v = HookVerdict::Warn {
+            context: tool_stream::warn_text(&verdict),
+        };
+        emit(a.dialect.as_deref(), &v, Moment::Post, dbg);
+    }
+    let mut detail = Map::new();
+    detail.insert("repeat_run".into(), Value::from(verdict.run));
+    detail.insert("step_index".into(), Value::from(step_index));
+    detail.insert("tool_name".into(), Value::from(step.tool_name.as_str()));
+    io::record_verdict(
+        &root,
+        io::hook_event("hook_posttool", verdict.state.token(), &sid.text, detail),
+    );
+    0
+}
+
+// ------------------------------------------------------------------ marker
+
+fn marker_record(op: &str, reason: &str) -> String {
+    let mut rec = Map::new();
+    rec.insert("op".into(), Value::from(op));
+    rec.insert("reason".into(), Value::from(reason));
+    if let Some(r) = io::env_nonempty("CID_RUN_ID") {
+        rec.insert("run_id".into(), Value::from(r));
+    }
+    rec.insert("schema".into(), io::schema_tag("wait-marker"));
+    io::record_line(rec)
+}
+
+/// The tally count: markers since the newest readable RESET.
+fn tally_count(file: &mut LockedFile) -> std::io::Result<i64> {
+    let mut lines = file.rev_lines()?;
+    let mut ops = Vec::new();
+    while let Some(line) = lines.next_line()? {
+        let Some(rec) = store::parse_line(&line) else {
+            continue;
+        };
+        if !store::readable(&rec, store::WAIT_MARKER) {
+            continue;
+        }
+        let op = marker::tally_op(&rec);
+        ops.push(op);
+        if op == marker::TallyOp::Reset {
+            break;
+        }
+    }
+    Ok(marker::count_newest_first(ops.into_iter()))
+}
+
+fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
+    let dbg = Debug {
+        verb: "marker",
+        on: a.common.debug,
+    };
+    let cap_flag = match a
+        .max_markers
+        .as_deref()
+        .map(|s| (s, crate::hooks::hook_exit::py_int(s)))
+    {
+        None => None,
+        Some((_, Some(n))) => Some(n),
+        Some((s, None)) => {
+            eprintln!(
+                "dos hook marker: error: argument --max-markers: invalid int value: {}",
+                crate::hooks::pyrepr::repr(s)
+            );
+            return 2;
+        }
+    };
+    let input = io::read_stdin().unwrap_or_default();
+    let empty = Val::Obj(Vec::new());
+    let parsed = io::parse_event(&input);
+    let event = parsed.as_ref().unwrap_or(&empty);
+    if let Err(m) = io::check_driver(a.common.driver.as_deref(), a.common.job) {
+        eprintln!("error: {m}");
+        return 2;
+    }
+    let Some(root) = io::workspace_root(flag_ws(top, &a.common), Some(event)) else {
+        dbg.say("cannot resolve the workspace — allow stop");
+        return 0;
+    };
+    let mut cfg = HookConfig::load(&root);
+    let Some(policy) = policy(&mut cfg, "marker", config::marker_policy) else {
+        return 0;
+    };
+    let Some(sid) = session_of(a.session_id.as_deref(), event) else {
+        dbg.say("event has no session_id — no accumulator without an identity; allow stop");
+        return 0;
+    };
+    let path = store::session_stem(&sid.text)
+        .map(|stem| root.join(".dos").join("markers").join(format!("{stem}.jsonl")));
+    let record = |verdict: &str, detail: Map<String, Value>| {
+        io::record_verdict(&root, io::hook_event("hook_marker", verdict, &sid.text, detail));
+    };
+    if a.reset {
+        let result = path
+            .as_deref()
+            .ok_or_else(|| "ValueError('record_reset needs a usable session_id')".to_string())
+            .and_then(|p| {
+                LockedFile::open(p)
+                    .and_then(|mut f| f.append_line(&marker_record("RESET", "forward-delta reset")))
+                    .map_err(|e| e.to_string())
+            });
+        match result {
+            Ok(()) => {
+                dbg.say(&format!(
+                    "recorded RESET for session {} — no-op tally zeroed",
+                    sid.text
+                ));
+                record("RESET", Map::new());
+            }
+            Err(e) => dbg.say(&format!("record_reset write error ({e}) — count not reset")),
+        }
+        return 0;
+    }
+    let stop_hook_active = matches!(event.get("stop_hook_active"), Some(Val::Bool(true)));
+    let arm_reason = match marker::arm(&policy, stop_hook_active, a.loop_flag, &|k| std::env::var(k).ok()) {
+        Arming::Armed(r) => r,
+        Arming::NotArmed(m) => {
+            dbg.say(&m);
+            record("UNARMED", Map::new());
+            return 0;
+        }
+    };
+    let cap = cap_flag.unwrap_or(policy.max_streak);
+    if cap < 0 {
+        eprintln!("dos hook marker: --max-markers must be non-negative (got {cap}); allow stop");
+        return 0;
+    }
+    // Only a write needs the file to exist; a refusal must not create it.
+    let mut file = match path.as_deref().map(|p| (p, LockedFile::open_existing_rw(p))) {
+        None => None,
+        Some((_, Ok(Some(f)))) => Some(f),
+        Some((p, Ok(None))) if cap > 0 => LockedFile::open(p).ok(),
+        Some((_, Ok(None))) => None,
+        Some((_, Err(e))) => {
+            dbg.say(&format!("marker_count read error ({e}) — allow stop"));
+            return 0;
+        }
+    };
+    let count = match file.as_mut().map(tally_count) {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(e)) => {
+            dbg.say(&format!("marker_count read error ({e}) — allow stop"));
+            return 0;
+        }
+    };
+    let b = marker::budget(count, cap);
+    dbg.say(&format!(
+        "emitted={count} max={cap} allow={} reason={} ({arm_reason})",
+        if b.allow { "True" } else { "False" },
+        b.reason
+    ));
+    let write = |file: Option<&mut LockedFile>| -> Result<(), String> {
+        let f = file.ok_or_else(|| {
+            "ValueError('record_marker needs a usable session_id or an explicit path')".to_string()
+        })?;
+        f.append_line(&marker_record("MARKER", &b.reason))
+            .map_err(|e| e.to_string())
+    };
+    let mut detail = Map::new();
+    detail.insert("markers_emitted".into(), Value::from(b.carried));
+    detail.insert("max_markers".into(), Value::from(cap));
+    let verdict = if b.allow { "BLOCK" } else { "EXHAUSTED" };
+    if a.json {
+        let mut m = Map::new();
+        m.insert("allow_marker".into(), Value::Bool(b.allow));
+        m.insert("markers_emitted".into(), Value::from(b.carried));
+        m.insert("max_markers".into(), Value::from(cap));
+        m.insert("reason".into(), Value::from(b.reason.as_str()));
+        print_out(&dialect::stdout_line(&Value::Object(m)));
+        if b.allow {
+            if let Err(e) = write(file.as_mut()) {
+                dbg.say(&format!("record_marker write error ({e}) — count not advanced"));
+            }
+        }
+        record(verdict, detail);
+        return 0;
+    }
+    if !b.allow {
+        record(verdict, detail);
+        return 0;
+    }
+    if let Err(e) = write(file.as_mut()) {
+        dbg.say(&format!(
+            "record_marker write error ({e}) — allow stop (count not advanced)"
+        ));
+        return 0;
+    }
+    drop(file);
+    let mut m = Map::new();
+    m.insert("decision".into(), Value::from("block"));
+    m.insert("reason".into(), Value::from(marker::block_reason(&b)));
+    print_out(&dialect::stdout_line(&Value::Object(m)));
+    record(verdict, detail);
+    0
+}
+
+// ----------------------------------------------------------------- pretool
+
+/// The lane journal in use.
+fn lane_journal_path(root: &Path, cfg: &mut HookConfig) -> PathBuf {
+    for var in ["DISPATCH_LANE_JOURNAL_PATH", "JOB_LANE_JOURNAL_PATH"] {
+        if let Some(v) = io::env_nonempty(var) {
+            return PathBuf::from(v);
+        }
+    }
+    if let Ok(Some(t)) = cfg.table("paths") {
+        if let Some(p) = t
+            .get("lane_journal")
+            .and_then(toml::Value::as_str)
+            .filter(|p| !p.is_empty())
+        {
+            return root.join(p);
+        }
+    }
+    root.join(".dos").join("lane-journal.jsonl")
+}
+
+/// Append an OP_ENFORCE record (seq = 1 + max seq/seq_watermark) and return
+/// the holder's help counts including it.
+fn journal_enforce(
+    path: &Path,
+    holder: &str,
+    tool: &str,
+    deny: bool,
+    reason: &str,
+    reason_class: &str,
+) -> std::io::Result<pretool::HelpCounts> {
+    let mut file = LockedFile::open(path)?;
+    let mut counts = pretool::HelpCounts::default();
+    let mut max_seq = 0i64;
+    {
+        let mut lines = file.rev_lines()?;
+        while let Some(line) = lines.next_line()? {
+            let Some(rec) = store::parse_line(&line) else {
+                continue;
+            };
+            for k in ["seq", "seq_watermark"] {
+                if let Some(Val::Int(t)) = rec.get(k) {
+                    max_seq = max_seq.max(t.parse().unwrap_or(0));
+                }
+            }
+            counts.add(&rec, holder);
+        }
+    }
+    let env = |k: &str| std::env::var(k).unwrap_or_default();
+    let (intervention, decision) = if deny { ("BLOCK", "deny") } else { ("WARN", "warn") };
+    let mut proposal = Map::new();
+    proposal.insert("decision".into(), Value::from(decision));
+    proposal.insert("dispatch_call".into(), Value::Bool(!deny));
+    proposal.insert("handler".into(), Value::from("admission"));
+    proposal.insert("intervention".into(), Value::from(intervention));
+    proposal.insert("reason".into(), Value::from(reason));
+    proposal.insert("reason_class".into(), Value::from(reason_class));
+    proposal.insert("rung".into(), Value::from("admission"));
+    let mut rec = Map::new();
+    rec.insert("dispatch_call".into(), Value::Bool(!deny));
+    rec.insert("handler".into(), Value::from("admission"));
+    rec.insert("holder".into(), Value::from(holder));
+    rec.insert("host_id".into(), Value::from(env("DISPATCH_HOST_ID")));
+    rec.insert("intervention".into(), Value::from(intervention));
+    rec.insert("lane".into(), Value::from(tool));
+    rec.insert("loop_ts".into(), Value::from(env("DISPATCH_LOOP_TS")));
+    rec.insert("op".into(), Value::from("ENFORCE"));
+    rec.insert("proposal".into(), Value::Object(proposal));
+    rec.insert("reason".into(), Value::from(reason));
+    rec.insert("reason_class".into(), Value::from(reason_class));
+    rec.insert("run_id".into(), Value::from(env("CID_RUN_ID")));
+    rec.insert("seq".into(), Value::from(max_seq + 1));
+    rec.insert("tool".into(), Value::from(tool));
+    rec.insert("withheld".into(), Value::Bool(deny));
+    file.append_line(&io::record_line(rec))?;
+    if deny {
+        counts.blocked += 1;
+    } else {
+        counts.warned += 1;
+    }
+    Ok(counts)
+}
+
+fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
+    let dbg = Debug {
+        verb: "pretool",
+        on: a.common.debug,
+    };
+    let input = io::read_stdin().unwrap_or_default();
+    let Some(event) = io::nonempty_event(&input) else {
+        dbg.say("no/invalid stdin event — emitting nothing");
+        return 0;
+    };
+    if !pretool::is_pre_event(&event) {
+        dbg.say("not a PreToolUse event (no tool_name, or a result key present) — passthrough");
+        return 0;
+    }
+    if let Err(m) = io::check_driver(a.common.driver.as_deref(), a.common.job) {
+        eprintln!("error: {m}");
+        return 2;
+    }
+    let Some(root) = io::workspace_root(flag_ws(top, &a.common), Some(&event)) else {
+        dbg.say("cannot resolve the workspace — emitting nothing");
+        return 0;
+    };
+    let mut cfg = HookConfig::load(&root);
+    let tool = io::event_str(&event, "tool_name")
+        .map(|s| s.text)
+        .unwrap_or_default();
+    let input = event.get("tool_input");
+    let cwd = io::event_str(&event, "cwd").map(|s| s.text).unwrap_or_default();
+    let holder = io::event_str(&event, "session_id")
+        .map(|s| s.text)
+        .unwrap_or_default();
+    let mut tree = pretool::extract_tree(&tool, input);
+    tree.paths = tree
+        .paths
+        .iter()
+        .map(|p| pretool::repo_relative(p, &cwd))
+        .collect();
+    let existing: Vec<&str> = pretool::PROTECTED
+        .iter()
+        .copied()
+        .filter(|p| !tree.paths.is_empty() && root.join(p).is_file())
+        .collect();
+    let hits = pretool::self_modify_hits(&tree.paths, &existing);
+    let extra = match cfg.table("exec_capability") {
+        Ok(t) => config::exec_extra(t.as_ref()),
+        Err(_) => Vec::new(),
+    };
+    let (verdict, token, reason_class) = if !hits.is_empty() {
+        let reason = pretool::self_modify_reason(&tool, &hits);
+        dbg.say("rung=admission decision=deny reason_class=SELF_MODIFY intervention=BLOCK");
+        let path = lane_journal_path(&root, &mut cfg);
+        let nudge = match journal_enforce(&path, &holder, &tool, true, &reason, "SELF_MODIFY") {
+            Ok(c) => pretool::nudge(&c).unwrap_or_default(),
+            Err(e) => {
+                dbg.say(&format!(
+                    "OP_ENFORCE journal write error ({e}) — outcome still emitted"
+                ));
+                String::new()
+            }
+        };
+        (
+            HookVerdict::Deny {
+                reason: format!("DOS PRE-admission: {reason}"),
+                context: nudge,
+            },
+            "DENY",
+            "SELF_MODIFY",
+        )
+    } else if let Some(advice) = pretool::exec_advisory(&tool, input, &extra) {
+        dbg.say("rung=exec_capability decision=warn reason_class=GRANTS_ARBITRARY_EXEC intervention=WARN");
+        (
+            HookVerdict::Warn { context: advice },
+            "WARN",
+            "GRANTS_ARBITRARY_EXEC",
+        )
+    } else {
+        dbg.say("rung=none decision=passthrough reason_class=- intervention=-");
+        (HookVerdict::Pass, "PASS", "")
+    };
+    emit(a.dialect.as_deref(), &verdict, Moment::Pre, dbg);
+    let mut detail = Map::new();
+    detail.insert("reason_class".into(), Value::from(reason_class));
+    detail.insert("tool_name".into(), Value::from(tool.as_str()));
+    detail.insert("tree_known".into(), Value::Bool(tree.known));
+    io::record_verdict(&root, io::hook_event("hook_pretool", token, &holder, detail));
+    0
+}

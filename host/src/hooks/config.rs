@@ -1,0 +1,275 @@
+//! The few `dos.toml` tables the hooks read, with the reference's coercions
+//! (Python `int()`, truthiness) and its fallbacks. Only the tables a verb
+//! needs are looked at, and the file is not parsed at all when none of them
+//! is mentioned in it (the common case), which keeps the hook path cheap.
+//!
+//! Two kinds of problem: a *value* error (e.g. `repeat_n = 0`, a TOML syntax
+//! error) warns on stderr and keeps the defaults, as the reference does; a
+//! *type* error (e.g. `repeat_n = [1]`, where the reference crashes) makes the
+//! hook stand down: no output, exit 0, the reason on stderr.
+
+use super::hook_exit::py_int;
+use super::marker::MarkerPolicy;
+use super::pyrepr::repr;
+use super::tool_stream::StreamPolicy;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// A table that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableError {
+    /// Warn and keep the defaults.
+    Value(String),
+    /// Stand down (the hook emits nothing).
+    Type(String),
+}
+
+/// The workspace's `dos.toml`, read once and parsed lazily.
+#[derive(Debug, Default)]
+pub struct HookConfig {
+    path: PathBuf,
+    text: Option<String>,
+    parsed: Option<Result<Table, String>>,
+}
+
+impl HookConfig {
+    /// Read `<root>/dos.toml` (missing or unreadable = empty).
+    pub fn load(root: &Path) -> HookConfig {
+        let path = root.join("dos.toml");
+        let text = std::fs::read_to_string(&path)
+            .ok()
+            .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t));
+        HookConfig {
+            path,
+            text,
+            parsed: None,
+        }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The top-level table `name`: `Ok(None)` when absent. Parses the file
+    /// only if its text mentions `name`.
+    pub fn table(&mut self, name: &str) -> Result<Option<Table>, TableError> {
+        let Some(text) = &self.text else {
+            return Ok(None);
+        };
+        if !text.contains(name) {
+            return Ok(None);
+        }
+        let parsed = self.parsed.get_or_insert_with(|| {
+            text.parse::<Table>()
+                .map_err(|e| e.message().trim().replace('\n', " "))
+        });
+        match parsed {
+            Err(msg) => Err(TableError::Value(msg.clone())),
+            Ok(t) => match t.get(name) {
+                None => Ok(None),
+                Some(Value::Table(t)) => Ok(Some(t.clone())),
+                Some(other) => Err(TableError::Type(format!(
+                    "[{name}] must be a table, found {}",
+                    other.type_str()
+                ))),
+            },
+        }
+    }
+
+    /// The stderr line for a table error (the reference's wording for value
+    /// errors).
+    pub fn describe(&self, label: &str, e: &TableError) -> String {
+        let root = self.path.parent().unwrap_or(Path::new(""));
+        match e {
+            TableError::Value(m) => format!(
+                "warning: ignoring malformed [{label}] in {}/dos.toml: {m}",
+                root.display()
+            ),
+            TableError::Type(m) => format!(
+                "error: malformed [{label}] in {}/dos.toml: {m} — the hook stands down (no output)",
+                root.display()
+            ),
+        }
+    }
+}
+
+/// Python `int(value)` for a TOML value.
+pub fn py_int_value(key: &str, v: &Value) -> Result<i64, TableError> {
+    match v {
+        Value::Integer(i) => Ok(*i),
+        Value::Boolean(b) => Ok(*b as i64),
+        Value::Float(f) if f.is_nan() => Err(TableError::Value("cannot convert float NaN to integer".into())),
+        Value::Float(f) if f.is_infinite() => Err(TableError::Value(
+            "cannot convert float infinity to integer".into(),
+        )),
+        Value::Float(f) => Ok(f.trunc() as i64),
+        Value::String(s) => py_int(s)
+            .ok_or_else(|| TableError::Value(format!("invalid literal for int() with base 10: {}", repr(s)))),
+        other => Err(TableError::Type(format!(
+            "{key} must be an integer, found {}",
+            other.type_str()
+        ))),
+    }
+}
+
+/// Python truthiness of a TOML value.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::String(s) => !s.is_empty(),
+        Value::Integer(i) => *i != 0,
+        Value::Float(f) => *f != 0.0,
+        Value::Boolean(b) => *b,
+        Value::Datetime(_) => true,
+        Value::Array(a) => !a.is_empty(),
+        Value::Table(t) => !t.is_empty(),
+    }
+}
+
+/// `[tool_stream]` → policy (a present non-empty table replaces the whole
+/// policy; missing keys take defaults).
+pub fn stream_policy(table: Option<&Table>) -> Result<StreamPolicy, TableError> {
+    let Some(t) = table.filter(|t| !t.is_empty()) else {
+        return Ok(StreamPolicy::default());
+    };
+    let d = StreamPolicy::default();
+    let repeat_n = t
+        .get("repeat_n")
+        .map(|v| py_int_value("repeat_n", v))
+        .transpose()?
+        .unwrap_or(d.repeat_n);
+    let stall_n = t
+        .get("stall_n")
+        .map(|v| py_int_value("stall_n", v))
+        .transpose()?
+        .unwrap_or(d.stall_n);
+    let ignore = match t.get("ignore_tools") {
+        None => Vec::new(),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Some(other) => {
+            return Err(TableError::Type(format!(
+                "ignore_tools must be a list of tool names, found {}",
+                other.type_str()
+            )))
+        }
+    };
+    StreamPolicy::new(repeat_n, stall_n, ignore).map_err(TableError::Value)
+}
+
+/// `[marker]` → policy (a present table overrides only the keys it names).
+pub fn marker_policy(table: Option<&Table>) -> Result<MarkerPolicy, TableError> {
+    let mut p = MarkerPolicy::default();
+    let Some(t) = table else {
+        return Ok(p);
+    };
+    if let Some(v) = t.get("max_streak") {
+        let n = py_int_value("max_streak", v)?;
+        if n < 0 {
+            return Err(TableError::Value("max_streak must be non-negative".into()));
+        }
+        p.max_streak = n;
+    }
+    match t.get("arm_on_env") {
+        Some(Value::String(s)) => {
+            p.arm_on_env = [s.trim()]
+                .into_iter()
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect()
+        }
+        Some(Value::Array(items)) => {
+            p.arm_on_env = items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect()
+        }
+        _ => {}
+    }
+    if let Some(v) = t.get("respect_stop_hook_active") {
+        p.respect_stop_hook_active = truthy(v);
+    }
+    Ok(p)
+}
+
+/// `[exec_capability] extra`: a list of names or one comma-separated string.
+pub fn exec_extra(table: Option<&Table>) -> Vec<String> {
+    match table.and_then(|t| t.get("extra")) {
+        Some(Value::String(s)) => super::exec_capability::parse_extra(s),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .flat_map(super::exec_capability::parse_extra)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Table {
+        text.parse::<Table>().unwrap()
+    }
+
+    #[test]
+    fn stream_policy_table() {
+        let ok = |t: &str| stream_policy(Some(&table(t))).map(|p| (p.repeat_n, p.stall_n));
+        assert_eq!(ok(""), Ok((3, 5)));
+        assert_eq!(ok("repeat_n = 2\nstall_n = 3"), Ok((2, 3)));
+        assert_eq!(ok("repeat_n = 2.9\nstall_n = 3"), Ok((2, 3)));
+        assert_eq!(
+            ok("repeat_n = \"2\"\nstall_n = true"),
+            Err(TableError::Value(
+                "stall_n (1) must be >= repeat_n (2) — STALLED is strictly more repetition than REPEATING"
+                    .into()
+            ))
+        );
+        assert_eq!(
+            ok("repeat_n = 0"),
+            Err(TableError::Value("repeat_n must be >= 1".into()))
+        );
+        assert_eq!(
+            ok("repeat_n = \"abc\""),
+            Err(TableError::Value(
+                "invalid literal for int() with base 10: 'abc'".into()
+            ))
+        );
+        assert!(matches!(ok("repeat_n = [1]"), Err(TableError::Type(_))));
+        assert!(matches!(ok("ignore_tools = 5"), Err(TableError::Type(_))));
+        let p = stream_policy(Some(&table("ignore_tools = \"Bash\""))).unwrap();
+        assert_eq!(p.ignore_tools, vec!["bash"]);
+    }
+
+    #[test]
+    fn marker_policy_table() {
+        let get = |t: &str| marker_policy(Some(&table(t)));
+        assert_eq!(get("max_streak = true").unwrap().max_streak, 1);
+        assert_eq!(
+            get("max_streak = -1"),
+            Err(TableError::Value("max_streak must be non-negative".into()))
+        );
+        assert!(matches!(get("max_streak = [1]"), Err(TableError::Type(_))));
+        assert_eq!(
+            get("arm_on_env = [\"  \", \" MY_LOOP \", 5]").unwrap().arm_on_env,
+            vec!["MY_LOOP"]
+        );
+        assert_eq!(
+            get("arm_on_env = 5").unwrap().arm_on_env,
+            vec!["DOS_LOOP", "CID_RUN_ID"]
+        );
+        assert!(get("arm_on_env = []").unwrap().arm_on_env.is_empty());
+        assert!(
+            !get("respect_stop_hook_active = \"\"")
+                .unwrap()
+                .respect_stop_hook_active
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! The hook verbs' boundary: reading the event from stdin (capped, fail-safe),
+//! resolving the workspace root, the `--debug` channel, the `--driver` check,
+//! record lines, and verdict-journal recording. Everything here fails towards
+//! "say nothing": a hook must never block an agent on its own fault.
+
+use super::json::{self, Val};
+use crate::journal::VerdictEvent;
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The most stdin a hook reads; a larger event is treated as no event.
+pub const STDIN_CAP: u64 = 256 * 1024 * 1024;
+
+/// Read all of stdin up to [`STDIN_CAP`] (`None` = unreadable or too big).
+pub fn read_stdin() -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let stdin = std::io::stdin();
+    let mut handle = stdin.lock().take(STDIN_CAP + 1);
+    handle.read_to_end(&mut buf).ok()?;
+    if buf.len() as u64 > STDIN_CAP {
+        return None;
+    }
+    Some(buf)
+}
+
+/// Parse the event: a JSON object, else `None` (empty, invalid, non-object,
+/// too deep).
+pub fn parse_event(input: &[u8]) -> Option<Val<'_>> {
+    match json::parse(input) {
+        Ok(v @ Val::Obj(_)) => Some(v),
+        _ => None,
+    }
+}
+
+/// A non-empty object event, else `None` (`{}` counts as no event).
+pub fn nonempty_event(input: &[u8]) -> Option<Val<'_>> {
+    parse_event(input).filter(|v| matches!(v, Val::Obj(m) if !m.is_empty()))
+}
+
+/// `--debug` lines on stderr: `[dos hook <verb>] <message>`.
+#[derive(Debug, Clone, Copy)]
+pub struct Debug {
+    /// The verb in the prefix.
+    pub verb: &'static str,
+    /// Whether to print.
+    pub on: bool,
+}
+
+impl Debug {
+    /// Print `msg` if debugging.
+    pub fn say(&self, msg: &str) {
+        if self.on {
+            eprintln!("[dos hook {}] {msg}", self.verb);
+        }
+    }
+}
+
+/// The event's string field `key`, if it is a string.
+pub fn event_str(event: &Val<'_>, key: &str) -> Option<super::json::PyStr> {
+    event.get(key).and_then(Val::as_str)
+}
+
+/// The workspace root: `--workspace` › the event's `cwd` › `$DISPATCH_WORKSPACE`
+/// › the process cwd; absolute and symlink-resolved.
+pub fn workspace_root(flag: Option<&Path>, event: Option<&Val<'_>>) -> Option<PathBuf> {
+    let from_event = event
+        .and_then(|e| event_str(e, "cwd"))
+        .filter(|c| !c.text.is_empty())
+        .map(|c| PathBuf::from(c.text));
+    let chosen = flag.map(Path::to_path_buf).or(from_event);
+    crate::workspace::resolve_root(chosen.as_deref()).ok()
+}
+
+/// The reference's driver modules (`--driver NAME`): lane taxonomy / stamp
+/// policy; they never change hook output, but an unknown name is an error.
+pub const DRIVER_MODULES: &[&str] = &[
+    "ci_status",
+    "citation_resolve",
+    "decision_stop",
+    "export_file",
+    "export_otlp",
+    "export_statsd",
+    "hook_dialects",
+    "job",
+    "llm_judge",
+    "memory_recall",
+    "notify_slack",
+    "notify_webhook",
+    "operator_judge",
+    "os_acceptance",
+    "paste_log",
+    "plan_scope",
+    "self_improve",
+    "similarity_judge",
+    "state_diff",
+    "supervisor",
+    "watchdog",
+    "workshop",
+];
+
+/// Check `--driver` (`--job` = `job`): `Err(message)` means exit 2.
+pub fn check_driver(driver: Option<&str>, job: bool) -> Result<(), String> {
+    let name = match (driver, job) {
+        (Some(d), _) => d,
+        (None, true) => "job",
+        (None, false) => return Ok(()),
+    };
+    const TAIL: &str = "drivers live in src/dos/drivers/, see dos.drivers.workshop for a template";
+    let r = super::pyrepr::repr(name);
+    if name.contains(['.', '/', '\\']) {
+        return Err(format!(
+            "unknown driver {r}: a driver name is a single module token (no '.', '/' or '\\'); {TAIL}"
+        ));
+    }
+    if !DRIVER_MODULES.contains(&name) {
+        return Err(format!(
+            "unknown driver {r} (no module dos.drivers.{name}); {TAIL}"
+        ));
+    }
+    Ok(())
+}
+
+/// A `schema` tag object.
+pub fn schema_tag(family: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("family".into(), Value::from(family));
+    m.insert("version".into(), Value::from(1));
+    Value::Object(m)
+}
+
+/// A record's line (file flavor: sorted keys, UTF-8 raw), with `ts` stamped.
+pub fn record_line(mut fields: Map<String, Value>) -> String {
+    fields.insert("ts".into(), Value::from(crate::journal::record::now_ts()));
+    crate::pyjson::dumps(&Value::Object(fields), crate::pyjson::Style::RECORD)
+}
+
+/// A non-empty environment variable.
+pub fn env_nonempty(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Record a hook verdict in the verdict journal when observation is armed
+/// (`DISPATCH_OBSERVE`). The workspace configuration is only read when armed.
+pub fn record_verdict(root: &Path, event: VerdictEvent) {
+    if !crate::journal::observation_armed() {
+        return;
+    }
+    let config = crate::config::Config::load(&root.join("dos.toml")).unwrap_or_default();
+    let ws = crate::workspace::Workspace {
+        root: root.to_path_buf(),
+        state_dir: root.join(".dos"),
+        config,
+        layout: crate::workspace::Layout::Generic,
+    };
+    let _ = crate::journal::record_if_armed(&ws, &event);
+}
+
+/// A verdict event for a hook syscall.
+pub fn hook_event(syscall: &str, verdict: &str, subject: &str, detail: Map<String, Value>) -> VerdictEvent {
+    let mut e = VerdictEvent::new(syscall, verdict);
+    e.subject = subject.to_string();
+    e.run_id = std::env::var("CID_RUN_ID").unwrap_or_default();
+    e.detail = detail;
+    e
+}

@@ -1,0 +1,502 @@
+//! A JSON reader with Python `json.loads` semantics, for hook events and the
+//! stream/tally records the hooks replay.
+//!
+//! Why not `serde_json`: the reference accepts `NaN`/`Infinity`, keeps
+//! integers of any size, keeps lone surrogates (`\ud800`) and surrogate-escaped
+//! invalid UTF-8 bytes, and the digests it writes depend on all of that. The
+//! reader is zero-copy: strings stay as spans of the input and are decoded on
+//! demand, so a 100 MB `tool_response` is never copied to be hashed.
+//! Nesting deeper than [`MAX_DEPTH`] is a parse error (the reference crashes;
+//! we stay silent instead).
+
+/// Deepest nesting accepted; deeper documents are treated as invalid.
+pub const MAX_DEPTH: usize = 1000;
+/// Python 3.11's default limit on the digits of an integer literal.
+const MAX_INT_DIGITS: usize = 4300;
+
+/// One parsed JSON value borrowing from the input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val<'a> {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer literal: its exact text (`-?digits`).
+    Int(&'a str),
+    /// A number with a fraction or exponent, or `NaN` / `Infinity`.
+    Float(f64),
+    /// A string literal (escaped contents, without the quotes).
+    Str(RawStr<'a>),
+    /// An array.
+    Arr(Vec<Val<'a>>),
+    /// An object, members in document order (duplicates kept; see [`Val::get`]).
+    Obj(Vec<(RawStr<'a>, Val<'a>)>),
+}
+
+/// The raw contents of a JSON string literal (between the quotes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawStr<'a> {
+    /// The escaped bytes.
+    pub raw: &'a [u8],
+    /// Whether `raw` contains a backslash escape.
+    pub escaped: bool,
+}
+
+/// A decoded string, with Python's lone surrogates replaced by `?`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PyStr {
+    /// The text; each lone surrogate (or undecodable byte) is a `?`.
+    pub text: String,
+    /// Whether the original held a lone surrogate (Python cannot write it
+    /// as UTF-8: the reference's record write fails).
+    pub has_surrogate: bool,
+}
+
+impl<'a> RawStr<'a> {
+    /// Decode into a [`PyStr`].
+    pub fn decode(&self) -> PyStr {
+        let mut text = String::with_capacity(self.raw.len());
+        let mut has_surrogate = false;
+        self.decode_chunks(|piece, sur| {
+            has_surrogate |= sur;
+            text.push_str(piece);
+        });
+        PyStr { text, has_surrogate }
+    }
+
+    /// Feed the decoded text to `sink` piece by piece; lone surrogates and
+    /// undecodable bytes arrive as `"?"` with the flag set.
+    pub fn decode_chunks<F: FnMut(&str, bool)>(&self, mut sink: F) {
+        let raw = self.raw;
+        let mut i = 0;
+        while i < raw.len() {
+            // A run of plain bytes up to the next backslash.
+            let end = if self.escaped {
+                memchr(b'\\', &raw[i..]).map_or(raw.len(), |p| i + p)
+            } else {
+                raw.len()
+            };
+            if end > i {
+                utf8_lossy_q(&raw[i..end], &mut sink);
+                i = end;
+                continue;
+            }
+            // An escape at `i`.
+            let (unit, next) = match raw.get(i + 1) {
+                Some(b'u') => match hex4(raw, i + 2) {
+                    Some(u) => (u, i + 6),
+                    None => return,
+                },
+                Some(c) => {
+                    let s = match c {
+                        b'"' => "\"",
+                        b'\\' => "\\",
+                        b'/' => "/",
+                        b'b' => "\u{8}",
+                        b'f' => "\u{c}",
+                        b'n' => "\n",
+                        b'r' => "\r",
+                        b't' => "\t",
+                        _ => return,
+                    };
+                    sink(s, false);
+                    i += 2;
+                    continue;
+                }
+                None => return,
+            };
+            i = next;
+            if (0xD800..0xDC00).contains(&unit) {
+                // A high surrogate: paired only with an immediately following \uDC00-\uDFFF.
+                if raw.get(i) == Some(&b'\\') && raw.get(i + 1) == Some(&b'u') {
+                    if let Some(low) = hex4(raw, i + 2) {
+                        if (0xDC00..0xE000).contains(&low) {
+                            let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                            if let Some(ch) = char::from_u32(c) {
+                                let mut buf = [0u8; 4];
+                                sink(ch.encode_utf8(&mut buf), false);
+                            }
+                            i += 6;
+                            continue;
+                        }
+                    }
+                }
+                sink("?", true);
+            } else if (0xDC00..0xE000).contains(&unit) {
+                sink("?", true);
+            } else if let Some(ch) = char::from_u32(unit) {
+                let mut buf = [0u8; 4];
+                sink(ch.encode_utf8(&mut buf), false);
+            }
+        }
+    }
+
+    /// Whether the decoded string equals `s` (fast path for unescaped keys).
+    pub fn eq_str(&self, s: &str) -> bool {
+        if !self.escaped {
+            return self.raw == s.as_bytes();
+        }
+        self.decode().text == s && !self.decode().has_surrogate
+    }
+}
+
+/// Position of `needle` in `hay`.
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|b| *b == needle)
+}
+
+fn hex4(raw: &[u8], at: usize) -> Option<u32> {
+    let s = raw.get(at..at + 4)?;
+    let mut v = 0u32;
+    for b in s {
+        v = v * 16 + (*b as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Decode UTF-8, turning every byte of an invalid sequence into one `?`
+/// (Python's surrogateescape, then the `?` the digest substitutes).
+fn utf8_lossy_q<F: FnMut(&str, bool)>(mut bytes: &[u8], sink: &mut F) {
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                if !s.is_empty() {
+                    sink(s, false);
+                }
+                return;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                if good > 0 {
+                    // SAFETY-free: the prefix was validated above.
+                    if let Ok(s) = std::str::from_utf8(&bytes[..good]) {
+                        sink(s, false);
+                    }
+                }
+                let bad = e.error_len().unwrap_or(bytes.len() - good);
+                for _ in 0..bad {
+                    sink("?", true);
+                }
+                bytes = &bytes[good + bad..];
+            }
+        }
+    }
+}
+
+impl<'a> Val<'a> {
+    /// The last value stored under `key` in an object (Python: last wins).
+    pub fn get(&self, key: &str) -> Option<&Val<'a>> {
+        match self {
+            Val::Obj(members) => members.iter().rev().find(|(k, _)| k.eq_str(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The decoded string, if this is a string.
+    pub fn as_str(&self) -> Option<PyStr> {
+        match self {
+            Val::Str(s) => Some(s.decode()),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an object.
+    pub fn is_obj(&self) -> bool {
+        matches!(self, Val::Obj(_))
+    }
+
+    /// Python truthiness.
+    pub fn truthy(&self) -> bool {
+        match self {
+            Val::Null => false,
+            Val::Bool(b) => *b,
+            Val::Int(t) => t.bytes().any(|b| (b'1'..=b'9').contains(&b)),
+            Val::Float(f) => *f != 0.0,
+            Val::Str(s) => !s.raw.is_empty(),
+            Val::Arr(a) => !a.is_empty(),
+            Val::Obj(o) => !o.is_empty(),
+        }
+    }
+}
+
+/// Why a document did not parse (the position is a byte offset).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} at byte {at}")]
+pub struct ParseError {
+    /// What was wrong.
+    pub what: &'static str,
+    /// Where.
+    pub at: usize,
+}
+
+/// Parse one JSON document (surrounding JSON whitespace allowed).
+pub fn parse(input: &[u8]) -> Result<Val<'_>, ParseError> {
+    let mut p = Parser { b: input, i: 0 };
+    p.ws();
+    let v = p.value(0)?;
+    p.ws();
+    if p.i != p.b.len() {
+        return Err(p.err("extra data"));
+    }
+    Ok(v)
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, what: &'static str) -> ParseError {
+        ParseError { what, at: self.i }
+    }
+
+    fn ws(&mut self) {
+        while let Some(c) = self.b.get(self.i) {
+            if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn lit(&mut self, word: &[u8]) -> bool {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Val<'a>, ParseError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        match self.b.get(self.i) {
+            None => Err(self.err("expecting value")),
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => Ok(Val::Str(self.string()?)),
+            Some(b'n') if self.lit(b"null") => Ok(Val::Null),
+            Some(b't') if self.lit(b"true") => Ok(Val::Bool(true)),
+            Some(b'f') if self.lit(b"false") => Ok(Val::Bool(false)),
+            Some(b'N') if self.lit(b"NaN") => Ok(Val::Float(f64::NAN)),
+            Some(b'I') if self.lit(b"Infinity") => Ok(Val::Float(f64::INFINITY)),
+            Some(b'-') if self.b[self.i..].starts_with(b"-Infinity") => {
+                self.i += 9;
+                Ok(Val::Float(f64::NEG_INFINITY))
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(_) => Err(self.err("expecting value")),
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<Val<'a>, ParseError> {
+        let start = self.i;
+        if self.b.get(self.i) == Some(&b'-') {
+            self.i += 1;
+        }
+        match self.b.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.err("expecting value")),
+        }
+        let int_end = self.i;
+        let mut is_float = false;
+        if self.b.get(self.i) == Some(&b'.') && matches!(self.b.get(self.i + 1), Some(b'0'..=b'9')) {
+            self.i += 1;
+            self.digits();
+            is_float = true;
+        }
+        if matches!(self.b.get(self.i), Some(b'e' | b'E')) {
+            let save = self.i;
+            self.i += 1;
+            if matches!(self.b.get(self.i), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                // Python's scanner ends the number before a bare `e`.
+                self.i = save;
+            } else {
+                is_float = true;
+            }
+        }
+        let text = std::str::from_utf8(&self.b[start..self.i]).map_err(|_| self.err("bad number"))?;
+        if is_float {
+            let f: f64 = text.parse().map_err(|_| self.err("bad number"))?;
+            Ok(Val::Float(f))
+        } else {
+            if int_end - start > MAX_INT_DIGITS {
+                return Err(self.err("integer too long"));
+            }
+            Ok(Val::Int(text))
+        }
+    }
+
+    fn string(&mut self) -> Result<RawStr<'a>, ParseError> {
+        self.i += 1; // opening quote
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            match self.b.get(self.i) {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    let raw = &self.b[start..self.i];
+                    self.i += 1;
+                    return Ok(RawStr { raw, escaped });
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    match self.b.get(self.i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                        Some(b'u') => {
+                            if hex4(self.b, self.i + 2).is_none() {
+                                return Err(self.err("invalid \\uXXXX escape"));
+                            }
+                            self.i += 6;
+                        }
+                        _ => return Err(self.err("invalid escape")),
+                    }
+                }
+                Some(c) if *c < 0x20 => return Err(self.err("invalid control character")),
+                Some(_) => {
+                    // Skip a run of ordinary bytes quickly.
+                    let rest = &self.b[self.i..];
+                    let n = rest
+                        .iter()
+                        .position(|c| *c == b'"' || *c == b'\\' || *c < 0x20)
+                        .unwrap_or(rest.len());
+                    self.i += n.max(1);
+                }
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Val<'a>, ParseError> {
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Ok(Val::Arr(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value(depth + 1)?);
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(Val::Arr(items));
+                }
+                _ => return Err(self.err("expecting ',' or ']'")),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Val<'a>, ParseError> {
+        self.i += 1;
+        let mut members = Vec::new();
+        self.ws();
+        if self.b.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Ok(Val::Obj(members));
+        }
+        loop {
+            self.ws();
+            if self.b.get(self.i) != Some(&b'"') {
+                return Err(self.err("expecting property name"));
+            }
+            let key = self.string()?;
+            self.ws();
+            if self.b.get(self.i) != Some(&b':') {
+                return Err(self.err("expecting ':'"));
+            }
+            self.i += 1;
+            self.ws();
+            let v = self.value(depth + 1)?;
+            members.push((key, v));
+            self.ws();
+            match self.b.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Val::Obj(members));
+                }
+                _ => return Err(self.err("expecting ',' or '}'")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_python_extensions() {
+        assert_eq!(
+            parse(b"NaN").map(|v| matches!(v, Val::Float(f) if f.is_nan())),
+            Ok(true)
+        );
+        assert_eq!(parse(b" -Infinity "), Ok(Val::Float(f64::NEG_INFINITY)));
+        assert_eq!(parse(b"1E400"), Ok(Val::Float(f64::INFINITY)));
+        assert_eq!(
+            parse(b"123456789012345678901234567890"),
+            Ok(Val::Int("123456789012345678901234567890"))
+        );
+    }
+
+    #[test]
+    fn rejects_what_python_rejects() {
+        for bad in [
+            &b"\xef\xbb\xbf{}"[..],
+            b"{} x",
+            b"{}{}",
+            b"{not json",
+            b"\"a\x01\"",
+            b"01",
+            b"[1,]",
+            b"{\"a\" 1}",
+            b"\"\\x\"",
+            b"",
+        ] {
+            assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_last_wins() {
+        let v = parse(br#"{"a":1,"a":2}"#).unwrap();
+        assert_eq!(v.get("a"), Some(&Val::Int("2")));
+    }
+
+    #[test]
+    fn surrogates_and_bad_bytes_decode_to_question_marks() {
+        let v = parse(b"\"\\ud800x\\ud83d\\ude00\xff\xfe bad\"").unwrap();
+        let s = v.as_str().unwrap();
+        assert_eq!(s.text, "?x\u{1F600}?? bad");
+        assert!(s.has_surrogate);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "[".repeat(MAX_DEPTH + 10);
+        assert!(parse(deep.as_bytes()).is_err());
+        let ok = format!("{}{}", "[".repeat(900), "]".repeat(900));
+        assert!(parse(ok.as_bytes()).is_ok());
+    }
+}

@@ -1,0 +1,23 @@
+//! Agent hooks: the pure decisions (tool-stream repetition, wait-marker
+//! budget, exec capability, hook exit codes, PRE admission), the JSON reader
+//! and digests they rest on, the per-session files under `.dos/`, and the
+//! dialect renderers (shared with the stop hook). The CLI verbs that wire
+//! them to stdin/stdout live in `crate::cli::hook`.
+//!
+//! Verdict-journal syscalls recorded when `DISPATCH_OBSERVE` is armed:
+//! `hook_posttool` (ADVANCING/REPEATING/STALLED), `hook_marker`
+//! (BLOCK/EXHAUSTED/UNARMED/RESET), `hook_pretool` (PASS/WARN/DENY),
+//! `exec_capability` and `hook_exit` (as the reference).
+
+pub mod canon;
+pub mod config;
+pub mod dialect;
+pub mod exec_capability;
+pub mod hook_exit;
+pub mod io;
+pub mod json;
+pub mod marker;
+pub mod pretool;
+pub mod pyrepr;
+pub mod store;
+pub mod tool_stream;

@@ -1,0 +1,327 @@
+//! The per-session JSONL files the hooks keep under `.dos/` (tool streams and
+//! wait-marker tallies): the session-id → file-stem rule, the durable-schema
+//! read gate, a reader that walks a file from its end (so a hook's cost does
+//! not grow with the session), and the locked, fsynced, torn-tail-safe append.
+
+use super::json::{self, Val};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// The file stem for a session id: only alphanumerics, `-` and `_` are kept
+/// (everything else is dropped), so the stem can never name another
+/// directory. `None` when nothing is left.
+pub fn session_stem(session_id: &str) -> Option<String> {
+    let stem: String = session_id
+        .chars()
+        .filter(|c| *c == '-' || *c == '_' || is_py_alnum(*c))
+        .collect();
+    (!stem.is_empty()).then_some(stem)
+}
+
+/// Python's `str.isalnum` for one character, approximated with std's tables:
+/// letters and numbers, minus the combining marks and symbols that std counts
+/// as alphabetic (`Other_Alphabetic`) but Python does not.
+pub fn is_py_alnum(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    if !c.is_alphanumeric() {
+        return false;
+    }
+    let u = c as u32;
+    // Combining-mark and enclosed-symbol blocks (Mn/Mc/So with Other_Alphabetic).
+    !matches!(u,
+        0x0300..=0x036F | 0x0483..=0x0489 | 0x0591..=0x05C7 | 0x0610..=0x061A
+        | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06ED | 0x0711 | 0x0730..=0x074A
+        | 0x07A6..=0x07B0 | 0x0816..=0x082D | 0x0859..=0x085B | 0x08D3..=0x08FF
+        | 0x0900..=0x0903 | 0x093A..=0x094F | 0x0951..=0x0957 | 0x0962..=0x0963
+        | 0x0981..=0x0983 | 0x09BC..=0x09D7 | 0x09E2..=0x09E3
+        | 0x0A01..=0x0A03 | 0x0A3C..=0x0A51 | 0x0A70..=0x0A71 | 0x0A75
+        | 0x0A81..=0x0A83 | 0x0ABC..=0x0ACD | 0x0AE2..=0x0AE3
+        | 0x0B01..=0x0B03 | 0x0B3C..=0x0B57 | 0x0B62..=0x0B63
+        | 0x0B82 | 0x0BBE..=0x0BD7 | 0x0C00..=0x0C04 | 0x0C3E..=0x0C56
+        | 0x0C62..=0x0C63 | 0x0C81..=0x0C83 | 0x0CBC..=0x0CD6 | 0x0CE2..=0x0CE3
+        | 0x0D00..=0x0D03 | 0x0D3B..=0x0D57 | 0x0D62..=0x0D63 | 0x0D81..=0x0D83
+        | 0x0DCA..=0x0DF3 | 0x0E31 | 0x0E34..=0x0E3A | 0x0E47..=0x0E4E
+        | 0x0EB1 | 0x0EB4..=0x0EBC | 0x0EC8..=0x0ECD | 0x0F71..=0x0F84
+        | 0x102B..=0x103E | 0x1056..=0x1059 | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF
+        | 0x20D0..=0x20FF | 0x24B6..=0x24E9 | 0x2DE0..=0x2DFF | 0x302A..=0x302F
+        | 0x3099..=0x309A | 0xA66F..=0xA67D | 0xFE20..=0xFE2F | 0x1F130..=0x1F189)
+}
+
+/// A durable-schema family a reader accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Family(pub &'static str);
+
+/// The tool-stream family.
+pub const TOOL_STREAM: Family = Family("tool-stream");
+/// The wait-marker family.
+pub const WAIT_MARKER: Family = Family("wait-marker");
+
+/// Whether a parsed record passes the durable-schema read gate for `family`
+/// (untagged and malformed tags read as version 1; a foreign family or a
+/// newer version is skipped).
+pub fn readable(record: &Val<'_>, family: Family) -> bool {
+    let Some(schema) = record.get("schema") else {
+        return true;
+    };
+    match schema {
+        Val::Int(t) => version_of(t) <= 1,
+        Val::Obj(_) => {
+            let fam = match schema.get("family") {
+                Some(Val::Str(s)) => s.decode().text,
+                _ => return true,
+            };
+            let version = match schema.get("version") {
+                Some(Val::Int(t)) => version_of(t),
+                _ => return true,
+            };
+            if version < 1 {
+                return true;
+            }
+            if !fam.is_empty() && fam != family.0 {
+                return false;
+            }
+            version <= 1
+        }
+        _ => true,
+    }
+}
+
+fn version_of(t: &str) -> i64 {
+    t.parse::<i64>()
+        .unwrap_or(if t.starts_with('-') { i64::MIN } else { i64::MAX })
+}
+
+/// The lines of a file from the last one backwards, read in growing chunks
+/// from the end. Splits on `\n` only (a CR before it is trimmed by callers).
+pub struct RevLines<'f> {
+    file: &'f mut File,
+    pos: u64,
+    buf: Vec<u8>,
+    chunk: usize,
+    done: bool,
+    /// Bytes read so far (for diagnostics and tests).
+    pub bytes_read: u64,
+}
+
+impl<'f> RevLines<'f> {
+    /// Start at the end of `file`.
+    pub fn new(file: &'f mut File) -> std::io::Result<RevLines<'f>> {
+        let len = file.seek(SeekFrom::End(0))?;
+        Ok(RevLines {
+            file,
+            pos: len,
+            buf: Vec::new(),
+            chunk: 8 * 1024,
+            done: false,
+            bytes_read: 0,
+        })
+    }
+
+    /// The next line towards the start of the file (without its `\n`).
+    pub fn next_line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            if let Some(i) = self.buf.iter().rposition(|b| *b == b'\n') {
+                let line = self.buf.split_off(i + 1);
+                self.buf.truncate(i);
+                return Ok(Some(line));
+            }
+            if self.pos == 0 {
+                self.done = true;
+                return Ok(Some(std::mem::take(&mut self.buf)));
+            }
+            let n = (self.chunk as u64).min(self.pos) as usize;
+            self.pos -= n as u64;
+            self.file.seek(SeekFrom::Start(self.pos))?;
+            let mut fresh = vec![0u8; n];
+            self.file.read_exact(&mut fresh)?;
+            self.bytes_read += n as u64;
+            fresh.extend_from_slice(&self.buf);
+            self.buf = fresh;
+            self.chunk = (self.chunk * 2).min(1 << 20);
+        }
+    }
+}
+
+/// Parse one stored line: `None` for blank, unparseable and non-object lines.
+/// Invalid UTF-8 inside strings reads as `?` (the reference reads U+FFFD;
+/// only equality of such strings matters here).
+pub fn parse_line(line: &[u8]) -> Option<Val<'_>> {
+    let trimmed = trim_ascii_ws(line);
+    if trimmed.is_empty() {
+        return None;
+    }
+    match json::parse(trimmed) {
+        Ok(v) if v.is_obj() => Some(v),
+        _ => None,
+    }
+}
+
+fn trim_ascii_ws(mut b: &[u8]) -> &[u8] {
+    while let [first, rest @ ..] = b {
+        if first.is_ascii_whitespace() || *first == 0x0b {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., last] = b {
+        if last.is_ascii_whitespace() || *last == 0x0b {
+            b = rest;
+        } else {
+            break;
+        }
+    }
+    b
+}
+
+/// An open, exclusively locked session file: read its tail, then append.
+/// The lock makes read-decide-append atomic among our own hooks, so
+/// concurrent hooks on one session never lose or tear a record.
+pub struct LockedFile {
+    file: File,
+    /// The file's path.
+    pub path: PathBuf,
+}
+
+impl LockedFile {
+    /// Create the parent directories and the file if needed, open it for
+    /// reading and appending, and take an exclusive advisory lock.
+    pub fn open(path: &Path) -> std::io::Result<LockedFile> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)?;
+        file.lock()?;
+        Ok(LockedFile {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Open an existing file for reading and appending (exclusive lock);
+    /// `None` if it does not exist (nothing is created).
+    pub fn open_existing_rw(path: &Path) -> std::io::Result<Option<LockedFile>> {
+        match OpenOptions::new().read(true).append(true).open(path) {
+            Ok(file) => {
+                file.lock()?;
+                Ok(Some(LockedFile {
+                    file,
+                    path: path.to_path_buf(),
+                }))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Walk the file's lines from the end.
+    pub fn rev_lines(&mut self) -> std::io::Result<RevLines<'_>> {
+        RevLines::new(&mut self.file)
+    }
+
+    /// Append `line` (without newline) as one record: one `write`, preceded by
+    /// a `\n` if the file's last line is torn, then `fdatasync`.
+    pub fn append_line(&mut self, line: &str) -> std::io::Result<()> {
+        let len = self.file.seek(SeekFrom::End(0))?;
+        let mut out = String::with_capacity(line.len() + 2);
+        if len > 0 {
+            let mut last = [0u8; 1];
+            self.file.seek(SeekFrom::Start(len - 1))?;
+            self.file.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        self.file.write_all(out.as_bytes())?;
+        self.file.sync_data()
+    }
+}
+
+impl Drop for LockedFile {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_never_leave_the_directory() {
+        let table = [
+            ("sess-A", Some("sess-A")),
+            ("../../etc/passwd", Some("etcpasswd")),
+            ("séss ión/é", Some("séssióné")),
+            ("../..//", None),
+            ("a.b", Some("ab")),
+            ("", None),
+            ("x\u{301}y", Some("xy")),
+        ];
+        for (sid, expected) in table {
+            assert_eq!(session_stem(sid).as_deref(), expected, "{sid}");
+        }
+    }
+
+    #[test]
+    fn schema_gate_table() {
+        let table: &[(&str, bool)] = &[
+            (r#"{}"#, true),
+            (r#"{"schema": {"family": "tool-stream", "version": 1}}"#, true),
+            (r#"{"schema": {"family": "tool-stream", "version": 2}}"#, false),
+            (r#"{"schema": {"family": "wait-marker", "version": 1}}"#, false),
+            (r#"{"schema": {"family": "", "version": 1}}"#, true),
+            (r#"{"schema": {"family": "", "version": 2}}"#, false),
+            (r#"{"schema": 1}"#, true),
+            (r#"{"schema": 2}"#, false),
+            (r#"{"schema": 0}"#, true),
+            (r#"{"schema": -3}"#, true),
+            (r#"{"schema": true}"#, true),
+            (r#"{"schema": "x"}"#, true),
+            (r#"{"schema": {"family": 5, "version": 9}}"#, true),
+            (r#"{"schema": {"family": "other", "version": true}}"#, true),
+            (r#"{"schema": {"family": "other", "version": 0}}"#, true),
+            (r#"{"schema": {"family": "tool-stream", "version": 1.0}}"#, true),
+        ];
+        for (line, expected) in table {
+            let v = json::parse(line.as_bytes()).unwrap();
+            assert_eq!(readable(&v, TOOL_STREAM), *expected, "{line}");
+        }
+    }
+
+    #[test]
+    fn rev_lines_walks_backwards_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let mut body = String::new();
+        for i in 0..5000 {
+            body.push_str(&format!("line {i}\n"));
+        }
+        body.push_str("torn");
+        std::fs::write(&p, &body).unwrap();
+        let mut f = File::open(&p).unwrap();
+        let mut r = RevLines::new(&mut f).unwrap();
+        assert_eq!(r.next_line().unwrap().unwrap(), b"torn");
+        assert_eq!(r.next_line().unwrap().unwrap(), b"line 4999");
+        let mut n = 2;
+        while let Some(l) = r.next_line().unwrap() {
+            if l.is_empty() {
+                continue;
+            }
+            n += 1;
+        }
+        assert_eq!(n, 5001);
+    }
+}

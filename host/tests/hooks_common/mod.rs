@@ -1,0 +1,72 @@
+//! Shared helpers for the hook integration tests: run the built `dos` binary
+//! with a clean environment and a given stdin.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Out {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Variables a test must not inherit.
+pub const SCRUB: &[&str] = &[
+    "DOS_LOOP",
+    "CID_RUN_ID",
+    "DISPATCH_OBSERVE",
+    "DISPATCH_WORKSPACE",
+    "DISPATCH_LANE_JOURNAL_PATH",
+    "JOB_LANE_JOURNAL_PATH",
+    "DISPATCH_VERDICT_JOURNAL_PATH",
+    "DISPATCH_HOST_ID",
+    "DISPATCH_LOOP_TS",
+    "MY_LOOP",
+];
+
+/// Run `dos args…` in `cwd` with `env` and `stdin`.
+pub fn run(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Out {
+    let mut cmd = Command::new(bin);
+    cmd.args(args).current_dir(cwd);
+    for k in SCRUB {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn dos");
+    let mut sin = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = sin.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("wait");
+    let _ = writer.join();
+    Out {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// Replace every `"ts": "…"` value with `<UTC-ts>`.
+pub fn mask_ts(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("\"ts\": \"") {
+        let start = i + 7;
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('"').map(|j| start + j).unwrap_or(rest.len());
+        out.push_str("<UTC-ts>");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
