@@ -59,8 +59,8 @@ impl Stage {
         })
     }
 
-    /// Run `dos ARGS` (with `stdin`), echo the command and its output.
-    pub fn run(&self, args: &[&str], stdin: Option<&str>, show_stderr: bool) -> Result<Run, DemoError> {
+    /// Echo `dos ARGS` as the operator would type it.
+    fn echo(args: &[&str], piped: bool) {
         let shown: Vec<String> = args
             .iter()
             .map(|a| {
@@ -71,10 +71,23 @@ impl Stage {
                 }
             })
             .collect();
-        match stdin {
-            Some(_) => println!("$ … | dos {}", shown.join(" ")),
-            None => println!("$ dos {}", shown.join(" ")),
+        println!("$ {}dos {}", if piped { "… | " } else { "" }, shown.join(" "));
+    }
+
+    /// Run `dos ARGS` (with `stdin`), echo the command and its output.
+    pub fn run(&self, args: &[&str], stdin: Option<&str>, show_stderr: bool) -> Result<Run, DemoError> {
+        Stage::echo(args, stdin.is_some());
+        let run = self.capture(args, stdin)?;
+        print!("{}", indent(&run.stdout));
+        if show_stderr {
+            print!("{}", indent(&run.stderr));
         }
+        println!("    (exit {})", run.code);
+        Ok(run)
+    }
+
+    /// Run `dos ARGS` (with `stdin`) without printing anything.
+    pub fn capture(&self, args: &[&str], stdin: Option<&str>) -> Result<Run, DemoError> {
         let mut child = Command::new(&self.exe)
             .args(args)
             .current_dir(&self.work)
@@ -99,23 +112,20 @@ impl Stage {
             exe: self.exe.clone(),
             source,
         })?;
-        let run = Run {
+        Ok(Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        print!("{}", indent(&run.stdout));
-        if show_stderr {
-            print!("{}", indent(&run.stderr));
-        }
-        println!("    (exit {})", run.code);
-        Ok(run)
+        })
     }
 }
 
+/// The request a [`one_shot_listener`] received: its request line and body.
+pub type Received = Option<(String, String)>;
+
 /// A one-shot HTTP listener on 127.0.0.1 that answers 200 and hands back
 /// the request it received (method + path line and body).
-pub fn one_shot_listener() -> Result<(u16, std::thread::JoinHandle<Option<(String, String)>>), DemoError> {
+pub fn one_shot_listener() -> Result<(u16, std::thread::JoinHandle<Received>), DemoError> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(DemoError::Listener)?;
     let port = listener.local_addr().map_err(DemoError::Listener)?.port();
     let handle = std::thread::spawn(move || {
@@ -151,6 +161,17 @@ pub fn one_shot_listener() -> Result<(u16, std::thread::JoinHandle<Option<(Strin
     Ok((port, handle))
 }
 
+fn extract_context(stdout: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(stdout.trim())
+        .ok()
+        .and_then(|v| {
+            v["hookSpecificOutput"]["additionalContext"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
 /// The acts after the caught-lie verdicts. Returns whether every act
 /// produced the outcome it demonstrates.
 pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
@@ -163,7 +184,42 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= stage.run(&["verify", "AUTH", "AUTH2"], None, false)?.code == 1;
 
     println!();
-    println!("── Act 3 · the agent tries to stop claiming both phases; the stop hook asks git");
+    println!("── Act 3 · the agent's tool stream stalls: the PostToolUse hook catches it live");
+    let post = serde_json::json!({
+        "session_id": "demo-session", "hook_event_name": "PostToolUse", "tool_name": "Bash",
+        "tool_input": {"command": "cargo test"},
+        "tool_response": {"stdout": "test result: FAILED. 0 passed; 1 failed", "stderr": "", "interrupted": false},
+    })
+    .to_string();
+    Stage::echo(&["hook", "posttool"], true);
+    let mut last = String::new();
+    for call in 1..=5 {
+        let r = stage.capture(&["hook", "posttool"], Some(&post))?;
+        let verdict = ["STALLED", "REPEATING"]
+            .into_iter()
+            .find(|v| r.stdout.contains(&format!("tool_stream {v}")));
+        println!(
+            "    call {call}: {}",
+            verdict.unwrap_or("(silent: new information)")
+        );
+        last = r.stdout;
+    }
+    ok &= last.contains("DOS tool_stream STALLED");
+    println!(
+        "    additionalContext: {}…",
+        extract_context(&last).chars().take(150).collect::<String>()
+    );
+    println!("  and the PreToolUse hook advises on a command that can run anything:");
+    let pre = serde_json::json!({
+        "session_id": "demo-session", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+        "tool_input": {"command": "python -c 'import os; os.system(\"rm -rf build\")'"},
+    })
+    .to_string();
+    let advised = stage.run(&["hook", "pretool"], Some(&pre), false)?;
+    ok &= advised.stdout.contains("exec-capability (advisory)");
+
+    println!();
+    println!("── Act 4 · the agent tries to stop claiming both phases; the stop hook asks git");
     let transcript = work.join(".dos").join("demo-transcript.jsonl");
     let claim = "All done.\nDOS-CLAIM: AUTH AUTH1\nDOS-CLAIM: AUTH AUTH2";
     let line = serde_json::json!({"type": "assistant", "message": {"role": "assistant", "content": [{"type": "text", "text": claim}]}});
@@ -179,7 +235,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= stop.stdout.contains("\"decision\": \"block\"");
 
     println!();
-    println!("── Act 4 · an agent loop halts on a spinning lane; the decisions queue and the");
+    println!("── Act 5 · an agent loop halts on a spinning lane; the decisions queue and the");
     println!("   decision-class stop policy (a plugin) act on it");
     stage.run(
         &[
@@ -209,7 +265,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= scout.stdout.contains("stop_on_liveness");
 
     println!();
-    println!("── Act 5 · the digest goes out through the webhook plugin to a local listener");
+    println!("── Act 6 · the digest goes out through the webhook plugin to a local listener");
     let (port, listener) = one_shot_listener()?;
     let url = format!("http://127.0.0.1:{port}/dos-hook");
     let sent = stage.run(
@@ -230,7 +286,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     }
 
     println!();
-    println!("── Act 6 · the journal, folded; then exported through the file plugin, resumably");
+    println!("── Act 7 · the journal, folded; then exported through the file plugin, resumably");
     stage.run(&["observe"], None, false)?;
     let first = stage.run(
         &[
@@ -268,7 +324,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= again.stdout.contains("0 event(s) pending");
 
     println!();
-    println!("── Act 7 · the plugins that served this demo");
+    println!("── Act 8 · the plugins that served this demo");
     stage.run(&["plugins"], None, true)?;
     Ok(ok)
 }

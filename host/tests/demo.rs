@@ -1,6 +1,7 @@
 //! `dos quickstart`, the README's demo: every act must show its outcome
-//! through the real binary and real plugin files (file exporter, webhook
-//! notifier, decision-class stop policy), in a throwaway workspace.
+//! through the real binary, the real hooks and real plugin files (file
+//! exporter, webhook notifier, decision-class stop policy), in a throwaway
+//! workspace.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -34,14 +35,18 @@ fn quickstart_runs_every_act_through_real_plugins() {
         r#""cause_key": "stop_on_liveness","#,
         "→ sent via webhook: posted HTTP 200",
         "listener received: POST /dos-hook HTTP/1.1",
-        "→ shipped 3/3 via file: appended 3 event(s) to",
-        "cursor: 3  (persisted)",
-        "# export · 0 event(s) pending (since seq 3) · transport=file",
+        "call 3: REPEATING",
+        "call 5: STALLED",
+        "DOS exec-capability (advisory)",
+        "hook_posttool       5  ADVANCING=2 REPEATING=2 STALLED=1",
+        "→ shipped 9/9 via file: appended 9 event(s) to",
+        "cursor: 9  (persisted)",
+        "# export · 0 event(s) pending (since seq 9) · transport=file",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }
     let exported = std::fs::read_to_string(keep.join("verdicts.jsonl")).expect("export written");
-    assert_eq!(exported.lines().count(), 3);
+    assert_eq!(exported.lines().count(), 9);
     let journal = std::fs::read_to_string(keep.join(".dos/verdict-journal.jsonl")).expect("journal");
     assert_eq!(
         exported, journal,
