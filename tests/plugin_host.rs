@@ -451,3 +451,39 @@ fn nonsense_answers_from_a_raw_plugin_are_contract_violations() {
     // A group this host does not know is ignored, not an error.
     assert!(host.inventory().failures.is_empty());
 }
+
+#[test]
+fn an_evidence_source_cannot_claim_more_trust_than_it_declares() {
+    let lib = hostile();
+    let ws = workspace(&plugin_paths_toml(&[&lib], "default_dir = false\n"));
+    let (code, out, err) = dos(
+        &[
+            "witness",
+            "gather",
+            "deploy",
+            "--source",
+            "overclaiming",
+            "--json",
+        ],
+        ws.path(),
+    );
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("json ({e}): {out}\n{err}"));
+    let facts = &v["facts"];
+    assert_eq!(
+        facts["accountability"], "OS_RECORDED",
+        "clamped to the declared rung: {v}"
+    );
+    assert_eq!(
+        facts["source_name"], "overclaiming",
+        "it cannot speak for another source: {v}"
+    );
+    assert_eq!(facts["stance"], "ATTESTED", "{v}");
+    assert!(
+        facts["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("rung clamped")),
+        "{v}"
+    );
+    assert_eq!(code, 0, "an OS_RECORDED attestation is believed");
+    assert_eq!(v["belief"]["believe"], true, "{v}");
+}

@@ -13,6 +13,7 @@
 //! `http` (a blocking `ureq` POST edge) and `test-support` (test helpers).
 
 pub mod dotenv;
+pub mod evidence;
 pub mod ffi;
 #[cfg(feature = "http")]
 pub mod http;

@@ -160,6 +160,18 @@ impl Registry {
         self
     }
 
+    /// Provide the evidence source `name` (group `evidence_sources`), served
+    /// over the generic channel's `describe` / `gather` protocol. Since 1.3.0.
+    pub fn evidence_source<S, F>(&mut self, name: &str, ctor: F) -> &mut Self
+    where
+        S: crate::evidence::EvidenceSource + 'static,
+        F: Fn(&DriverConfig) -> Result<S, PluginError> + Send + Sync + 'static,
+    {
+        self.generic(Group::EvidenceSources.key(), name, move |c| {
+            Ok(crate::evidence::EvidenceAdapter(ctor(c)?))
+        })
+    }
+
     /// The (group, name) pairs this registry provides, in registration order.
     pub fn drivers(&self) -> Vec<DriverDecl> {
         let decl = |g: Group, n: &String| DriverDecl {
