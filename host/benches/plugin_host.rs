@@ -5,9 +5,12 @@
 //!   file, using distinct copies so nothing is cached);
 //! - one exporter call with batches of 1, 1k and 100k events, per event;
 //! - fail-soft wrapper overhead vs a direct FFI call, with and without
-//!   timeout enforcement.
+//!   timeout enforcement;
+//! - the crash journal's part of it: noting a call in flight and clearing
+//!   it again (the in-flight marker's shared-mapping stores).
 
 use abi_stable::std_types::{RSlice, RStr};
+use dos::plugin_host::quarantine::{Flight, InFlightEntry, InFlightMarker};
 use dos::plugin_host::{loader, EventBatch, PluginHost};
 use dos::workspace::Workspace;
 use dos_plugin_api::ffi::ExporterFfi;
@@ -168,4 +171,24 @@ fn main() {
         "fail-soft wrapper, with timeout enforcement (worker thread): {with_timeout:.1} ns  → overhead {:.1} ns",
         with_timeout - direct
     );
+
+    bench_flight();
+}
+
+fn bench_flight() {
+    let state = tempfile::tempdir().expect("temp dir");
+    let marker = InFlightMarker::new(state.path());
+    let flight = Flight::new(
+        &marker,
+        &InFlightEntry {
+            path: "/bench/libdos_hostile_fixture.so".into(),
+            plugin: "dos-hostile-fixture".into(),
+            what: "exporter 'honest'".into(),
+        },
+    );
+    let ns = time_per_call(15, 1_000_000, || {
+        let guard = flight.enter();
+        std::hint::black_box(&guard);
+    });
+    println!("crash journal, note + clear one call in flight: {ns:.1} ns  [target: tens of ns]");
 }

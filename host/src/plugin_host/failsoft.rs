@@ -121,6 +121,14 @@ fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
     text
 }
 
+/// Run `job`, turning a panic into [`Failure::Panicked`].
+fn unwind_guarded<R>(job: impl FnOnce() -> Result<R, Failure>) -> Result<R, Failure> {
+    match catch_unwind(AssertUnwindSafe(job)) {
+        Ok(r) => r,
+        Err(payload) => Err(Failure::Panicked(panic_text(payload))),
+    }
+}
+
 impl<D: ?Sized + Send + 'static> Caller<D> {
     /// Construct the driver with `ctor` under the same guards as a call.
     /// `timeout = None` calls directly on the caller's thread.
@@ -193,16 +201,14 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
         &mut self,
         job: impl FnOnce() -> Result<R, Failure> + Send + 'static,
     ) -> Result<R, Failure> {
+        let Some(timeout) = self.timeout else {
+            let _in_flight = self.flight.as_ref().map(Flight::enter);
+            return unwind_guarded(job);
+        };
         let flight = self.flight.clone();
         let guarded = move || {
             let _in_flight = flight.as_ref().map(Flight::enter);
-            match catch_unwind(AssertUnwindSafe(job)) {
-                Ok(r) => r,
-                Err(payload) => Err(Failure::Panicked(panic_text(payload))),
-            }
-        };
-        let Some(timeout) = self.timeout else {
-            return guarded();
+            unwind_guarded(job)
         };
         let worker = match &self.worker {
             Some(w) => w.clone(),

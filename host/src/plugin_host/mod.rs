@@ -20,8 +20,10 @@ pub mod builtins;
 pub mod discovery;
 pub mod failsoft;
 pub mod handles;
+pub mod inflight;
 pub mod isolate;
 pub mod loader;
+mod marker_file;
 pub mod precheck;
 pub mod quarantine;
 
@@ -320,7 +322,8 @@ impl PluginHost {
         if let Some(root) = p.root {
             return Ok(root);
         }
-        let _in_flight = self.flight(p, "load".into()).as_ref().map(Flight::enter);
+        let flight = self.flight(p, "load".into());
+        let _in_flight = flight.as_ref().map(Flight::enter);
         match loader::load(&p.path) {
             Ok(loaded) => loaded.root.ok_or_else(|| ResolveError::Broken {
                 noun: group.noun(),
@@ -726,7 +729,8 @@ impl PluginHost {
     }
 
     fn load_in_process(&self, p: &LoadedPlugin) -> Result<Arc<LoadedPlugin>, String> {
-        let _in_flight = self.flight(p, "load".into()).as_ref().map(Flight::enter);
+        let flight = self.flight(p, "load".into());
+        let _in_flight = flight.as_ref().map(Flight::enter);
         loader::load(&p.path).map_err(|e| e.0)
     }
 }

@@ -1,7 +1,8 @@
 //! The crash journal and quarantine for in-process plugins.
 //!
 //! While an in-process plugin call (or load) runs, the host's marker file
-//! `.dos/plugins/inflight/<pid>.jsonl` names it; the process holds an
+//! `.dos/plugins/inflight/<pid>.jsonl` names it (written through a shared
+//! memory mapping, see [`super::inflight`]); the process holds an
 //! exclusive `flock` on that file for its whole life and removes it on a
 //! normal exit. A later run that finds a marker it can lock found a dead
 //! run: a non-empty marker means that run died inside a plugin, which is
@@ -12,11 +13,11 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Read;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+
+pub use super::inflight::{Flight, FlightGuard, InFlightMarker};
 
 /// Default number of host crashes after which a plugin is quarantined.
 pub const DEFAULT_QUARANTINE_AFTER: u64 = 2;
@@ -40,137 +41,6 @@ pub fn inflight_dir(state_dir: &Path) -> PathBuf {
 /// The quarantine record file.
 pub fn book_path(state_dir: &Path) -> PathBuf {
     state_dir.join("plugins").join("quarantine.json")
-}
-
-#[derive(Default)]
-struct MarkerState {
-    file: Option<File>,
-    unavailable: bool,
-    active: Vec<(u64, Arc<str>)>,
-    next: u64,
-    written: usize,
-}
-
-/// This process's in-flight marker (created on first use).
-pub struct InFlightMarker {
-    path: PathBuf,
-    state: Mutex<MarkerState>,
-}
-
-impl InFlightMarker {
-    /// A marker for this process under `state_dir`.
-    pub fn new(state_dir: &Path) -> Arc<InFlightMarker> {
-        Arc::new(InFlightMarker {
-            path: inflight_dir(state_dir).join(format!("{}.jsonl", std::process::id())),
-            state: Mutex::new(MarkerState::default()),
-        })
-    }
-
-    fn open(&self) -> Option<File> {
-        std::fs::create_dir_all(self.path.parent()?).ok()?;
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&self.path)
-            .ok()?;
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).ok()?;
-        Some(file)
-    }
-
-    /// One `pwrite` per change, never a truncate (which costs tens of µs
-    /// on some filesystems): the active lines, then blanks over whatever a
-    /// longer earlier state left behind. Readers skip blank lines.
-    fn rewrite(state: &mut MarkerState) {
-        let Some(file) = &state.file else { return };
-        let mut text = String::with_capacity(state.written.max(64));
-        for (_, line) in &state.active {
-            text.push_str(line);
-            text.push('\n');
-        }
-        while text.len() < state.written {
-            text.push(' ');
-        }
-        if file.write_all_at(text.as_bytes(), 0).is_ok() {
-            state.written = text.len();
-        }
-    }
-
-    fn enter(self: &Arc<Self>, line: &Arc<str>) -> Option<u64> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if st.file.is_none() {
-            if st.unavailable {
-                return None;
-            }
-            st.file = self.open();
-            if st.file.is_none() {
-                st.unavailable = true;
-                return None;
-            }
-        }
-        st.next += 1;
-        let id = st.next;
-        st.active.push((id, Arc::clone(line)));
-        Self::rewrite(&mut st);
-        Some(id)
-    }
-
-    fn leave(&self, id: u64) {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.active.retain(|(i, _)| *i != id);
-        Self::rewrite(&mut st);
-    }
-}
-
-impl Drop for InFlightMarker {
-    /// A normal exit is not a crash: remove the marker.
-    fn drop(&mut self) {
-        let st = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
-        if st.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
-/// A label for calls into one driver, noted in the marker while they run.
-#[derive(Clone)]
-pub struct Flight {
-    marker: Arc<InFlightMarker>,
-    line: Arc<str>,
-}
-
-impl Flight {
-    /// A flight label for `entry` in `marker`.
-    pub fn new(marker: &Arc<InFlightMarker>, entry: &InFlightEntry) -> Flight {
-        let line = serde_json::to_string(entry).unwrap_or_default();
-        Flight {
-            marker: Arc::clone(marker),
-            line: line.into(),
-        }
-    }
-
-    /// Note the call as in flight until the guard drops.
-    pub fn enter(&self) -> FlightGuard {
-        FlightGuard {
-            marker: Arc::clone(&self.marker),
-            id: self.marker.enter(&self.line),
-        }
-    }
-}
-
-/// Clears an in-flight note when dropped.
-pub struct FlightGuard {
-    marker: Arc<InFlightMarker>,
-    id: Option<u64>,
-}
-
-impl Drop for FlightGuard {
-    fn drop(&mut self) {
-        if let Some(id) = self.id {
-            self.marker.leave(id);
-        }
-    }
 }
 
 /// A dead run found by [`collect_dead_runs`].
