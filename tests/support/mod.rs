@@ -55,19 +55,24 @@ pub fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
     out
 }
 
-/// Build a standard plugin of this workspace (`-p package`) into the
-/// fixture target dir and return its cdylib path.
+/// Build a standard plugin of this workspace (`-p package`) into the same
+/// target directory as the `dos` binary under test (reusing everything
+/// `cargo test --workspace` already compiled) and return its cdylib path.
 pub fn build_workspace_plugin(package: &str) -> PathBuf {
     let lib = package.replace('-', "_");
-    let out = fixture_target().join("debug").join(dylib_name(&lib));
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_dos")).parent().expect("bin dir").to_path_buf();
+    let target = bin_dir.parent().expect("target dir").to_path_buf();
+    let release = bin_dir.file_name().is_some_and(|p| p == "release");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", package, "--manifest-path"])
-        .arg(repo_root().join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", fixture_target())
-        .status()
-        .expect("cargo runs");
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--quiet", "-p", package, "--manifest-path"]).arg(repo_root().join("Cargo.toml"));
+    if release {
+        cmd.arg("--release");
+    }
+    let status = cmd.env("CARGO_TARGET_DIR", &target).status().expect("cargo runs");
     assert!(status.success(), "building plugin {package} failed");
+    let out = bin_dir.join(dylib_name(&lib));
+    assert!(out.is_file(), "plugin {} missing after build", out.display());
     out
 }
 
