@@ -101,7 +101,11 @@ pub fn overlap_refusal(requested: &[String], lease: &[String], ratio_max: f64) -
         .collect();
     let shared = req
         .iter()
-        .filter(|(_, nr)| lease.iter().any(|nl| nr.starts_with(nl.as_str()) || nl.starts_with(nr.as_str())))
+        .filter(|(_, nr)| {
+            lease
+                .iter()
+                .any(|nl| nr.starts_with(nl.as_str()) || nl.starts_with(nr.as_str()))
+        })
         .count();
     let mut exact: Vec<&String> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
@@ -112,7 +116,12 @@ pub fn overlap_refusal(requested: &[String], lease: &[String], ratio_max: f64) -
         }
     }
     if !exact.is_empty() {
-        let mut preview = exact.iter().take(3).map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        let mut preview = exact
+            .iter()
+            .take(3)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         if exact.len() > 3 {
             preview.push('…');
         }
@@ -138,7 +147,12 @@ pub fn overlap_refusal(requested: &[String], lease: &[String], ratio_max: f64) -
 /// The Disjointness predicate for one live lease (`lease` is `None` for the
 /// placeholder of an idle repo). `ratio_max` is the workspace's `[overlap]
 /// ratio_max`; the ⅓ floor applies first.
-pub fn disjointness(tool: &str, requested: &[String], lease: Option<&serde_json::Map<String, Value>>, ratio_max: f64) -> Option<String> {
+pub fn disjointness(
+    tool: &str,
+    requested: &[String],
+    lease: Option<&serde_json::Map<String, Value>>,
+    ratio_max: f64,
+) -> Option<String> {
     let lease = lease?;
     let lease_lane = match lease.get("lane") {
         Some(Value::String(s)) => repr(s),
@@ -284,8 +298,14 @@ mod tests {
     #[test]
     fn disjointness_table() {
         let l = lease(json!({"lane": "main", "tree": ["src/**"]}));
-        assert_eq!(disjointness("Write", &v(&["docs/a"]), Some(&l), FLOOR_RATIO_MAX), None);
-        assert_eq!(disjointness("Write", &v(&["docs/a"]), None, FLOOR_RATIO_MAX), None);
+        assert_eq!(
+            disjointness("Write", &v(&["docs/a"]), Some(&l), FLOOR_RATIO_MAX),
+            None
+        );
+        assert_eq!(
+            disjointness("Write", &v(&["docs/a"]), None, FLOOR_RATIO_MAX),
+            None
+        );
         assert_eq!(
             disjointness("Bash", &[], Some(&l), FLOOR_RATIO_MAX).unwrap(),
             "lane 'Bash' has an EMPTY tree (unknown blast radius) and cannot share live lane 'main' — unknown blast radius is never safe to admit concurrently."
@@ -302,9 +322,11 @@ mod tests {
             "admission predicate 'disjointness' raised (AttributeError(\"'int' object has no attribute 'replace'\")) — refusing fail-closed (a safety hook that cannot answer must not admit)."
         );
         let not_iter = lease(json!({"lane": "m", "tree": 5}));
-        assert!(disjointness("Write", &v(&["a"]), Some(&not_iter), FLOOR_RATIO_MAX)
-            .unwrap()
-            .contains("TypeError(\"'int' object is not iterable\")"));
+        assert!(
+            disjointness("Write", &v(&["a"]), Some(&not_iter), FLOOR_RATIO_MAX)
+                .unwrap()
+                .contains("TypeError(\"'int' object is not iterable\")")
+        );
         let chars = lease(json!({"lane": "m", "tree": "src/**"}));
         assert!(disjointness("Write", &v(&["src/a"]), Some(&chars), FLOOR_RATIO_MAX).is_some());
     }
@@ -315,14 +337,31 @@ mod tests {
         let l = lease(json!({"lane": "main", "tree": ["src/**"]}));
         let docs = lease(json!({"lane": "docs", "tree": ["docs/**"]}));
         // Disjointness on the first lease beats SELF_MODIFY.
-        let r = rung_a("Edit", &v(&["src/dos/arbiter.py"]), &[l.clone()], &prot, FLOOR_RATIO_MAX).unwrap();
+        let r = rung_a(
+            "Edit",
+            &v(&["src/dos/arbiter.py"]),
+            std::slice::from_ref(&l),
+            &prot,
+            FLOOR_RATIO_MAX,
+        )
+        .unwrap();
         assert_eq!(r.reason_class, "");
         // SELF_MODIFY beats a later lease's disjointness refusal.
-        let r = rung_a("Edit", &v(&["src/dos/arbiter.py"]), &[docs.clone(), l], &prot, FLOOR_RATIO_MAX).unwrap();
+        let r = rung_a(
+            "Edit",
+            &v(&["src/dos/arbiter.py"]),
+            &[docs.clone(), l],
+            &prot,
+            FLOOR_RATIO_MAX,
+        )
+        .unwrap();
         assert_eq!(r.reason_class, "SELF_MODIFY");
         // Idle repo: SELF_MODIFY alone.
         let r = rung_a("Edit", &v(&["src/dos/arbiter.py"]), &[], &prot, FLOOR_RATIO_MAX).unwrap();
         assert_eq!(r.reason_class, "SELF_MODIFY");
-        assert_eq!(rung_a("Edit", &v(&["src/x.py"]), &[docs], &prot, FLOOR_RATIO_MAX), None);
+        assert_eq!(
+            rung_a("Edit", &v(&["src/x.py"]), &[docs], &prot, FLOOR_RATIO_MAX),
+            None
+        );
     }
 }

@@ -300,7 +300,10 @@ pub fn overlap(table: Option<&Table>) -> Result<OverlapConfig, TableError> {
     }
     if let Some(raw) = t.get("ratio_max") {
         let r = py_float(raw).ok_or_else(|| {
-            TableError::Value(format!("[overlap] ratio_max must be a number, got {}", value_repr(raw)))
+            TableError::Value(format!(
+                "[overlap] ratio_max must be a number, got {}",
+                value_repr(raw)
+            ))
         })?;
         if !(r > 0.0 && r <= 1.0) {
             return Err(TableError::Value(format!(
@@ -338,11 +341,15 @@ mod tests {
         assert_eq!(ok("policy = 5").unwrap().policy, "5");
         assert_eq!(
             ok("ratio_max = 2"),
-            Err(TableError::Value("[overlap] ratio_max must be in (0, 1], got 2.0".into()))
+            Err(TableError::Value(
+                "[overlap] ratio_max must be in (0, 1], got 2.0".into()
+            ))
         );
         assert_eq!(
             ok("ratio_max = \"x\""),
-            Err(TableError::Value("[overlap] ratio_max must be a number, got 'x'".into()))
+            Err(TableError::Value(
+                "[overlap] ratio_max must be a number, got 'x'".into()
+            ))
         );
         assert_eq!(
             ok("zeta = 1\nalpha = 2"),

@@ -99,9 +99,7 @@ pub fn lease_records<R: BufRead>(mut reader: R) -> Option<Vec<Entry>> {
 fn py_int_of(v: Option<&Value>) -> Option<i64> {
     match v? {
         Value::Bool(b) => Some(i64::from(*b)),
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_u64().map(|_| i64::MAX)),
+        Value::Number(n) => n.as_i64().or_else(|| n.as_u64().map(|_| i64::MAX)),
         _ => None,
     }
 }
@@ -142,11 +140,13 @@ pub fn os_probe(pid: i32) -> Probe {
 /// kept. `probe(pid, host_id)` is consulted only for a non-fresh lease.
 pub fn lease_is_dead(lease: &Entry, now_ms: i64, probe: &mut impl FnMut(i64, &str) -> Probe) -> bool {
     let beat = lease.get("heartbeat_at");
-    let stamp = if truthy(beat) { beat } else { lease.get("acquired_at") };
+    let stamp = if truthy(beat) {
+        beat
+    } else {
+        lease.get("acquired_at")
+    };
     let age_min = match stamp {
-        Some(Value::String(s)) if !s.is_empty() => {
-            parse_stamp_ms(s).map(|t| (now_ms - t) as f64 / 60_000.0)
-        }
+        Some(Value::String(s)) if !s.is_empty() => parse_stamp_ms(s).map(|t| (now_ms - t) as f64 / 60_000.0),
         _ => None,
     };
     let ttl = match lease.get("ttl_minutes") {
@@ -190,16 +190,48 @@ mod tests {
     fn dead_lease_table() {
         // (lease, probe answer, dead?)
         let table: Vec<(Value, Probe, bool)> = vec![
-            (json!({"acquired_at": "2026-01-01T11:58:00Z", "pid": 5}), Probe::Gone, false),
-            (json!({"acquired_at": "2026-01-01T11:55Z", "pid": 5}), Probe::Gone, false),
-            (json!({"acquired_at": "2026-01-01T11:54Z", "pid": 5}), Probe::Gone, true),
-            (json!({"acquired_at": "2026-01-01T11:54Z", "pid": 5}), Probe::Alive, false),
-            (json!({"acquired_at": "2026-01-01T11:54Z", "pid": 5}), Probe::Raises, false),
+            (
+                json!({"acquired_at": "2026-01-01T11:58:00Z", "pid": 5}),
+                Probe::Gone,
+                false,
+            ),
+            (
+                json!({"acquired_at": "2026-01-01T11:55Z", "pid": 5}),
+                Probe::Gone,
+                false,
+            ),
+            (
+                json!({"acquired_at": "2026-01-01T11:54Z", "pid": 5}),
+                Probe::Gone,
+                true,
+            ),
+            (
+                json!({"acquired_at": "2026-01-01T11:54Z", "pid": 5}),
+                Probe::Alive,
+                false,
+            ),
+            (
+                json!({"acquired_at": "2026-01-01T11:54Z", "pid": 5}),
+                Probe::Raises,
+                false,
+            ),
             (json!({"acquired_at": "2026-01-01T11:04Z"}), Probe::Unknown, true),
             (json!({"acquired_at": "2026-01-01T11:06Z"}), Probe::Unknown, false),
-            (json!({"acquired_at": "2026-01-01T11:40Z", "ttl_minutes": 10}), Probe::Unknown, true),
-            (json!({"acquired_at": "2026-01-01T11:40Z", "ttl_minutes": 0}), Probe::Unknown, false),
-            (json!({"acquired_at": "2026-01-01T11:50Z", "ttl_minutes": true}), Probe::Unknown, true),
+            (
+                json!({"acquired_at": "2026-01-01T11:40Z", "ttl_minutes": 10}),
+                Probe::Unknown,
+                true,
+            ),
+            (
+                json!({"acquired_at": "2026-01-01T11:40Z", "ttl_minutes": 0}),
+                Probe::Unknown,
+                false,
+            ),
+            (
+                json!({"acquired_at": "2026-01-01T11:50Z", "ttl_minutes": true}),
+                Probe::Unknown,
+                true,
+            ),
             (
                 json!({"acquired_at": "2020-01-01T00:00Z", "heartbeat_at": "2026-01-01T11:59:30Z"}),
                 Probe::Gone,
@@ -208,7 +240,11 @@ mod tests {
             (json!({"acquired_at": "garbage", "pid": 5}), Probe::Gone, false),
             (json!({"acquired_at": 5, "pid": 5}), Probe::Gone, false),
             (json!({"pid": 5}), Probe::Gone, false),
-            (json!({"acquired_at": "2020-01-01T00:00Z", "pid": 5}), Probe::Raises, false),
+            (
+                json!({"acquired_at": "2020-01-01T00:00Z", "pid": 5}),
+                Probe::Raises,
+                false,
+            ),
         ];
         for (l, answer, want) in table {
             let mut probe = |_: i64, _: &str| answer;
@@ -244,6 +280,9 @@ mod tests {
         let live = journal::replay(&recs);
         assert_eq!(live.len(), 1);
         assert_eq!(live[0].get("tree"), Some(&json!(["docs/**"])));
-        assert_eq!(journal::replay(&recs), journal::replay(&journal::parse_records(text)));
+        assert_eq!(
+            journal::replay(&recs),
+            journal::replay(&journal::parse_records(text))
+        );
     }
 }
