@@ -188,7 +188,7 @@ fn golden_pretool_passthrough_and_exec_advisory() {
 
 #[test]
 fn golden_pretool_self_modify() {
-    // Lease cases (live lane leases) are not covered: Disjointness is not built yet.
+    // The live-lease cases run in hooks_pretool_leases.rs (they need a fresh lease).
     run_group_sequential("G-PRE", &|t| !t.contains("SELF_MODIFY"), &|ws| {
         std::fs::create_dir_all(ws.join("src/dos")).unwrap();
         std::fs::write(ws.join("src/dos/arbiter.py"), "x").unwrap();

@@ -12,7 +12,7 @@ use crate::hooks::json::{PyStr, Val};
 use crate::hooks::marker::{self, Arming};
 use crate::hooks::store::{self, LockedFile};
 use crate::hooks::tool_stream::{self, Step};
-use crate::hooks::{canon, pretool};
+use crate::hooks::{admission, canon, leases, pretool};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -655,6 +655,13 @@ fn journal_enforce(
     Ok(counts)
 }
 
+/// Milliseconds since the epoch (0 if the clock is before it).
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     let dbg = Debug {
         verb: "pretool",
@@ -697,16 +704,43 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         .copied()
         .filter(|p| !tree.paths.is_empty() && root.join(p).is_file())
         .collect();
-    let hits = pretool::self_modify_hits(&tree.paths, &existing);
+    let overlap = match cfg.table("overlap").and_then(|t| config::overlap(t.as_ref())) {
+        Ok(o) => o,
+        Err(e @ TableError::Value(_)) => {
+            eprintln!("{}", cfg.describe("overlap", &e));
+            config::OverlapConfig::default()
+        }
+        Err(TableError::Type(_)) => config::OverlapConfig::default(),
+    };
+    if overlap.policy != "prefix" {
+        // The reference resolves the named scorer inside its decide step and
+        // raises on an unknown one (no scorer plugins exist): passthrough.
+        dbg.say(&format!(
+            "decide error (ValueError(\"unknown overlap policy {}; known: prefix\")) — emitting nothing (passthrough)",
+            crate::hooks::pyrepr::repr(&overlap.policy)
+        ));
+        return 0;
+    }
+    let journal_path = lane_journal_path(&root, &mut cfg);
+    let leases = leases::live_leases(&journal_path, now_ms());
     let extra = match cfg.table("exec_capability") {
         Ok(t) => config::exec_extra(t.as_ref()),
         Err(_) => Vec::new(),
     };
-    let (verdict, token, reason_class) = if !hits.is_empty() {
-        let reason = pretool::self_modify_reason(&tool, &hits);
-        dbg.say("rung=admission decision=deny reason_class=SELF_MODIFY intervention=BLOCK");
-        let path = lane_journal_path(&root, &mut cfg);
-        let nudge = match journal_enforce(&path, &holder, &tool, true, &reason, "SELF_MODIFY") {
+    let refusal = admission::rung_a(&tool, &tree.paths, &leases, &existing, overlap.ratio_max);
+    let (verdict, token, reason_class) = if let Some(r) = refusal {
+        let reason = if r.reason.is_empty() {
+            "DOS admission refused this call (no lane available).".to_string()
+        } else {
+            r.reason
+        };
+        let provable = !r.reason_class.is_empty() || (tree.known && !tree.paths.is_empty());
+        let decision = if provable { "deny" } else { "warn" };
+        dbg.say(&format!(
+            "rung=admission decision={decision} reason_class={} intervention=-",
+            r.reason_class
+        ));
+        let nudge = match journal_enforce(&journal_path, &holder, &tool, provable, &reason, r.reason_class) {
             Ok(c) => pretool::nudge(&c).unwrap_or_default(),
             Err(e) => {
                 dbg.say(&format!(
@@ -715,14 +749,26 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
                 String::new()
             }
         };
-        (
-            HookVerdict::Deny {
-                reason: format!("DOS PRE-admission: {reason}"),
-                context: nudge,
-            },
-            "DENY",
-            "SELF_MODIFY",
-        )
+        if provable {
+            (
+                HookVerdict::Deny {
+                    reason: format!("DOS PRE-admission: {reason}"),
+                    context: nudge,
+                },
+                "DENY",
+                r.reason_class,
+            )
+        } else {
+            let advisory = format!(
+                "DOS PRE-admission (advisory): {reason} This call's footprint does not prove a collision (a read touches nothing; an unresolved write footprint is unknown), so DOS cannot prove it collides — proceeding, but if this call mutates shared state, scope it to a declared path/lane."
+            );
+            let context = if nudge.is_empty() {
+                advisory
+            } else {
+                format!("{advisory}\n\n{nudge}")
+            };
+            (HookVerdict::Warn { context }, "WARN", r.reason_class)
+        }
     } else if let Some(advice) = pretool::exec_advisory(&tool, input, &extra) {
         dbg.say("rung=exec_capability decision=warn reason_class=GRANTS_ARBITRARY_EXEC intervention=WARN");
         (

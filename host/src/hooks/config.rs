@@ -211,12 +211,152 @@ pub fn exec_extra(table: Option<&Table>) -> Vec<String> {
     }
 }
 
+/// The `[overlap]` settings the PRE admission uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverlapConfig {
+    /// The soft-overlap tolerance in (0, 1] (default ⅓).
+    pub ratio_max: f64,
+    /// The scorer name (`prefix` is the only built-in; no plugins exist).
+    pub policy: String,
+}
+
+impl Default for OverlapConfig {
+    fn default() -> Self {
+        OverlapConfig {
+            ratio_max: 1.0 / 3.0,
+            policy: "prefix".into(),
+        }
+    }
+}
+
+/// Python `float(v)` of a TOML value (`None` where Python raises).
+fn py_float(v: &Value) -> Option<f64> {
+    match v {
+        Value::Integer(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Boolean(b) => Some(f64::from(u8::from(*b))),
+        Value::String(s) => {
+            let t = crate::journal::pyvalue::py_strip(s);
+            let lower = t.to_ascii_lowercase();
+            let body = lower.trim_start_matches(['+', '-']);
+            if matches!(body, "inf" | "infinity" | "nan") {
+                return lower.parse::<f64>().ok();
+            }
+            if t.starts_with('_') || t.ends_with('_') || t.contains("__") {
+                return None;
+            }
+            t.replace('_', "").parse::<f64>().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Python `repr()` of a float.
+fn float_repr(f: f64) -> String {
+    let mut s = String::new();
+    dos_plugin_api::pyvalue::write_float_repr(&mut s, f);
+    s
+}
+
+/// Python `repr()` of a TOML value (for messages).
+fn value_repr(v: &Value) -> String {
+    match v {
+        Value::String(s) => repr(s),
+        Value::Integer(i) => i.to_string(),
+        Value::Float(f) => float_repr(*f),
+        Value::Boolean(b) => if *b { "True" } else { "False" }.into(),
+        Value::Datetime(d) => d.to_string(),
+        Value::Array(a) => format!("[{}]", a.iter().map(value_repr).collect::<Vec<_>>().join(", ")),
+        Value::Table(t) => format!(
+            "{{{}}}",
+            t.iter()
+                .map(|(k, v)| format!("{}: {}", repr(k), value_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `[overlap]` → settings (the reference's `load_overlap_from_toml`): an
+/// absent or empty table keeps the defaults; an unknown key or a `ratio_max`
+/// that is not a number in (0, 1] is a value error (warn, keep defaults).
+/// `policy` is Python `str()` of whatever is there.
+pub fn overlap(table: Option<&Table>) -> Result<OverlapConfig, TableError> {
+    let mut out = OverlapConfig::default();
+    let Some(t) = table.filter(|t| !t.is_empty()) else {
+        return Ok(out);
+    };
+    let mut unknown: Vec<&str> = t
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !matches!(*k, "ratio_max" | "policy"))
+        .collect();
+    if !unknown.is_empty() {
+        unknown.sort_unstable();
+        return Err(TableError::Value(format!(
+            "unknown [overlap] key(s): {} (allowed: policy, ratio_max)",
+            unknown.join(", ")
+        )));
+    }
+    if let Some(raw) = t.get("ratio_max") {
+        let r = py_float(raw).ok_or_else(|| {
+            TableError::Value(format!(
+                "[overlap] ratio_max must be a number, got {}",
+                value_repr(raw)
+            ))
+        })?;
+        if !(r > 0.0 && r <= 1.0) {
+            return Err(TableError::Value(format!(
+                "[overlap] ratio_max must be in (0, 1], got {}",
+                float_repr(r)
+            )));
+        }
+        out.ratio_max = r;
+    }
+    if let Some(p) = t.get("policy") {
+        out.policy = match p {
+            Value::String(s) => s.clone(),
+            other => value_repr(other),
+        };
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn table(text: &str) -> Table {
         text.parse::<Table>().unwrap()
+    }
+
+    #[test]
+    fn overlap_table() {
+        let ok = |t: &str| overlap(Some(&table(t)));
+        assert_eq!(ok(""), Ok(OverlapConfig::default()));
+        assert_eq!(ok("ratio_max = 0.25").unwrap().ratio_max, 0.25);
+        assert_eq!(ok("ratio_max = \"0.5\"").unwrap().ratio_max, 0.5);
+        assert_eq!(ok("ratio_max = 1").unwrap().ratio_max, 1.0);
+        assert_eq!(ok("policy = \"prefix\"").unwrap().policy, "prefix");
+        assert_eq!(ok("policy = 5").unwrap().policy, "5");
+        assert_eq!(
+            ok("ratio_max = 2"),
+            Err(TableError::Value(
+                "[overlap] ratio_max must be in (0, 1], got 2.0".into()
+            ))
+        );
+        assert_eq!(
+            ok("ratio_max = \"x\""),
+            Err(TableError::Value(
+                "[overlap] ratio_max must be a number, got 'x'".into()
+            ))
+        );
+        assert_eq!(
+            ok("zeta = 1\nalpha = 2"),
+            Err(TableError::Value(
+                "unknown [overlap] key(s): alpha, zeta (allowed: policy, ratio_max)".into()
+            ))
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! (BLOCK/EXHAUSTED/UNARMED/RESET), `hook_pretool` (PASS/WARN/DENY),
 //! `exec_capability` and `hook_exit` (as the reference).
 
+pub mod admission;
 pub mod canon;
 pub mod config;
 pub mod dialect;
@@ -16,6 +17,7 @@ pub mod exec_capability;
 pub mod hook_exit;
 pub mod io;
 pub mod json;
+pub mod leases;
 pub mod marker;
 pub mod pretool;
 pub mod pyrepr;

@@ -2,10 +2,9 @@
 //! call may touch, whether it would edit the kernel's own running code
 //! (SELF_MODIFY), the exec-capability advisory, and the operator nudge.
 //!
-//! Not yet here: Rung A's Disjointness against live lane leases (the lane
-//! lease fold and the arbiter's overlap verdict belong to the lane-journal
-//! work); with no live leases the reference's Rung A reduces to SELF_MODIFY,
-//! which is what this module decides.
+//! Rung A as a whole (Disjointness against the live leases, then
+//! SELF_MODIFY) is composed in `super::admission`; the live leases come from
+//! `super::leases`.
 
 use super::exec_capability::{self, Capability};
 use super::json::Val;
@@ -128,8 +127,11 @@ pub fn repo_relative(path: &str, cwd: &str) -> String {
     p.trim_start_matches('/').to_string()
 }
 
-fn norm(p: &str) -> String {
-    let f = casefold(p.replace('\\', "/").trim());
+/// Normalize a tree entry to a comparable prefix (the reference's
+/// `norm_tree_prefix`): `\` → `/`, Python `strip()`, Unicode casefold,
+/// truncated at the first `*` (a leading glob becomes `""`, the universe).
+pub fn tree_prefix(p: &str) -> String {
+    let f = casefold(crate::journal::pyvalue::py_strip(&p.replace('\\', "/")));
     match f.find('*') {
         Some(i) => f[..i].to_string(),
         None => f,
@@ -138,11 +140,11 @@ fn norm(p: &str) -> String {
 
 /// The protected files a tree hits (in protected-list order).
 pub fn self_modify_hits<'p>(tree: &[String], existing_protected: &[&'p str]) -> Vec<&'p str> {
-    let entries: Vec<String> = tree.iter().map(|t| norm(t)).collect();
+    let entries: Vec<String> = tree.iter().map(|t| tree_prefix(t)).collect();
     existing_protected
         .iter()
         .filter(|prot| {
-            let n = norm(prot);
+            let n = tree_prefix(prot);
             entries
                 .iter()
                 .any(|e| e.starts_with(&n) || n.starts_with(e.as_str()))
