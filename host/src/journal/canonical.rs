@@ -33,27 +33,54 @@ pub fn canonical_prefix(b: &[u8]) -> Option<(i64, usize)> {
     let mut p = Parser { b, i: 0 };
     p.lit(b"{\"detail\": ")?;
     p.object(0)?;
-    p.lit(b", \"lane\": ")?;
-    p.string()?;
-    p.lit(b", \"run_id\": ")?;
-    p.string()?;
+    // Each string's opening quote is matched with the literal before it.
+    p.lit(b", \"lane\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"run_id\": \"")?;
+    p.string_body()?;
     p.lit(b", \"schema_family\": \"verdict-journal\", \"schema_version\": 1, \"seq\": ")?;
     let seq = p.integer()?;
-    p.lit(b", \"source\": ")?;
-    let (s, e) = p.string()?;
-    if e - s == 2 {
+    p.lit(b", \"source\": \"")?;
+    if p.peek() == Some(b'"') {
         return None; // empty source decodes to "kernel"
     }
-    p.lit(b", \"subject\": ")?;
-    p.string()?;
-    p.lit(b", \"syscall\": ")?;
-    p.string()?;
-    p.lit(b", \"ts\": ")?;
-    p.string()?;
-    p.lit(b", \"verdict\": ")?;
-    p.string()?;
+    p.string_body()?;
+    p.lit(b", \"subject\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"syscall\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"ts\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"verdict\": \"")?;
+    p.string_body()?;
     p.lit(b"}")?;
     Some((seq, p.i))
+}
+
+/// Eight bytes of `b` from `k` as a little-endian word (`k + 8 <= b.len()`).
+#[inline(always)]
+fn word(b: &[u8], k: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[k..k + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// `a == b` for a constant `b`, a word at a time (no `memcmp` call).
+#[inline(always)]
+fn eq_const<const N: usize>(a: &[u8; N], b: &[u8; N]) -> bool {
+    if N < 8 {
+        return a == b;
+    }
+    let mut diff = 0u64;
+    let mut k = 0;
+    while k + 8 <= N {
+        diff |= word(a, k) ^ word(b, k);
+        k += 8;
+    }
+    if k < N {
+        diff |= word(a, N - 8) ^ word(b, N - 8);
+    }
+    diff == 0
 }
 
 /// Bytes that end the fast run inside a string: `"`, `\`, controls.
@@ -92,7 +119,7 @@ impl Parser<'_> {
     #[inline(always)]
     fn lit<const N: usize>(&mut self, s: &[u8; N]) -> Option<()> {
         let got = self.b.get(self.i..)?.first_chunk::<N>()?;
-        if got == s {
+        if eq_const(got, s) {
             self.i += N;
             Some(())
         } else {
@@ -108,16 +135,36 @@ impl Parser<'_> {
     /// while it can), or to the end of the input.
     #[inline(always)]
     fn skip_plain(&mut self) {
-        while let Some(chunk) = self.b.get(self.i..).and_then(|r| r.first_chunk::<8>()) {
-            let m = stop_mask(u64::from_le_bytes(*chunk));
+        let b = self.b;
+        let mut i = self.i;
+        while i + 8 <= b.len() {
+            let m = stop_mask(word(b, i));
             if m != 0 {
-                self.i += (m.trailing_zeros() / 8) as usize;
+                self.i = i + (m.trailing_zeros() / 8) as usize;
                 return;
             }
-            self.i += 8;
+            i += 8;
         }
-        while self.b.get(self.i).is_some_and(|c| !STOP[*c as usize]) {
-            self.i += 1;
+        while i < b.len() && !STOP[b[i] as usize] {
+            i += 1;
+        }
+        self.i = i;
+    }
+
+    /// The rest of a canonical string after its opening quote, up to and
+    /// including the closing one.
+    #[inline(always)]
+    fn string_body(&mut self) -> Option<()> {
+        loop {
+            self.skip_plain();
+            match *self.b.get(self.i)? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                b'\\' => self.escape()?,
+                _ => return None, // raw control character
+            }
         }
     }
 
@@ -126,17 +173,8 @@ impl Parser<'_> {
     fn string(&mut self) -> Option<(usize, usize)> {
         let start = self.i;
         self.lit(b"\"")?;
-        loop {
-            self.skip_plain();
-            match *self.b.get(self.i)? {
-                b'"' => {
-                    self.i += 1;
-                    return Some((start, self.i));
-                }
-                b'\\' => self.escape()?,
-                _ => return None, // raw control character
-            }
-        }
+        self.string_body()?;
+        Some((start, self.i))
     }
 
     /// One escape inside a string, as Python writes it.
