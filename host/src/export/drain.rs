@@ -44,9 +44,12 @@ pub struct BatchLimits {
 
 impl Default for BatchLimits {
     fn default() -> Self {
+        // 1 MiB batches: small enough to stay in cache between the reading
+        // thread and the exporter and to be reused by the allocator (no fresh
+        // pages per batch), large enough that per-call costs vanish.
         BatchLimits {
             events: 16_384,
-            bytes: 4 * 1024 * 1024,
+            bytes: 1024 * 1024,
         }
     }
 }
@@ -202,7 +205,9 @@ fn read_batches(
     stop: &AtomicBool,
 ) -> ReadTally {
     let limits = spec.limits;
-    let new_batch = || EventBatch::with_capacity(256, limits.bytes + 64 * 1024);
+    // Room for a full batch up front: the last record may overshoot the byte
+    // limit by one line.
+    let new_batch = || EventBatch::with_capacity(limits.events.min(65_536), limits.bytes + 64 * 1024);
     let mut tally = ReadTally {
         pending: 0,
         min_unsent: None,
