@@ -130,6 +130,17 @@ impl JournalReader {
     /// Open `path` at byte `start` (a line start), reading up to `len` bytes
     /// of the file (default: its current length).
     pub fn open_range(path: &Path, start: u64, len: Option<u64>) -> std::io::Result<Option<JournalReader>> {
+        JournalReader::open_chunked(path, start, len, CHUNK)
+    }
+
+    /// [`open_range`](Self::open_range) with a given first buffer size
+    /// (tests use tiny ones to put lines across chunk boundaries).
+    fn open_chunked(
+        path: &Path,
+        start: u64,
+        len: Option<u64>,
+        chunk: usize,
+    ) -> std::io::Result<Option<JournalReader>> {
         let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -145,7 +156,9 @@ impl JournalReader {
         let len = len.unwrap_or(meta.len()).min(meta.len());
         let start = start.min(len);
         file.seek(SeekFrom::Start(start))?;
-        let want = usize::try_from(len - start).unwrap_or(usize::MAX).clamp(64, CHUNK);
+        let want = usize::try_from(len - start)
+            .unwrap_or(usize::MAX)
+            .clamp(1, chunk.max(1));
         Ok(Some(JournalReader {
             file,
             pos: start,
@@ -452,5 +465,95 @@ mod tests {
         let (start, _) = tail_start(&p, 100).unwrap().unwrap();
         assert_eq!(start, 0);
         assert!(tail_start(&dir.path().join("missing"), 3).unwrap().is_none());
+    }
+
+    /// What reading `bytes` yields, from the rules in the module docs applied
+    /// the plain way: split on `\n`, decode, strip, classify.
+    fn model(bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        let pieces: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+        let (mut start, mut index) = (0usize, 0usize);
+        for (k, piece) in pieces.iter().enumerate() {
+            let is_last = k + 1 == pieces.len();
+            let span = format!("{start}..{}#{index}", start + piece.len());
+            start += piece.len();
+            index += 1;
+            let text = String::from_utf8_lossy(piece.strip_suffix(b"\n").unwrap_or(piece)).into_owned();
+            let t = py_strip(&text);
+            if t.is_empty() {
+                continue;
+            }
+            if let Some(seq) = canonical_seq(t) {
+                out.push(format!("rec:{seq}:true:{t}@{span}"));
+                continue;
+            }
+            match tolerant::parse(t).map(|p| p.value) {
+                None if is_last => break,
+                None => out.push(format!("corrupt:{t}@{span}")),
+                Some(Value::Object(m)) => {
+                    out.push(format!("rec:{}:false:{t}@{span}", coerce_seq(m.get("seq"))))
+                }
+                Some(_) => {}
+            }
+        }
+        out
+    }
+
+    fn read_chunked(bytes: &[u8], chunk: usize) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("j.jsonl");
+        std::fs::write(&p, bytes).unwrap();
+        let mut r = JournalReader::open_chunked(&p, 0, None, chunk).unwrap().unwrap();
+        let mut out = Vec::new();
+        while let Some((e, span)) = r.next_entry().unwrap() {
+            let at = format!("{}..{}#{}", span.start, span.end, span.index);
+            out.push(match e {
+                Entry::Record(l) => format!("rec:{}:{}:{}@{at}", l.seq, l.canonical, l.text),
+                Entry::Corrupt { raw } => format!("corrupt:{raw}@{at}"),
+            });
+        }
+        out
+    }
+
+    fn canonical_line(seq: i64, subject: &str) -> String {
+        let mut e = VerdictEvent::new("liveness", "STALLED");
+        e.seq = seq;
+        e.subject = subject.into();
+        e.ts = "2026-11-21T21:23:14Z".into();
+        e.detail.insert("code".into(), 2.into());
+        e.to_line()
+    }
+
+    proptest::proptest! {
+        /// The chunked reader (fast path included) yields exactly what the
+        /// plain rules yield, wherever the chunk boundaries fall.
+        #[test]
+        fn chunked_reader_matches_the_plain_rules(
+            kinds in proptest::collection::vec((0u8..10, -3i64..1000), 0..12),
+            final_newline in proptest::bool::ANY,
+            chunk in 1usize..96,
+        ) {
+            let mut bytes = Vec::new();
+            for (kind, seq) in &kinds {
+                let line: Vec<u8> = match kind {
+                    0 | 1 => canonical_line(*seq, "plän").into_bytes(),
+                    2 => format!("{}\r", canonical_line(*seq, "")).into_bytes(),
+                    3 => format!("  {}", canonical_line(*seq, "x")).into_bytes(),
+                    4 => canonical_line(*seq, "\u{2028}").replace("\\u2028", "\u{2028}").into_bytes(),
+                    5 => canonical_line(*seq, "AB").replace("AB", "A\u{fffd}").into_bytes().iter().map(|b| if *b == 0xef { 0xff } else { *b }).collect(),
+                    6 => format!("{{\"seq\": {seq}}}").into_bytes(),
+                    7 => b"garbage".to_vec(),
+                    8 => b"  ".to_vec(),
+                    _ => canonical_line(*seq, "t").as_bytes()[..20].to_vec(),
+                };
+                bytes.extend_from_slice(&line);
+                bytes.push(b'\n');
+            }
+            if !final_newline {
+                bytes.pop();
+            }
+            proptest::prop_assert_eq!(read_chunked(&bytes, chunk), model(&bytes));
+            proptest::prop_assert_eq!(read_chunked(&bytes, CHUNK), model(&bytes));
+        }
     }
 }
