@@ -8,7 +8,8 @@
 //! Environment knobs: `DOS_BENCH_EVENTS` (default 1000000),
 //! `DOS_BENCH_APPENDS` (per writer, default 10000), `DOS_BENCH_REF` (the
 //! reference `dos` executable, default `/work/ref/venv/bin/dos`; set it to
-//! an empty string to skip the reference). Peak RSS comes from
+//! an empty string to skip the reference), `DOS_BENCH_READER_ONLY` (set:
+//! only the in-process reader figures). Peak RSS comes from
 //! `/usr/bin/time -f '%e %M'`.
 
 use std::io::Write;
@@ -160,6 +161,52 @@ fn bench_export_file(n: usize) {
     }
 }
 
+/// In-process reader throughput on a journal of `n` events: the canonical
+/// check alone over every line, and the full reader (`next_entry`).
+fn bench_reader(n: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("vj.jsonl");
+    write_journal(&journal, 1, n);
+    let bytes = std::fs::read(&journal).unwrap();
+    let mb = bytes.len() as f64 / 1048576.0;
+    let best = |f: &mut dyn FnMut() -> u64| {
+        (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let k = f();
+                assert_eq!(k as usize, n);
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::MAX, f64::min)
+    };
+    let check = best(&mut || {
+        let mut i = 0;
+        let mut k = 0u64;
+        while let Some((_, end)) = dos::journal::canonical::canonical_prefix(&bytes[i..]) {
+            i += end + 1;
+            k += 1;
+        }
+        k
+    });
+    let read = best(&mut || {
+        let mut r = dos::journal::JournalReader::open(&journal).unwrap().unwrap();
+        let mut k = 0u64;
+        while let Some((e, _)) = r.next_entry().unwrap() {
+            if matches!(e, dos::journal::Entry::Record(l) if l.canonical) {
+                k += 1;
+            }
+        }
+        k
+    });
+    println!(
+        "reader, {n} events ({mb:.0} MiB): canonical check {:.0} ms ({:.0} ns/line), next_entry {:.0} ms ({:.0} ns/line)",
+        check * 1e3,
+        check * 1e9 / n as f64,
+        read * 1e3,
+        read * 1e9 / n as f64
+    );
+}
+
 fn bench_since_auto(n: usize) -> f64 {
     let ws = workspace();
     let journal = ws.path().join(".dos/verdict-journal.jsonl");
@@ -230,8 +277,13 @@ fn main() {
     if std::env::args().any(|a| a == "--list" || a == "--test") {
         return; // `cargo test --benches` probes harness-less benches this way
     }
-    ensure_file_plugin();
     let n = env_usize("DOS_BENCH_EVENTS", 1_000_000);
+    if std::env::var_os("DOS_BENCH_READER_ONLY").is_some() {
+        bench_reader(n);
+        return;
+    }
+    ensure_file_plugin();
+    bench_reader(n);
     bench_export_file(n);
     let small = bench_since_auto(n / 10);
     let large = bench_since_auto(n);

@@ -17,6 +17,8 @@ use crate::plugin_host::batch::EventBatch;
 use crate::plugin_host::handles::ExporterHandle;
 use dos_plugin_api::ExportResult;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 
 /// Somewhere batches go (the exporter handle; a fake in tests).
@@ -42,9 +44,12 @@ pub struct BatchLimits {
 
 impl Default for BatchLimits {
     fn default() -> Self {
+        // 1 MiB batches: small enough to stay in cache between the reading
+        // thread and the exporter and to be reused by the allocator (no fresh
+        // pages per batch), large enough that per-call costs vanish.
         BatchLimits {
             events: 16_384,
-            bytes: 4 * 1024 * 1024,
+            bytes: 1024 * 1024,
         }
     }
 }
@@ -96,14 +101,37 @@ struct Confirmed {
     anchor: i64,
 }
 
+/// A full batch on its way from the reading thread to the sink, with the
+/// facts the confirmation bookkeeping needs.
+struct Closed {
+    batch: EventBatch,
+    /// Where its last line ends.
+    end: u64,
+    /// Its last line's seq.
+    anchor: i64,
+    /// The highest seq of every record read so far (skipped ones included).
+    running_max: i64,
+}
+
+/// What the reading thread found besides the batches it sent.
+struct ReadTally {
+    pending: u64,
+    /// The lowest seq among pending events it did not send (after a stop).
+    min_unsent: Option<i64>,
+    read_error: Option<String>,
+}
+
 /// Run one drain of `journal` into `sink`.
+///
+/// The journal is read (and batches are built) on a second thread while the
+/// sink exports the previous batch on this one, so reading and shipping
+/// overlap; at most two batches wait between them.
 pub fn drain(
     journal: &Path,
     spec: &DrainSpec,
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(&Progress),
 ) -> DrainOutcome {
-    let mut read_error = None;
     let opened = match spec.tail {
         Some(n) => tail_start(journal, n).and_then(|t| match t {
             Some((start, len)) => JournalReader::open_range(journal, start, Some(len)),
@@ -111,109 +139,203 @@ pub fn drain(
         }),
         None => JournalReader::open_range(journal, spec.resume.map_or(0, |r| r.offset), None),
     };
-    let mut reader = match opened {
-        Ok(r) => r,
-        Err(e) => {
-            read_error = Some(format!("cannot read {}: {e}", journal.display()));
-            None
-        }
+    let (reader, open_error) = match opened {
+        Ok(r) => (r, None),
+        Err(e) => (None, Some(format!("cannot read {}: {e}", journal.display()))),
     };
     // Whether "all records before the current position have seq ≤ floor"
     // holds, which a resume point requires.
     let prefix_known = spec.tail.is_none();
     let mut st = State {
-        limits: spec.limits,
-        batch: EventBatch::with_capacity(256, spec.limits.bytes + 64 * 1024),
         results: Vec::new(),
         stopped: false,
         confirmed: Vec::new(),
         min_undelivered: None,
         max_delivered: None,
-        running_max: i64::MIN,
         progress: Progress::default(),
     };
-    let mut pending: u64 = 0;
+    let stop = AtomicBool::new(false);
+    let tally = std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<Closed>(1);
+        let stop = &stop;
+        let reading = std::thread::Builder::new()
+            .name("dos-export-read".into())
+            .spawn_scoped(scope, move || read_batches(reader, journal, spec, &tx, stop));
+        let reading = match reading {
+            Ok(h) => h,
+            Err(e) => {
+                return ReadTally {
+                    pending: 0,
+                    min_unsent: None,
+                    read_error: Some(format!("cannot start reading {}: {e}", journal.display())),
+                }
+            }
+        };
+        for closed in rx {
+            if st.stopped {
+                // Read ahead before the stop was seen: never handed over.
+                st.not_handed(closed.batch.seqs());
+                continue;
+            }
+            st.flush(sink, closed);
+            if st.stopped {
+                stop.store(true, Ordering::Relaxed);
+            }
+            progress(&st.progress);
+        }
+        reading.join().unwrap_or_else(|_| ReadTally {
+            pending: 0,
+            min_unsent: None,
+            read_error: Some(format!("reading {} failed unexpectedly", journal.display())),
+        })
+    });
+    st.not_handed(tally.min_unsent);
+    progress(&st.progress);
+    st.finish(spec, tally.pending, prefix_known, open_error.or(tally.read_error))
+}
+
+/// The reading half of [`drain`]: stream the journal, count what is pending,
+/// and send full batches to `tx`. Once `stop` is set, pending events are only
+/// counted (their lowest seq is remembered), not batched.
+fn read_batches(
+    reader: Option<JournalReader>,
+    journal: &Path,
+    spec: &DrainSpec,
+    tx: &SyncSender<Closed>,
+    stop: &AtomicBool,
+) -> ReadTally {
+    let limits = spec.limits;
+    // Room for a full batch up front: the last record may overshoot the byte
+    // limit by one line.
+    let new_batch = || EventBatch::with_capacity(limits.events.min(65_536), limits.bytes + 64 * 1024);
+    let mut tally = ReadTally {
+        pending: 0,
+        min_unsent: None,
+        read_error: None,
+    };
+    let mut batch = new_batch();
+    let mut sent_any = false;
+    let mut stopped = false;
+    let mut running_max = i64::MIN;
     let mut last_end = 0u64;
     let mut last_seq = 0i64;
-    if let Some(r) = reader.as_mut() {
+    let unsent = |t: &mut ReadTally, seq: i64| t.min_unsent = Some(t.min_unsent.map_or(seq, |m| m.min(seq)));
+    if let Some(mut r) = reader {
         loop {
-            let next = r.next_entry();
-            let (entry, span) = match next {
+            let (entry, span) = match r.next_entry() {
                 Ok(Some(x)) => x,
                 Ok(None) => break,
                 Err(e) => {
-                    read_error = Some(format!("cannot read {}: {e}", journal.display()));
+                    tally.read_error = Some(format!("cannot read {}: {e}", journal.display()));
                     break;
                 }
             };
             let Entry::Record(line) = entry else {
                 continue;
             };
-            st.running_max = st.running_max.max(line.seq);
+            running_max = running_max.max(line.seq);
             if spec.floor != 0 && line.seq <= spec.floor {
                 continue;
             }
-            pending += 1;
-            if st.stopped {
-                st.min_undelivered = Some(st.min_undelivered.map_or(line.seq, |m: i64| m.min(line.seq)));
+            tally.pending += 1;
+            if !stopped && stop.load(Ordering::Relaxed) {
+                stopped = true;
+                for seq in batch.seqs() {
+                    unsent(&mut tally, seq);
+                }
+                batch = EventBatch::default();
+            }
+            if stopped {
+                unsent(&mut tally, line.seq);
                 continue;
             }
-            st.batch.push(line.seq, &line.export_line());
+            batch.push(line.seq, &line.export_line());
             last_end = span.end;
             last_seq = line.seq;
-            st.progress.bytes_read = span.end;
-            if st.batch.len() >= st.limits.events || st.batch.text_len() >= st.limits.bytes {
-                st.flush(sink, last_end, last_seq);
-                progress(&st.progress);
+            if batch.len() >= limits.events || batch.text_len() >= limits.bytes {
+                let closed = Closed {
+                    batch: std::mem::replace(&mut batch, new_batch()),
+                    end: last_end,
+                    anchor: last_seq,
+                    running_max,
+                };
+                sent_any = true;
+                if let Err(back) = tx.send(closed) {
+                    // The sink side is gone: count the rest as not handed over.
+                    stopped = true;
+                    for seq in back.0.batch.seqs() {
+                        unsent(&mut tally, seq);
+                    }
+                }
             }
         }
     }
-    if !st.batch.is_empty() || st.results.is_empty() {
+    if stopped || stop.load(Ordering::Relaxed) {
+        for seq in batch.seqs() {
+            unsent(&mut tally, seq);
+        }
+    } else if !batch.is_empty() || !sent_any {
         // The reference calls the exporter even with nothing pending.
-        st.flush(sink, last_end, last_seq);
+        let closed = Closed {
+            batch,
+            end: last_end,
+            anchor: last_seq,
+            running_max,
+        };
+        if let Err(back) = tx.send(closed) {
+            for seq in back.0.batch.seqs() {
+                unsent(&mut tally, seq);
+            }
+        }
     }
-    progress(&st.progress);
-    st.finish(spec, pending, prefix_known, read_error)
+    tally
 }
 
 struct State {
-    limits: BatchLimits,
-    batch: EventBatch,
     results: Vec<(ExportResult, usize)>,
     stopped: bool,
     confirmed: Vec<Confirmed>,
     min_undelivered: Option<i64>,
     max_delivered: Option<i64>,
-    running_max: i64,
     progress: Progress,
 }
 
 impl State {
-    fn flush(&mut self, sink: &mut dyn Sink, end: u64, anchor: i64) {
-        let full = std::mem::replace(
-            &mut self.batch,
-            EventBatch::with_capacity(256, self.limits.bytes + 64 * 1024),
-        );
-        let n = full.len();
-        let seqs: Vec<i64> = full.seqs().collect();
-        let shared = Arc::new(full);
+    /// Note events that were pending but never handed over.
+    fn not_handed(&mut self, seqs: impl IntoIterator<Item = i64>) {
+        if let Some(min) = seqs.into_iter().min() {
+            self.min_undelivered = Some(self.min_undelivered.map_or(min, |m| m.min(min)));
+        }
+    }
+
+    fn flush(&mut self, sink: &mut dyn Sink, closed: Closed) {
+        let Closed {
+            batch,
+            end,
+            anchor,
+            running_max,
+        } = closed;
+        let n = batch.len();
+        let max = batch.seqs().max();
+        let min = batch.seqs().min();
+        self.progress.bytes_read = end;
+        let shared = Arc::new(batch);
         let result = sink.export(&shared);
+        drop(shared);
         self.progress.handed += n as u64;
         let complete = n > 0 && result.exported == n as u64;
         if complete {
             self.progress.confirmed += n as u64;
-            let max = seqs.iter().copied().max().unwrap_or(i64::MIN);
+            let max = max.unwrap_or(i64::MIN);
             self.max_delivered = Some(self.max_delivered.map_or(max, |m| m.max(max)));
             self.confirmed.push(Confirmed {
                 end,
-                max_seq: self.running_max,
+                max_seq: running_max,
                 anchor,
             });
         } else {
             self.stopped = true;
-            if let Some(min) = seqs.iter().copied().min() {
-                self.min_undelivered = Some(self.min_undelivered.map_or(min, |m| m.min(min)));
-            }
+            self.not_handed(min);
             self.progress.confirmed += result.exported.min(n as u64);
         }
         self.results.push((result, n));

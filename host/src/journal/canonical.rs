@@ -18,35 +18,69 @@
 
 use crate::pyjson::write_float;
 
-const KEYS_BEFORE_SEQ: &[u8] = b"{\"detail\": ";
-
 /// The seq of `line` if it is canonical (see the module docs), else `None`.
 pub fn canonical_seq(line: &str) -> Option<i64> {
-    let b = line.as_bytes();
+    let (seq, end) = canonical_prefix(line.as_bytes())?;
+    (end == line.len()).then_some(seq)
+}
+
+/// Parse a canonical record at the start of `b` (which may continue past
+/// it, e.g. with the next lines of a read buffer): its seq and the offset
+/// just after its closing `}`. A canonical record never contains a raw
+/// control byte, so it never runs past a `\n`. The bytes are not checked to
+/// be UTF-8 here; a caller starting from bytes must check that itself.
+pub fn canonical_prefix(b: &[u8]) -> Option<(i64, usize)> {
     let mut p = Parser { b, i: 0 };
-    p.lit(KEYS_BEFORE_SEQ)?;
+    p.lit(b"{\"detail\": ")?;
     p.object(0)?;
-    p.lit(b", \"lane\": ")?;
-    p.string()?;
-    p.lit(b", \"run_id\": ")?;
-    p.string()?;
+    // Each string's opening quote is matched with the literal before it.
+    p.lit(b", \"lane\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"run_id\": \"")?;
+    p.string_body()?;
     p.lit(b", \"schema_family\": \"verdict-journal\", \"schema_version\": 1, \"seq\": ")?;
     let seq = p.integer()?;
-    p.lit(b", \"source\": ")?;
-    let (s, e) = p.string()?;
-    if e - s == 2 {
+    p.lit(b", \"source\": \"")?;
+    if p.peek() == Some(b'"') {
         return None; // empty source decodes to "kernel"
     }
-    p.lit(b", \"subject\": ")?;
-    p.string()?;
-    p.lit(b", \"syscall\": ")?;
-    p.string()?;
-    p.lit(b", \"ts\": ")?;
-    p.string()?;
-    p.lit(b", \"verdict\": ")?;
-    p.string()?;
+    p.string_body()?;
+    p.lit(b", \"subject\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"syscall\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"ts\": \"")?;
+    p.string_body()?;
+    p.lit(b", \"verdict\": \"")?;
+    p.string_body()?;
     p.lit(b"}")?;
-    (p.i == b.len()).then_some(seq)
+    Some((seq, p.i))
+}
+
+/// Eight bytes of `b` from `k` as a little-endian word (`k + 8 <= b.len()`).
+#[inline(always)]
+fn word(b: &[u8], k: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[k..k + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// `a == b` for a constant `b`, a word at a time (no `memcmp` call).
+#[inline(always)]
+fn eq_const<const N: usize>(a: &[u8; N], b: &[u8; N]) -> bool {
+    if N < 8 {
+        return a == b;
+    }
+    let mut diff = 0u64;
+    let mut k = 0;
+    while k + 8 <= N {
+        diff |= word(a, k) ^ word(b, k);
+        k += 8;
+    }
+    if k < N {
+        diff |= word(a, N - 8) ^ word(b, N - 8);
+    }
+    diff == 0
 }
 
 /// Bytes that end the fast run inside a string: `"`, `\`, controls.
@@ -62,6 +96,18 @@ static STOP: [bool; 256] = {
     t
 };
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// A mask whose lowest set bit marks the first byte of `w` (little-endian)
+/// that is `"`, `\` or below 0x20; zero when there is none. Bits above the
+/// first match may be spurious, the lowest one never is.
+#[inline]
+fn stop_mask(w: u64) -> u64 {
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    zero(w ^ (LO * b'"' as u64)) | zero(w ^ (LO * b'\\' as u64)) | (w.wrapping_sub(LO * 0x20) & !w & HI)
+}
+
 const MAX_DEPTH: usize = 64;
 
 struct Parser<'a> {
@@ -70,9 +116,11 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn lit(&mut self, s: &[u8]) -> Option<()> {
-        if self.b.get(self.i..self.i + s.len())? == s {
-            self.i += s.len();
+    #[inline(always)]
+    fn lit<const N: usize>(&mut self, s: &[u8; N]) -> Option<()> {
+        let got = self.b.get(self.i..)?.first_chunk::<N>()?;
+        if eq_const(got, s) {
+            self.i += N;
             Some(())
         } else {
             None
@@ -83,62 +131,107 @@ impl Parser<'_> {
         self.b.get(self.i).copied()
     }
 
-    /// A canonical string; returns its byte span including the quotes.
-    fn string(&mut self) -> Option<(usize, usize)> {
-        let start = self.i;
-        self.lit(b"\"")?;
-        loop {
-            while !STOP[*self.b.get(self.i)? as usize] {
-                self.i += 1;
+    /// Advance `i` to the next `"`, `\` or control byte (8 bytes at a time
+    /// while it can), or to the end of the input.
+    #[inline(always)]
+    fn skip_plain(&mut self) {
+        let b = self.b;
+        let mut i = self.i;
+        while i + 8 <= b.len() {
+            let m = stop_mask(word(b, i));
+            if m != 0 {
+                self.i = i + (m.trailing_zeros() / 8) as usize;
+                return;
             }
-            match self.b[self.i] {
+            i += 8;
+        }
+        while i < b.len() && !STOP[b[i] as usize] {
+            i += 1;
+        }
+        self.i = i;
+    }
+
+    /// The rest of a canonical string after its opening quote, up to and
+    /// including the closing one.
+    #[inline(always)]
+    fn string_body(&mut self) -> Option<()> {
+        loop {
+            self.skip_plain();
+            match *self.b.get(self.i)? {
                 b'"' => {
                     self.i += 1;
-                    return Some((start, self.i));
+                    return Some(());
                 }
-                b'\\' => {
-                    let esc = *self.b.get(self.i + 1)?;
-                    match esc {
-                        b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => self.i += 2,
-                        b'u' => {
-                            let hex = self.b.get(self.i + 2..self.i + 6)?;
-                            if !hex
-                                .iter()
-                                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
-                            {
-                                return None;
-                            }
-                            let text = std::str::from_utf8(hex).ok()?;
-                            let unit = u32::from_str_radix(text, 16).ok()?;
-                            let python_escape =
-                                unit < 0x20 && !matches!(unit, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d);
-                            if !(python_escape || matches!(unit, 0x2028 | 0x2029 | 0x85)) {
-                                return None;
-                            }
-                            self.i += 6;
-                        }
-                        _ => return None,
-                    }
-                }
+                b'\\' => self.escape()?,
                 _ => return None, // raw control character
             }
         }
     }
 
-    fn integer(&mut self) -> Option<i64> {
+    /// A canonical string; returns its byte span including the quotes.
+    #[inline]
+    fn string(&mut self) -> Option<(usize, usize)> {
         let start = self.i;
-        if self.peek() == Some(b'-') {
+        self.lit(b"\"")?;
+        self.string_body()?;
+        Some((start, self.i))
+    }
+
+    /// One escape inside a string, as Python writes it.
+    #[cold]
+    fn escape(&mut self) -> Option<()> {
+        let esc = *self.b.get(self.i + 1)?;
+        match esc {
+            b'"' | b'\\' | b'n' | b'r' | b't' | b'b' | b'f' => self.i += 2,
+            b'u' => {
+                let hex = self.b.get(self.i + 2..self.i + 6)?;
+                if !hex
+                    .iter()
+                    .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+                {
+                    return None;
+                }
+                let text = std::str::from_utf8(hex).ok()?;
+                let unit = u32::from_str_radix(text, 16).ok()?;
+                let python_escape = unit < 0x20 && !matches!(unit, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d);
+                if !(python_escape || matches!(unit, 0x2028 | 0x2029 | 0x85)) {
+                    return None;
+                }
+                self.i += 6;
+            }
+            _ => return None,
+        }
+        Some(())
+    }
+
+    /// A canonical integer in the i64 range (no `+`, no leading zeros, no
+    /// `-0`).
+    #[inline]
+    fn integer(&mut self) -> Option<i64> {
+        let neg = self.peek() == Some(b'-');
+        if neg {
             self.i += 1;
         }
         let digits = self.i;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+        // Accumulate the magnitude as a u64 (19 digits always fit).
+        let mut v: u64 = 0;
+        while let Some(c) = self.peek().filter(u8::is_ascii_digit) {
+            if self.i - digits == 19 {
+                return None; // 20+ digits: out of range
+            }
+            v = v * 10 + u64::from(c - b'0');
             self.i += 1;
         }
-        let d = &self.b[digits..self.i];
-        if d.is_empty() || (d.len() > 1 && d[0] == b'0') || (d == b"0" && digits > start) {
+        let n = self.i - digits;
+        if n == 0 || (n > 1 && self.b[digits] == b'0') || (neg && v == 0) {
             return None;
         }
-        std::str::from_utf8(&self.b[start..self.i]).ok()?.parse().ok()
+        if neg {
+            // -(2^63) is the one magnitude that does not fit i64 positively.
+            0i64.checked_sub_unsigned(v)
+        } else {
+            i64::try_from(v).ok()
+        }
     }
 
     /// A canonical number: an integer in the i64 range, or a float written
@@ -148,6 +241,11 @@ impl Parser<'_> {
         if self.integer().is_some() && !matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
             return Some(());
         }
+        self.float(start)
+    }
+
+    #[cold]
+    fn float(&mut self, start: usize) -> Option<()> {
         self.i = start;
         while self
             .peek()

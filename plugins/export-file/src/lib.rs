@@ -14,6 +14,9 @@ pub struct FileExporter {
     root: PathBuf,
     explicit: Option<String>,
     dry_run: bool,
+    /// The batch's lines, reused from batch to batch (no fresh pages per
+    /// batch).
+    buf: Vec<u8>,
 }
 
 impl FileExporter {
@@ -23,6 +26,7 @@ impl FileExporter {
             root: cfg.root(),
             explicit: cfg.str("path").map(str::to_string),
             dry_run: cfg.dry_run(),
+            buf: Vec::new(),
         }
     }
 
@@ -64,10 +68,12 @@ impl Exporter for FileExporter {
         if n == 0 {
             return Ok(done(0, format!("no new events for {shown}")));
         }
-        let mut buf = String::with_capacity(events.iter().map(|e| e.record.len() + 1).sum());
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        buf.reserve(events.iter().map(|e| e.record.len() + 1).sum());
         for e in events {
-            buf.push_str(e.record.as_str());
-            buf.push('\n');
+            buf.extend_from_slice(e.record.as_str().as_bytes());
+            buf.push(b'\n');
         }
         let write = || -> std::io::Result<()> {
             if let Some(parent) = path.parent() {
@@ -77,10 +83,12 @@ impl Exporter for FileExporter {
                 .create(true)
                 .append(true)
                 .open(&path)?;
-            f.write_all(buf.as_bytes())?;
+            f.write_all(&buf)?;
             f.flush()
         };
-        match write() {
+        let written = write();
+        self.buf = buf;
+        match written {
             Ok(()) => Ok(done(n as u64, format!("appended {n} event(s) to {shown}"))),
             Err(e) => Ok(done(0, format!("error: {e}: '{shown}'"))),
         }
