@@ -9,9 +9,9 @@
 
 use super::quarantine::Flight;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{channel, Sender};
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why a driver call produced no usable value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +217,7 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
                 let spawned = std::thread::Builder::new()
                     .name("dos-plugin-call".into())
                     .spawn(move || {
-                        while let Ok(job) = rx.recv() {
+                        while let Some(job) = spin_then_recv(&rx, None) {
                             job();
                         }
                     });
@@ -235,15 +235,38 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
         if sent.is_err() {
             return Err(Failure::Returned("the call thread is gone".into()));
         }
-        match done_rx.recv_timeout(timeout) {
-            Ok(r) => r,
-            Err(_) => {
+        match spin_then_recv(&done_rx, Some(timeout)) {
+            Some(r) => r,
+            None => {
                 // Abandon the stuck worker: dropping our sender lets it exit if
                 // the call ever returns.
                 self.worker = None;
                 Err(Failure::TimedOut(timeout))
             }
         }
+    }
+}
+
+/// How long a waiting side polls before it sleeps. Waking a sleeping thread
+/// costs tens of microseconds on some VMs; a short poll keeps back-to-back
+/// calls (a drain, a judge-eval run) off that path.
+const SPIN: Duration = Duration::from_micros(40);
+
+/// Receive from `rx`: poll briefly, then block (up to `timeout`, or for
+/// good). `None` when the deadline passed or the sender is gone.
+fn spin_then_recv<T>(rx: &Receiver<T>, timeout: Option<Duration>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        match rx.try_recv() {
+            Ok(v) => return Some(v),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) if start.elapsed() < SPIN => std::hint::spin_loop(),
+            Err(TryRecvError::Empty) => break,
+        }
+    }
+    match timeout {
+        None => rx.recv().ok(),
+        Some(t) => rx.recv_timeout(t.saturating_sub(start.elapsed())).ok(),
     }
 }
 
