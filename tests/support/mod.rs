@@ -60,12 +60,16 @@ pub fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
 /// `cargo test --workspace` already compiled) and return its cdylib path.
 pub fn build_workspace_plugin(package: &str) -> PathBuf {
     let lib = package.replace('-', "_");
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_dos")).parent().expect("bin dir").to_path_buf();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_dos"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
     let target = bin_dir.parent().expect("target dir").to_path_buf();
     let release = bin_dir.file_name().is_some_and(|p| p == "release");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet", "-p", package, "--manifest-path"]).arg(repo_root().join("Cargo.toml"));
+    cmd.args(["build", "--quiet", "-p", package, "--manifest-path"])
+        .arg(repo_root().join("Cargo.toml"));
     if release {
         cmd.arg("--release");
     }
