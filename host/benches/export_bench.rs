@@ -106,7 +106,15 @@ fn timed(cmd: &mut Command) -> (f64, u64, String) {
 fn ensure_file_plugin() {
     let target = dos_bin().parent().unwrap().parent().unwrap().to_path_buf();
     let ok = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--release", "-p", "dos-export-file"])
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "dos-export-file",
+            "-p",
+            "dos-export-otlp",
+        ])
         .env("CARGO_TARGET_DIR", &target)
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .status()
@@ -264,6 +272,70 @@ fn bench_writers(writers: usize, appends: usize) {
     );
 }
 
+/// A local OTLP/HTTP receiver: reads each request fully and answers 200
+/// with an empty body; counts requests and body bytes.
+fn otlp_sink() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = requests.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(10_000) {
+            let Ok(stream) = conn else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let mut len = 0usize;
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap_or(0);
+                    let h = h.trim_end();
+                    if h.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = h.split_once(':') {
+                        if k.eq_ignore_ascii_case("content-length") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                }
+                let mut body = vec![0u8; len];
+                if reader.read_exact(&mut body).is_err() {
+                    break;
+                }
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut w = &stream;
+                let _ = w.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n",
+                );
+            }
+        }
+    });
+    (port, requests)
+}
+
+fn bench_export_otlp(n: usize) {
+    let ws = workspace();
+    write_journal(&ws.path().join(".dos/verdict-journal.jsonl"), 1, n);
+    let (port, requests) = otlp_sink();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let (secs, kib, out) = timed(dos_in(ws.path()).args(["export", "--to", "otlp", "--endpoint", &endpoint]));
+    assert!(
+        out.contains(&format!("shipped {n}/{n} via otlp")),
+        "otlp export failed: {out}"
+    );
+    println!(
+        "export --to otlp, {n} events to a local receiver: {secs:.2} s, {:.0} records/s, {} request(s), peak RSS {:.1} MiB",
+        n as f64 / secs.max(1e-9),
+        requests.load(std::sync::atomic::Ordering::SeqCst),
+        kib as f64 / 1024.0
+    );
+}
+
 fn main() {
     if let Ok(path) = std::env::var("DOS_BENCH_WRITER") {
         let n = env_usize("DOS_BENCH_APPENDS", 10_000);
@@ -285,6 +357,7 @@ fn main() {
     ensure_file_plugin();
     bench_reader(n);
     bench_export_file(n);
+    bench_export_otlp(env_usize("DOS_BENCH_OTLP_EVENTS", 100_000));
     let small = bench_since_auto(n / 10);
     let large = bench_since_auto(n);
     println!(
