@@ -65,7 +65,7 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Scaffold a dos.toml in DIR.
     Init(init::InitArgs),
-    /// Run the caught-lie demo in a throwaway repo.
+    /// Run the demo in a throwaway repo: the caught lie, the hooks, decisions, journal and exports through real plugins.
     Quickstart(quickstart::QuickstartArgs),
     /// The operator-decision queue: list pending decisions, or `show N`.
     Decisions(decisions::DecisionsArgs),
