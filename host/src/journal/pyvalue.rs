@@ -40,6 +40,10 @@ pub fn py_int(s: &str) -> Option<i64> {
 
 /// Python's `repr()` of a string: `'…'`, or `"…"` when the text holds `'`
 /// and no `"`.
+///
+/// Not built on [`crate::pyrepr::py_repr_with`]: this area writes U+00AD as
+/// `\u00ad` (not `\xad`), an escape *width* the shared writer cannot express
+/// through its `printable` rule, and the output must stay byte-identical.
 pub fn py_repr_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
