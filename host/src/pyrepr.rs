@@ -1,8 +1,6 @@
 //! Python's `repr()` of a string, which the reference embeds in reason texts
 //! (`effect 'orders:4' is PRESENT`).
 
-use std::fmt::Write;
-
 fn printable(c: char) -> bool {
     if c == ' ' {
         return true;
@@ -19,37 +17,17 @@ fn printable(c: char) -> bool {
 
 /// `repr(s)` for a Python `str`.
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
+    py_repr_with(s, printable)
+}
+
+/// `repr(s)` for a Python `str` with the caller's notion of "printable":
+/// quotes and the `\\`, `\n`, `\r`, `\t` escapes as Python writes them,
+/// every other character for which `printable` is false as `\xNN` /
+/// `\uNNNN` / `\UNNNNNNNN`. Areas that match the reference with a narrower
+/// or wider approximation of `str.isprintable` pass their own rule.
+pub fn py_repr_with(s: &str, printable: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if printable(c) => out.push(c),
-            c => {
-                let u = c as u32;
-                let _ = if u <= 0xFF {
-                    write!(out, "\\x{u:02x}")
-                } else if u <= 0xFFFF {
-                    write!(out, "\\u{u:04x}")
-                } else {
-                    write!(out, "\\U{u:08x}")
-                };
-            }
-        }
-    }
-    out.push(quote);
+    dos_plugin_api::pyvalue::write_str_repr_with(&mut out, s, printable);
     out
 }
 

@@ -7,52 +7,16 @@
 //! unreadable file has no entries; an unparseable last line is a torn append
 //! and is dropped; an unparseable earlier line becomes a `_CORRUPT` sentinel;
 //! valid JSON that is not an object is skipped.
+//!
+//! The reader itself is the lane journal's own ([`crate::lanes::journal`]):
+//! `read_all` / `parse_all` are `read_records` / `parse_records`, and
+//! `truthy` is the same Python truthiness.
 
-use serde_json::{Map, Value};
-use std::path::Path;
+use serde_json::Value;
 
-/// One journal entry (a JSON object, or a `_CORRUPT` sentinel).
-pub type Entry = Map<String, Value>;
-
-/// The op of the sentinel that stands for an unparseable middle line.
-pub const OP_CORRUPT: &str = "_CORRUPT";
-
-/// Read every entry of the journal at `path` (never fails).
-pub fn read_all(path: &Path) -> Vec<Entry> {
-    match std::fs::read(path) {
-        Ok(bytes) => parse_all(&String::from_utf8_lossy(&bytes)),
-        Err(_) => Vec::new(),
-    }
-}
-
-/// Parse journal text (pure).
-pub fn parse_all(text: &str) -> Vec<Entry> {
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    if text.ends_with('\n') {
-        lines.pop();
-    }
-    let last = lines.len().saturating_sub(1);
-    let mut out = Vec::new();
-    for (i, raw) in lines.iter().enumerate() {
-        let line = raw.trim_matches(|c: char| c.is_whitespace());
-        if line.is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(Value::Object(m)) => out.push(m),
-            Ok(_) => {}
-            Err(_) if i == last => break,
-            Err(_) => {
-                let mut m = Map::new();
-                m.insert("op".into(), OP_CORRUPT.into());
-                m.insert("_raw".into(), line.into());
-                m.insert("_line".into(), Value::from(i));
-                out.push(m);
-            }
-        }
-    }
-    out
-}
+pub use crate::lanes::journal::{
+    parse_records as parse_all, read_records as read_all, truthy, Entry, OP_CORRUPT,
+};
 
 /// Python's `str()` of a JSON value as the reference prints it inside text
 /// (`None`, `True`, `1.0`, a string raw).
@@ -76,25 +40,9 @@ pub fn py_str(v: &Value) -> String {
     }
 }
 
-/// Python truthiness of a JSON value.
-pub fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
-}
-
 /// `str(entry.get(key) or "")`: the value as text, empty when falsy.
 pub fn text_or_empty(v: Option<&Value>) -> String {
-    if truthy(v) {
-        v.map(py_str).unwrap_or_default()
-    } else {
-        String::new()
-    }
+    crate::lanes::journal::py_str(v)
 }
 
 /// The entry's `seq` when it is an integer (booleans and floats excluded).

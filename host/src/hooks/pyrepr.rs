@@ -1,42 +1,9 @@
 //! Python's `repr()` of a string, which the reference uses to quote names in
 //! messages (`'bash'`, `"it's"`, `'zero\u200bwidth'`).
 
-use std::fmt::Write;
-
 /// `repr(s)` as Python 3 renders it.
 pub fn repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if is_printable(c) => out.push(c),
-            c => {
-                let u = c as u32;
-                let _ = if u < 0x100 {
-                    write!(out, "\\x{u:02x}")
-                } else if u < 0x10000 {
-                    write!(out, "\\u{u:04x}")
-                } else {
-                    write!(out, "\\U{u:08x}")
-                };
-            }
-        }
-    }
-    out.push(quote);
-    out
+    crate::pyrepr::py_repr_with(s, is_printable)
 }
 
 /// Python's `str.isprintable` for one character (approximated: controls,

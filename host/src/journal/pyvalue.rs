@@ -5,17 +5,9 @@
 use crate::pyjson::write_float;
 use serde_json::Value;
 
-/// Whether `c` is whitespace for Python's `str.isspace()` (so `strip()`
-/// removes it). Unlike Rust's `char::is_whitespace`, this includes the
-/// information separators U+001C..U+001F; neither includes U+FEFF.
-pub fn is_py_space(c: char) -> bool {
-    matches!(c, '\u{1c}'..='\u{1f}') || c.is_whitespace()
-}
-
-/// Python's `s.strip()`.
-pub fn py_strip(s: &str) -> &str {
-    s.trim_matches(is_py_space)
-}
+/// Python's `str.isspace()` / `str.strip()` (U+001C..U+001F included,
+/// U+FEFF not): the plugin API's, shared with plugins.
+pub use dos_plugin_api::pystr::{is_py_space, py_strip};
 
 /// Python's `int(s)` for a decimal string: surrounding whitespace, an
 /// optional sign, ASCII digits with single underscores between them.
@@ -40,6 +32,10 @@ pub fn py_int(s: &str) -> Option<i64> {
 
 /// Python's `repr()` of a string: `'…'`, or `"…"` when the text holds `'`
 /// and no `"`.
+///
+/// Not built on [`crate::pyrepr::py_repr_with`]: this area writes U+00AD as
+/// `\u00ad` (not `\xad`), an escape *width* the shared writer cannot express
+/// through its `printable` rule, and the output must stay byte-identical.
 pub fn py_repr_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'

@@ -1,6 +1,7 @@
 //! The lane taxonomy from `dos.toml [lanes]`: which lanes exist, which run
 //! concurrently, which alone, and their file trees.
 
+use crate::decisions::reasons::py_type_name as type_name;
 use crate::workspace::Workspace;
 use std::collections::BTreeMap;
 use toml::Value;
@@ -36,18 +37,6 @@ impl Default for Roster {
                 .into_iter()
                 .collect(),
         }
-    }
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::String(_) => "str",
-        Value::Integer(_) => "int",
-        Value::Float(_) => "float",
-        Value::Boolean(_) => "bool",
-        Value::Datetime(_) => "datetime",
-        Value::Array(_) => "list",
-        Value::Table(_) => "dict",
     }
 }
 

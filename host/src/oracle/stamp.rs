@@ -3,6 +3,7 @@
 //! the reference app's) and the field-by-field override from a `[stamp]`
 //! table, with the reference's error messages for a malformed table.
 
+use crate::decisions::reasons::py_type_name as py_type;
 use toml::Value;
 
 /// The universal release-subject anchor (`vX.Y.Z:`).
@@ -211,19 +212,6 @@ impl StampConvention {
             }
         }
         out
-    }
-}
-
-/// Python's `type(x).__name__` for a TOML value (for the reference's messages).
-fn py_type(v: &Value) -> &'static str {
-    match v {
-        Value::String(_) => "str",
-        Value::Integer(_) => "int",
-        Value::Float(_) => "float",
-        Value::Boolean(_) => "bool",
-        Value::Datetime(_) => "datetime",
-        Value::Array(_) => "list",
-        Value::Table(_) => "dict",
     }
 }
 
