@@ -8,48 +8,13 @@
 //! - the in-process call for comparison, with the crash journal on and off.
 
 use dos::plugin_host::isolate::client::WorkerProcess;
-use dos::plugin_host::{EventBatch, PluginHost};
+use dos::plugin_host::PluginHost;
 use dos::workspace::Workspace;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
-}
-
-fn build_release_fixture(dir: &str, lib: &str) -> PathBuf {
-    let target = repo_root().join("target").join("fixtures");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--quiet", "--manifest-path"])
-        .arg(repo_root().join(dir).join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building {dir} failed");
-    target.join("release").join(format!(
-        "{}{lib}.{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_EXTENSION
-    ))
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn batch(n: usize) -> Arc<EventBatch> {
-    let mut b = EventBatch::with_capacity(n, n * 64);
-    for i in 0..n {
-        b.push(i as i64 + 1, r#"{"detail": {}, "seq": 1, "verdict": "SHIPPED"}"#);
-    }
-    Arc::new(b)
-}
+mod support;
+use support::{batch, build_release_fixture, median};
 
 /// Microseconds per call of `f`: median of `rounds` rounds of `iters` calls.
 fn us_per_call(rounds: usize, iters: usize, mut f: impl FnMut()) -> (f64, f64) {

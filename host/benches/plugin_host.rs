@@ -11,49 +11,14 @@
 
 use abi_stable::std_types::{RSlice, RStr};
 use dos::plugin_host::quarantine::{Flight, InFlightEntry, InFlightMarker};
-use dos::plugin_host::{loader, EventBatch, PluginHost};
+use dos::plugin_host::{loader, PluginHost};
 use dos::workspace::Workspace;
 use dos_plugin_api::ffi::ExporterFfi;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Arc;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
-}
-
-fn build_release_fixture(dir: &str, lib: &str) -> PathBuf {
-    let target = repo_root().join("target").join("fixtures");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--quiet", "--manifest-path"])
-        .arg(repo_root().join(dir).join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &target)
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "building {dir} failed");
-    target.join("release").join(format!(
-        "{}{lib}.{}",
-        std::env::consts::DLL_PREFIX,
-        std::env::consts::DLL_EXTENSION
-    ))
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
-fn batch(n: usize) -> Arc<EventBatch> {
-    let mut b = EventBatch::with_capacity(n, n * 64);
-    for i in 0..n {
-        b.push(i as i64 + 1, r#"{"detail": {}, "seq": 1, "verdict": "SHIPPED"}"#);
-    }
-    Arc::new(b)
-}
+mod support;
+use support::{batch, build_release_fixture, median};
 
 /// Nanoseconds per call of `f`, median of `rounds` rounds of `iters` calls.
 fn time_per_call(rounds: usize, iters: usize, mut f: impl FnMut()) -> f64 {

@@ -1,0 +1,49 @@
+//! Helpers shared by the plugin-host benches: build a fixture plugin in
+//! release mode, make a batch, take a median.
+#![allow(dead_code)]
+
+use dos::plugin_host::EventBatch;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
+}
+
+/// Build the out-of-workspace fixture crate at `dir` in release mode (into
+/// `target/fixtures`) and return the path of its cdylib `lib`.
+pub fn build_release_fixture(dir: &str, lib: &str) -> PathBuf {
+    let target = repo_root().join("target").join("fixtures");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--quiet", "--manifest-path"])
+        .arg(repo_root().join(dir).join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &target)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building {dir} failed");
+    target.join("release").join(format!(
+        "{}{lib}.{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_EXTENSION
+    ))
+}
+
+/// The median of `v` (sorts it).
+pub fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// A batch of `n` small verdict records.
+pub fn batch(n: usize) -> Arc<EventBatch> {
+    let mut b = EventBatch::with_capacity(n, n * 64);
+    for i in 0..n {
+        b.push(i as i64 + 1, r#"{"detail": {}, "seq": 1, "verdict": "SHIPPED"}"#);
+    }
+    Arc::new(b)
+}
