@@ -7,24 +7,19 @@
 
 mod support;
 
-use dos::plugin_host::{EventBatch, PluginHost, ResolveError};
+use dos::plugin_host::{PluginHost, ResolveError};
 use dos::workspace::Workspace;
 use dos_plugin_api::{Claim, Notification, Severity, Stance, StopStance};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::Arc;
 use support::*;
 
 const DOS: &str = env!("CARGO_BIN_EXE_dos");
 
 fn crashy() -> PathBuf {
     build_fixture("tests/fixtures/crashy", "dos_crashy_fixture")
-}
-
-fn hostile() -> PathBuf {
-    build_fixture("tests/fixtures/hostile", "dos_hostile_fixture")
 }
 
 fn load_crash() -> PathBuf {
@@ -47,18 +42,6 @@ fn isolated_host(paths: &[&Path], extra: &str) -> (tempfile::TempDir, PluginHost
     ));
     let host = open_host(dir.path(), true);
     (dir, host)
-}
-
-fn batch(seqs: &[i64]) -> Arc<EventBatch> {
-    let mut b = EventBatch::default();
-    for s in seqs {
-        b.push(*s, &format!(r#"{{"seq": {s}, "verdict": "OK"}}"#));
-    }
-    Arc::new(b)
-}
-
-fn no_bag() -> Map<String, Value> {
-    Map::new()
 }
 
 const WORKER: &str = "failed in its isolated worker (plugin dos-crashy-fixture): the worker";

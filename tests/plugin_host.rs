@@ -5,18 +5,13 @@
 
 mod support;
 
-use dos::plugin_host::{EventBatch, PluginHost, ResolveError};
+use dos::plugin_host::{PluginHost, ResolveError};
 use dos::workspace::Workspace;
 use dos_plugin_api::{Claim, Notification, Severity, Stance, StopStance};
-use serde_json::{json, Map, Value};
-use std::path::{Path, PathBuf};
+use serde_json::{json, Value};
+use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 use support::*;
-
-fn hostile() -> PathBuf {
-    build_fixture("tests/fixtures/hostile", "dos_hostile_fixture")
-}
 
 fn host_for(paths: &[&Path], extra: &str) -> (tempfile::TempDir, PluginHost) {
     let dir = workspace(&plugin_paths_toml(
@@ -26,31 +21,6 @@ fn host_for(paths: &[&Path], extra: &str) -> (tempfile::TempDir, PluginHost) {
     let ws = Workspace::open(dir.path().to_path_buf()).expect("workspace opens");
     let host = PluginHost::for_workspace(&ws, false).expect("host builds");
     (dir, host)
-}
-
-fn batch(seqs: &[i64]) -> Arc<EventBatch> {
-    let mut b = EventBatch::default();
-    for s in seqs {
-        b.push(*s, &format!(r#"{{"seq": {s}, "verdict": "OK"}}"#));
-    }
-    Arc::new(b)
-}
-
-/// Panic texts carry the plugin's source location (` at src/lib.rs:NN`);
-/// drop it so expectations don't depend on line numbers.
-fn without_location(text: &str) -> String {
-    let mut out = text.to_string();
-    while let Some(i) = out.find(" at src/lib.rs:") {
-        let end = out[i + 15..]
-            .find(|c: char| !c.is_ascii_digit())
-            .map_or(out.len(), |j| i + 15 + j);
-        out.replace_range(i..end, "");
-    }
-    out
-}
-
-fn no_bag() -> Map<String, Value> {
-    Map::new()
 }
 
 #[test]

@@ -95,3 +95,35 @@ pub fn plugin_paths_toml(paths: &[&Path], extra: &str) -> String {
         .collect();
     format!("[plugins]\npaths = [{}]\n{extra}", list.join(", "))
 }
+
+/// The hostile fixture plugin (every in-process misbehaviour).
+pub fn hostile() -> PathBuf {
+    build_fixture("tests/fixtures/hostile", "dos_hostile_fixture")
+}
+
+/// An export batch with these seqs.
+pub fn batch(seqs: &[i64]) -> std::sync::Arc<dos::plugin_host::EventBatch> {
+    let mut b = dos::plugin_host::EventBatch::default();
+    for s in seqs {
+        b.push(*s, &format!(r#"{{"seq": {s}, "verdict": "OK"}}"#));
+    }
+    std::sync::Arc::new(b)
+}
+
+/// An empty CLI option bag.
+pub fn no_bag() -> serde_json::Map<String, serde_json::Value> {
+    serde_json::Map::new()
+}
+
+/// Panic texts carry the plugin's source location (` at src/lib.rs:NN`);
+/// drop it so expectations don't depend on line numbers.
+pub fn without_location(text: &str) -> String {
+    let mut out = text.to_string();
+    while let Some(i) = out.find(" at src/lib.rs:") {
+        let end = out[i + 15..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(out.len(), |j| i + 15 + j);
+        out.replace_range(i..end, "");
+    }
+    out
+}
