@@ -19,6 +19,7 @@ pub mod pyrepr;
 pub mod run_id;
 pub mod scout;
 pub mod stop;
+pub mod tailscan;
 pub mod witness;
 pub mod workspace;
 pub mod yaml;

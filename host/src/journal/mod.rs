@@ -15,11 +15,8 @@ pub use record::VerdictEvent;
 
 use crate::workspace::Workspace;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// How many bytes from the end are scanned for the highest seq.
-const TAIL_WINDOW: u64 = 64 * 1024;
 
 /// Whether observation is armed (`DISPATCH_OBSERVE` is 1/true/yes/on).
 pub fn observation_armed() -> bool {
@@ -123,36 +120,13 @@ fn append_locked(file: &mut File, event: &VerdictEvent) -> std::io::Result<i64> 
 /// under the append lock every record is written with a seq above all
 /// earlier ones, so the tail holds the maximum.
 pub fn scan_tail(file: &mut File) -> std::io::Result<(i64, bool)> {
-    let len = file.seek(SeekFrom::End(0))?;
-    if len == 0 {
-        return Ok((0, true));
-    }
-    let mut window = TAIL_WINDOW;
-    loop {
-        let start = len.saturating_sub(window);
-        file.seek(SeekFrom::Start(start))?;
-        let mut buf = Vec::with_capacity((len - start) as usize);
-        Read::by_ref(file).take(len - start).read_to_end(&mut buf)?;
-        let ends_with_newline = buf.last() == Some(&b'\n');
-        // Skip the first (possibly partial) line when we did not start at 0.
-        let body: &[u8] = if start > 0 {
-            match buf.iter().position(|b| *b == b'\n') {
-                Some(i) => &buf[i + 1..],
-                None => &[],
-            }
-        } else {
-            &buf
-        };
-        let seqs: Vec<i64> = body
-            .split(|b| *b == b'\n')
+    crate::tailscan::max_seq_in_tail(file, |body| {
+        body.split(|b| *b == b'\n')
             .filter_map(|line| reader::parse_line(&String::from_utf8_lossy(line)))
             .map(|v| record::coerce_seq(v.get("seq")))
-            .collect();
-        if !seqs.is_empty() || start == 0 {
-            return Ok((seqs.into_iter().fold(0, i64::max), ends_with_newline));
-        }
-        window = window.saturating_mul(2);
-    }
+            .reduce(i64::max)
+            .map(|m| m.max(0))
+    })
 }
 
 /// Append `event` to the workspace's journal if observation is armed.

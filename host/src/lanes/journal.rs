@@ -56,9 +56,6 @@ pub const LINE: Style = Style {
     indent: 0,
 };
 
-/// How many bytes from the end `append` scans for the highest seq.
-const TAIL_WINDOW: u64 = 64 * 1024;
-
 /// The layout path: `[paths] lane_journal` (relative to the root) or
 /// `<root>/.dos/lane-journal.jsonl`.
 pub fn layout_path(ws: &Workspace) -> PathBuf {
@@ -392,31 +389,9 @@ fn scan_tail_newline(file: &mut File) -> std::io::Result<(i64, bool)> {
 /// The highest seq/watermark in the file's tail window (whole file when the
 /// window holds no seq at all), and whether the file ends with a newline.
 fn scan_tail(file: &mut File) -> std::io::Result<(i64, bool)> {
-    let len = file.seek(SeekFrom::End(0))?;
-    if len == 0 {
-        return Ok((0, true));
-    }
-    let start = len.saturating_sub(TAIL_WINDOW);
-    file.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::with_capacity((len - start) as usize);
-    file.read_to_end(&mut buf)?;
-    let ends_nl = buf.last() == Some(&b'\n');
-    let body: &[u8] = if start > 0 {
-        match buf.iter().position(|b| *b == b'\n') {
-            Some(i) => &buf[i + 1..],
-            None => &[],
-        }
-    } else {
-        &buf
-    };
-    let max = max_seq(&parse_records(&String::from_utf8_lossy(body)));
-    if max == 0 && start > 0 {
-        let mut all = Vec::new();
-        file.seek(SeekFrom::Start(0))?;
-        file.read_to_end(&mut all)?;
-        return Ok((max_seq(&parse_records(&String::from_utf8_lossy(&all))), ends_nl));
-    }
-    Ok((max, ends_nl))
+    crate::tailscan::max_seq_in_tail(file, |body| {
+        Some(max_seq(&parse_records(&String::from_utf8_lossy(body)))).filter(|m| *m != 0)
+    })
 }
 
 /// What `compact_journal` did.
