@@ -157,6 +157,32 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The reference's driver modules that have no `<name>_config` factory:
+/// accepted by `--driver` (an error for layout commands, lane taxonomy only
+/// for hooks), besides the layout drivers `job` and `workshop`.
+pub const FACTORYLESS_DRIVERS: [&str; 20] = [
+    "ci_status",
+    "citation_resolve",
+    "decision_stop",
+    "export_file",
+    "export_otlp",
+    "export_statsd",
+    "hook_dialects",
+    "llm_judge",
+    "memory_recall",
+    "notify_slack",
+    "notify_webhook",
+    "operator_judge",
+    "os_acceptance",
+    "paste_log",
+    "plan_scope",
+    "self_improve",
+    "similarity_judge",
+    "state_diff",
+    "supervisor",
+    "watchdog",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

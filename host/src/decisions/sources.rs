@@ -31,30 +31,6 @@ pub enum Layout {
 #[error("{0}")]
 pub struct DriverError(pub String);
 
-/// The reference's driver modules that have no `<name>_config` factory.
-const FACTORYLESS_DRIVERS: [&str; 20] = [
-    "ci_status",
-    "citation_resolve",
-    "decision_stop",
-    "export_file",
-    "export_otlp",
-    "export_statsd",
-    "hook_dialects",
-    "llm_judge",
-    "memory_recall",
-    "notify_slack",
-    "notify_webhook",
-    "operator_judge",
-    "os_acceptance",
-    "paste_log",
-    "plan_scope",
-    "self_improve",
-    "similarity_judge",
-    "state_diff",
-    "supervisor",
-    "watchdog",
-];
-
 impl Layout {
     /// The layout for the `--driver` / `--job` flags (an explicit driver wins).
     pub fn from_flags(driver: Option<&str>, job: bool) -> Result<Layout, DriverError> {
@@ -71,7 +47,7 @@ impl Layout {
         }
         match name {
             "job" | "workshop" => Ok(Layout::Repo),
-            n if FACTORYLESS_DRIVERS.contains(&n) => Err(DriverError(format!(
+            n if crate::workspace::FACTORYLESS_DRIVERS.contains(&n) => Err(DriverError(format!(
                 "driver {} (dos.drivers.{n}) exposes no {n}_config(workspace) factory",
                 py_repr(n)
             ))),

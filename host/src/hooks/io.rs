@@ -72,33 +72,6 @@ pub fn workspace_root(flag: Option<&Path>, event: Option<&Val<'_>>) -> Option<Pa
     crate::workspace::resolve_root(chosen.as_deref()).ok()
 }
 
-/// The reference's driver modules (`--driver NAME`): lane taxonomy / stamp
-/// policy; they never change hook output, but an unknown name is an error.
-pub const DRIVER_MODULES: &[&str] = &[
-    "ci_status",
-    "citation_resolve",
-    "decision_stop",
-    "export_file",
-    "export_otlp",
-    "export_statsd",
-    "hook_dialects",
-    "job",
-    "llm_judge",
-    "memory_recall",
-    "notify_slack",
-    "notify_webhook",
-    "operator_judge",
-    "os_acceptance",
-    "paste_log",
-    "plan_scope",
-    "self_improve",
-    "similarity_judge",
-    "state_diff",
-    "supervisor",
-    "watchdog",
-    "workshop",
-];
-
 /// Check `--driver` (`--job` = `job`): `Err(message)` means exit 2.
 pub fn check_driver(driver: Option<&str>, job: bool) -> Result<(), String> {
     let name = match (driver, job) {
@@ -113,7 +86,7 @@ pub fn check_driver(driver: Option<&str>, job: bool) -> Result<(), String> {
             "unknown driver {r}: a driver name is a single module token (no '.', '/' or '\\'); {TAIL}"
         ));
     }
-    if !DRIVER_MODULES.contains(&name) {
+    if !(matches!(name, "job" | "workshop") || crate::workspace::FACTORYLESS_DRIVERS.contains(&name)) {
         return Err(format!(
             "unknown driver {r} (no module dos.drivers.{name}); {TAIL}"
         ));
