@@ -4,10 +4,17 @@
 //! directly (no shell), stdin from a file. Reports medians, ratios and peak
 //! RSS (measured in a separate run under `/usr/bin/time -f %M`).
 //!
+//! Rows: `dos` (`dos hook VERB`), `dos-hook` (the standalone hook binary as
+//! `cargo build` links it), `static` (the same binary from `cargo
+//! static-hook`, which this bench builds first), `go`, `python`.
+//!
 //! Run: `cargo bench -p dos --bench hooks` (release). Env knobs:
+//! `DOS_BENCH_STATIC` (a prebuilt static `dos-hook`; skips the build),
 //! `DOS_BENCH_PY` (default /work/ref/venv/bin/dos), `DOS_BENCH_GO` (default:
 //! the wheel's `_bin/dos-hook`), `DOS_BENCH_N` (Rust/Go iterations, 200),
 //! `DOS_BENCH_PY_N` (Python iterations, 8). A missing reference is skipped.
+
+mod support;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -15,10 +22,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
+const HOOK_BIN: &str = env!("CARGO_BIN_EXE_dos-hook");
 
 #[derive(Clone, Copy, PartialEq)]
 enum Impl {
+    /// `dos hook VERB` (the full host binary).
     Rust,
+    /// `dos-hook VERB` as `cargo build` links it (dynamic).
+    RustHook,
+    /// `dos-hook VERB` linked statically (`cargo static-hook`).
+    RustStatic,
     Go,
     Python,
 }
@@ -26,7 +39,9 @@ enum Impl {
 impl Impl {
     fn name(self) -> &'static str {
         match self {
-            Impl::Rust => "rust",
+            Impl::Rust => "dos",
+            Impl::RustHook => "dos-hook",
+            Impl::RustStatic => "static",
             Impl::Go => "go",
             Impl::Python => "python",
         }
@@ -36,6 +51,7 @@ impl Impl {
 struct Refs {
     py: Option<PathBuf>,
     go: Option<PathBuf>,
+    static_hook: Option<PathBuf>,
 }
 
 fn refs() -> Refs {
@@ -49,10 +65,31 @@ fn refs() -> Refs {
             p.is_file().then_some(p)
         })
     });
+    let static_hook = std::env::var_os("DOS_BENCH_STATIC")
+        .map(PathBuf::from)
+        .or_else(build_static_hook)
+        .unwrap_or_default();
     Refs {
         py: py.is_file().then_some(py),
         go: go.filter(|p| p.is_file()),
+        static_hook: static_hook.is_file().then_some(static_hook),
     }
+}
+
+/// Build (or bring up to date) the statically linked `dos-hook` with the
+/// workspace's `cargo static-hook` alias; `None` (row skipped) if that fails.
+fn build_static_hook() -> Option<PathBuf> {
+    let root = support::repo_root();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["--quiet", "static-hook"])
+        .current_dir(&root)
+        .status()
+        .ok()?;
+    if !status.success() {
+        eprintln!("cargo static-hook failed: the static row is skipped");
+        return None;
+    }
+    Some(root.join("target/static-hook/release/dos-hook"))
 }
 
 /// The command line for one implementation, verb and workspace.
@@ -62,6 +99,16 @@ fn command(which: Impl, r: &Refs, verb: &str, ws: &Path) -> Option<Command> {
         Impl::Rust => {
             let mut c = Command::new(BIN);
             c.args(["hook", verb]);
+            c
+        }
+        Impl::RustHook => {
+            let mut c = Command::new(HOOK_BIN);
+            c.arg(verb);
+            c
+        }
+        Impl::RustStatic => {
+            let mut c = Command::new(r.static_hook.as_ref()?);
+            c.arg(verb);
             c
         }
         Impl::Go => {
@@ -185,21 +232,30 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(8);
     let scratch = tempfile::tempdir().expect("tempdir");
-    println!("python: {:?}\ngo: {:?}\nrust: {BIN}", r.py, r.go);
     println!(
-        "{:<9} {:<8} {:<7} {:>11} {:>11} {:>8} {:>8} {:>10}",
-        "verb", "session", "impl", "median_ms", "min_ms", "vs_go", "py/rust", "rss_kib"
+        "python: {:?}\ngo: {:?}\ndos: {BIN}\ndos-hook: {HOOK_BIN}\nstatic dos-hook: {:?}",
+        r.py, r.go, r.static_hook
+    );
+    println!(
+        "{:<9} {:<8} {:<9} {:>10} {:>9} {:>7} {:>8} {:>9} {:>8}",
+        "verb", "session", "impl", "median_ms", "min_ms", "vs_go", "py/this", "vs_empty", "rss_kib"
     );
     for verb in ["posttool", "pretool", "marker"] {
         let ev = event_file(scratch.path(), verb);
-        let mut rust_empty = None;
+        let mut empty_medians: Vec<(Impl, Duration)> = Vec::new();
         for size in [0usize, 100_000] {
             // Interleaved: each round runs every implementation once, so load
             // drift on a shared machine hits all of them alike.
-            let impls: Vec<Impl> = [Impl::Rust, Impl::Go, Impl::Python]
-                .into_iter()
-                .filter(|w| command(*w, &r, verb, scratch.path()).is_some())
-                .collect();
+            let impls: Vec<Impl> = [
+                Impl::Rust,
+                Impl::RustHook,
+                Impl::RustStatic,
+                Impl::Go,
+                Impl::Python,
+            ]
+            .into_iter()
+            .filter(|w| command(*w, &r, verb, scratch.path()).is_some())
+            .collect();
             let spaces: Vec<tempfile::TempDir> = impls.iter().map(|_| workspace(verb, size)).collect();
             let mut times: Vec<Vec<Duration>> = vec![Vec::new(); impls.len()];
             for (k, w) in impls.iter().enumerate() {
@@ -217,37 +273,38 @@ fn main() {
             }
             let med: Vec<Duration> = times.iter().map(|t| median(t.clone())).collect();
             let find = |i: Impl| impls.iter().position(|w| *w == i).map(|k| med[k]);
+            let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
             for (k, w) in impls.iter().enumerate() {
                 let probe = command(*w, &r, verb, spaces[k].path()).expect("cmd");
                 let rss = peak_rss_kib(&probe, &ev).map_or("-".into(), |k| k.to_string());
-                let vs_go = match (*w, find(Impl::Go)) {
-                    (Impl::Go, _) | (_, None) => "-".to_string(),
-                    (_, Some(g)) => format!("{:.2}x", med[k].as_secs_f64() / g.as_secs_f64()),
-                };
-                let py_ratio = match (*w, find(Impl::Rust)) {
-                    (Impl::Python, Some(rt)) => format!("{:.0}x", med[k].as_secs_f64() / rt.as_secs_f64()),
+                let rust = !matches!(w, Impl::Go | Impl::Python);
+                let vs_go = match find(Impl::Go) {
+                    Some(g) if rust => format!("{:.2}x", ratio(med[k], g)),
                     _ => "-".to_string(),
                 };
+                let vs_py = match find(Impl::Python) {
+                    Some(p) if rust => format!("{:.0}x", ratio(p, med[k])),
+                    _ => "-".to_string(),
+                };
+                let vs_empty = match empty_medians.iter().find(|(i, _)| i == w) {
+                    Some((_, e)) if rust && size > 0 => format!("{:.2}x", ratio(med[k], *e)),
+                    _ => "-".to_string(),
+                };
+                if size == 0 {
+                    empty_medians.push((*w, med[k]));
+                }
                 let min = times[k].iter().min().copied().unwrap_or_default();
                 println!(
-                    "{:<9} {:<8} {:<7} {:>11.3} {:>11.3} {:>8} {:>8} {:>10}",
+                    "{:<9} {:<8} {:<9} {:>10.3} {:>9.3} {:>7} {:>8} {:>9} {:>8}",
                     verb,
                     if size == 0 { "empty" } else { "100k" },
                     w.name(),
                     med[k].as_secs_f64() * 1e3,
                     min.as_secs_f64() * 1e3,
                     vs_go,
-                    py_ratio,
+                    vs_py,
+                    vs_empty,
                     rss
-                );
-            }
-            let rust = find(Impl::Rust).expect("rust runs");
-            if size == 0 {
-                rust_empty = Some(rust);
-            } else if let Some(e) = rust_empty {
-                println!(
-                    "{verb:<9} rust 100k/empty = {:.2}x",
-                    rust.as_secs_f64() / e.as_secs_f64()
                 );
             }
         }

@@ -1,6 +1,8 @@
 //! Concurrent hooks on one session: 8 processes × 1000 events each. Every
 //! record lands whole on its own line, step indexes are exactly 0..8000, and
-//! the marker tally counts every allowed marker.
+//! the marker tally counts every allowed marker. Half the writers are
+//! `dos hook posttool`, half the standalone `dos-hook posttool`: both take
+//! the same lock, so they can share a session.
 
 mod hooks_common;
 
@@ -8,6 +10,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
+const HOOK_BIN: &str = env!("CARGO_BIN_EXE_dos-hook");
 
 #[test]
 fn eight_processes_by_a_thousand_events() {
@@ -22,8 +25,15 @@ fn eight_processes_by_a_thousand_events() {
                         r#"{{"session_id": "shared", "tool_name": "Bash", "tool_input": {{"command": "w{w} i{i}"}}, "tool_response": "r", "cwd": "{}"}}"#,
                         root.display()
                     );
-                    let mut child = Command::new(BIN)
-                        .args(["hook", "posttool"])
+                    let mut cmd = if w % 2 == 0 {
+                        let mut c = Command::new(BIN);
+                        c.arg("hook");
+                        c
+                    } else {
+                        Command::new(HOOK_BIN)
+                    };
+                    let mut child = cmd
+                        .arg("posttool")
                         .stdin(Stdio::piped())
                         .stdout(Stdio::null())
                         .stderr(Stdio::null())

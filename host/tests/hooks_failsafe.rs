@@ -5,7 +5,7 @@
 
 mod hooks_common;
 
-use hooks_common::run;
+use hooks_common::{run, HookBin};
 use std::path::Path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
@@ -25,6 +25,12 @@ fn post(ws: &Path, stdin: &[u8], extra: &[&str]) -> hooks_common::Out {
 
 #[test]
 fn bad_stdin_is_silent_for_every_verb() {
+    for bin in HookBin::built() {
+        bad_stdin_is_silent(&bin);
+    }
+}
+
+fn bad_stdin_is_silent(bin: &HookBin) {
     let ws = tempfile::tempdir().unwrap();
     let deep = format!("{{\"a\": {}1{}}}", "[".repeat(5000), "]".repeat(5000));
     let inputs: Vec<Vec<u8>> = vec![
@@ -41,23 +47,36 @@ fn bad_stdin_is_silent_for_every_verb() {
     ];
     for input in &inputs {
         for verb in ["posttool", "pretool"] {
-            let out = run(BIN, ws.path(), &["hook", verb], &[], input);
+            let out = bin.run(ws.path(), &["hook", verb], &[], input).unwrap();
             assert_eq!(
                 (out.code, out.stdout.as_str()),
                 (0, ""),
-                "{verb} {:?}",
+                "{bin:?} {verb} {:?}",
                 String::from_utf8_lossy(input)
             );
         }
-        let out = run(BIN, ws.path(), &["hook", "marker", "--loop"], &[], input);
-        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "marker");
+        let out = bin
+            .run(ws.path(), &["hook", "marker", "--loop"], &[], input)
+            .unwrap();
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{bin:?} marker");
     }
     assert!(!ws.path().join(".dos").exists());
 }
 
 #[test]
 fn hostile_session_ids_stay_inside_dot_dos() {
+    for bin in HookBin::built() {
+        hostile_session_ids(&bin);
+    }
+}
+
+fn hostile_session_ids(bin: &HookBin) {
     let ws = tempfile::tempdir().unwrap();
+    let post = |ws: &Path, stdin: &[u8], extra: &[&str]| {
+        let mut args = vec!["hook", "posttool"];
+        args.extend(extra);
+        bin.run(ws, &args, &[], stdin).unwrap()
+    };
     for sid in [
         r#""../../escape""#,
         r#""/etc/passwd""#,
@@ -113,23 +132,19 @@ fn torn_tail_gets_a_newline_before_our_record() {
 
 #[test]
 fn unwritable_state_is_silent() {
-    let ws = tempfile::tempdir().unwrap();
-    std::fs::write(ws.path().join(".dos"), "a file").unwrap();
-    let out = post(
-        ws.path(),
-        ev(ws.path(), "\"s\"", "\"x\"").as_bytes(),
-        &["--debug"],
-    );
-    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
-    assert!(out.stderr.contains("accumulator write error"), "{}", out.stderr);
-    let out = run(
-        BIN,
-        ws.path(),
-        &["hook", "marker", "--loop", "--session-id", "m"],
-        &[],
-        b"",
-    );
-    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+    for bin in HookBin::built() {
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::write(ws.path().join(".dos"), "a file").unwrap();
+        let e = ev(ws.path(), "\"s\"", "\"x\"");
+        let out = bin
+            .run(ws.path(), &["hook", "posttool", "--debug"], &[], e.as_bytes())
+            .unwrap();
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{bin:?}");
+        assert!(out.stderr.contains("accumulator write error"), "{}", out.stderr);
+        let marker = ["hook", "marker", "--loop", "--session-id", "m"];
+        let out = bin.run(ws.path(), &marker, &[], b"").unwrap();
+        assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{bin:?}");
+    }
 }
 
 #[test]
@@ -270,4 +285,27 @@ fn observation_records_hook_verdicts() {
             && lines[3].contains("\"verdict\": \"BLOCK\"")
             && lines[3].contains("\"seq\": 4")
     );
+}
+
+#[test]
+fn standalone_binary_names_what_it_does_not_serve() {
+    let ws = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_dos-hook");
+    let out = run(bin, ws.path(), &["stop"], &[], b"{}");
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains("`dos hook stop`"), "{}", out.stderr);
+    let out = run(bin, ws.path(), &["export"], &[], b"");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unrecognized subcommand 'export'"),
+        "{}",
+        out.stderr
+    );
+    let out = run(bin, ws.path(), &["--version"], &[], b"");
+    assert_eq!(
+        (out.code, out.stdout.trim()),
+        (0, concat!("dos-hook ", env!("CARGO_PKG_VERSION")))
+    );
+    assert!(!ws.path().join(".dos").exists());
 }

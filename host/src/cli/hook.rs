@@ -116,6 +116,55 @@ pub struct HookCli {
     pub cmd: HookCmd,
 }
 
+/// The verbs the standalone `dos-hook` binary serves: the per-tool-call
+/// hooks, which need neither the plugin host nor git.
+#[derive(Debug, Subcommand)]
+pub enum NativeHookCmd {
+    /// PostToolUse: warn when a tool keeps returning byte-identical results.
+    Posttool(PostArgs),
+    /// Stop: hold a loop's keep-alive turn open within a wait-marker budget.
+    Marker(MarkerArgs),
+    /// PreToolUse: deny a call that would edit the kernel; advise on arbitrary exec.
+    Pretool(PreArgs),
+}
+
+/// `dos-hook …`: the standalone hook binary's command line.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "dos-hook",
+    version,
+    about = "The per-tool-call agent hooks of `dos`, as a small binary of their own.",
+    after_help = "Same flags, files and output as `dos hook VERB`. The verify-on-stop hook is `dos hook stop`."
+)]
+pub struct NativeHookCli {
+    /// The hook verb.
+    #[command(subcommand)]
+    pub cmd: NativeHookCmd,
+}
+
+/// Parse `dos-hook …` (argv[0] on) and run it; returns the exit code.
+pub fn run_native(args: &[std::ffi::OsString]) -> i32 {
+    use clap::Parser;
+    match NativeHookCli::try_parse_from(args) {
+        Ok(cli) => match &cli.cmd {
+            NativeHookCmd::Posttool(a) => posttool(None, a),
+            NativeHookCmd::Marker(a) => marker_verb(None, a),
+            NativeHookCmd::Pretool(a) => pretool_verb(None, a),
+        },
+        Err(_) if args.get(1).is_some_and(|verb| verb == "stop") => {
+            eprintln!(
+                "error: dos-hook serves posttool, marker and pretool; the verify-on-stop hook is `dos hook stop` (it needs git and the plugin host)"
+            );
+            2
+        }
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            code
+        }
+    }
+}
+
 /// Parse `hook …` (argv from the `hook` word on) and run it.
 pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
     use clap::Parser;

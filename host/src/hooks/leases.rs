@@ -17,6 +17,7 @@
 
 use crate::lanes::journal::{self, py_str, truthy, Entry};
 use crate::lanes::liveness::parse_stamp_ms;
+use memchr::memmem;
 use serde_json::Value;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
@@ -79,9 +80,8 @@ pub fn live_leases(path: &Path, now_ms: i64) -> Vec<Entry> {
 /// The records of a journal stream that `replay` could fold (`None` on a read
 /// error). Skipped lines are exactly those that fold as nothing.
 pub fn lease_records<R: BufRead>(mut reader: R) -> Option<Vec<Entry>> {
-    let words = LEASE_OPS.join("|");
-    let filter = regex::bytes::Regex::new(&format!(r"{words}|\\u")).ok()?;
-    let plain = regex::bytes::Regex::new(&words).ok()?;
+    let ops: Vec<memmem::Finder> = LEASE_OPS.iter().map(memmem::Finder::new).collect();
+    let escape = memmem::Finder::new(br"\u");
     let mut out = Vec::new();
     let mut line = Vec::new();
     loop {
@@ -89,7 +89,8 @@ pub fn lease_records<R: BufRead>(mut reader: R) -> Option<Vec<Entry>> {
         if reader.read_until(b'\n', &mut line).ok()? == 0 {
             break;
         }
-        if !filter.is_match(&line) || !(plain.is_match(&line) || escaped_lease_op(&line)) {
+        let names_op = ops.iter().any(|f| f.find(&line).is_some());
+        if !names_op && !(escape.find(&line).is_some() && escaped_lease_op(&line)) {
             continue;
         }
         let text = String::from_utf8_lossy(&line);

@@ -70,3 +70,53 @@ pub fn mask_ts(s: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// A binary that serves the hook verbs: `dos` (`dos hook VERB …`, and every
+/// other command) or the standalone `dos-hook` (`dos-hook VERB …`, for
+/// posttool, marker and pretool only).
+#[derive(Clone, Debug)]
+pub enum HookBin {
+    /// The full `dos` binary at this path.
+    Dos(String),
+    /// A `dos-hook` binary at this path (dynamically or statically linked).
+    Standalone(String),
+}
+
+/// The verbs `dos-hook` serves.
+pub const STANDALONE_VERBS: &[&str] = &["posttool", "marker", "pretool"];
+
+impl HookBin {
+    /// The binaries `cargo test` built: `dos` and `dos-hook`.
+    pub fn built() -> Vec<HookBin> {
+        vec![
+            HookBin::Dos(env!("CARGO_BIN_EXE_dos").to_string()),
+            HookBin::Standalone(env!("CARGO_BIN_EXE_dos-hook").to_string()),
+        ]
+    }
+
+    /// The executable's path.
+    pub fn path(&self) -> &str {
+        match self {
+            HookBin::Dos(p) | HookBin::Standalone(p) => p,
+        }
+    }
+
+    /// The argv (after the program) for what is `dos ARGS…` on the full
+    /// binary; `None` when this binary does not serve that command.
+    pub fn argv<'a>(&self, dos_args: &[&'a str]) -> Option<Vec<&'a str>> {
+        match self {
+            HookBin::Dos(_) => Some(dos_args.to_vec()),
+            HookBin::Standalone(_) => match dos_args {
+                ["hook", verb, rest @ ..] if STANDALONE_VERBS.contains(verb) => {
+                    Some(std::iter::once(*verb).chain(rest.iter().copied()).collect())
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// Run what is `dos ARGS…` on the full binary; `None` when not served.
+    pub fn run(&self, cwd: &Path, dos_args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Option<Out> {
+        Some(run(self.path(), cwd, &self.argv(dos_args)?, env, stdin))
+    }
+}
