@@ -90,7 +90,8 @@ pub fn lease_records<R: BufRead>(mut reader: R) -> Option<Vec<Entry>> {
             break;
         }
         let names_op = ops.iter().any(|f| f.find(&line).is_some());
-        if !names_op && !(escape.find(&line).is_some() && escaped_lease_op(&line)) {
+        let escaped_op = || escape.find(&line).is_some() && escaped_lease_op(&line);
+        if !(names_op || escaped_op()) {
             continue;
         }
         let text = String::from_utf8_lossy(&line);
