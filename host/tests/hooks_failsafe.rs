@@ -288,6 +288,68 @@ fn observation_records_hook_verdicts() {
 }
 
 #[test]
+fn observation_follows_the_job_layout() {
+    // `--job` hooks record where `dos export --job` reads: docs/_plans/.
+    let ws = tempfile::tempdir().unwrap();
+    let e = ev(ws.path(), "\"s\"", "\"x\"");
+    let pre = r#"{"session_id": "s", "tool_name": "Bash", "tool_input": {"command": "ls"}}"#;
+    let observe = [("DISPATCH_OBSERVE", "1")];
+    for bin in HookBin::built() {
+        bin.run(ws.path(), &["hook", "posttool", "--job"], &observe, e.as_bytes());
+        bin.run(
+            ws.path(),
+            &["hook", "pretool", "--driver", "job"],
+            &observe,
+            pre.as_bytes(),
+        );
+        // A lane-taxonomy-only driver keeps the generic layout.
+        bin.run(
+            ws.path(),
+            &["hook", "posttool", "--driver", "ci_status"],
+            &observe,
+            e.as_bytes(),
+        );
+    }
+    run(BIN, ws.path(), &["exec-capability", "--job", "ls"], &observe, b"");
+    let plans = std::fs::read_to_string(ws.path().join("docs/_plans/verdict-journal.jsonl")).unwrap();
+    let syscalls: Vec<&str> = plans
+        .lines()
+        .map(|l| {
+            l.split("\"syscall\": \"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        syscalls,
+        [
+            "hook_posttool",
+            "hook_pretool",
+            "hook_posttool",
+            "hook_pretool",
+            "exec_capability"
+        ]
+    );
+    let generic = std::fs::read_to_string(ws.path().join(".dos/verdict-journal.jsonl")).unwrap();
+    assert_eq!(generic.lines().count(), 2, "{generic}");
+    let (out, _, code) = {
+        let o = run(
+            BIN,
+            ws.path(),
+            &["export", "--job", "--to", "null", "--since", "0"],
+            &[],
+            b"",
+        );
+        (o.stdout, o.stderr, o.code)
+    };
+    assert_eq!(code, 0);
+    assert!(out.contains("5 event(s)"), "{out}");
+}
+
+#[test]
 fn standalone_binary_names_what_it_does_not_serve() {
     let ws = tempfile::tempdir().unwrap();
     let bin = env!("CARGO_BIN_EXE_dos-hook");

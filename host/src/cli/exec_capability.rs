@@ -76,7 +76,7 @@ pub fn run(top: Option<&PathBuf>, a: &ExecCapabilityArgs) -> i32 {
         }
         let mut e = crate::journal::VerdictEvent::new("exec_capability", v.capability.token());
         e.detail = detail;
-        io::record_verdict(r, e);
+        io::record_verdict(r, a.driver.as_deref(), a.job, e);
     }
     v.capability.exit_code()
 }

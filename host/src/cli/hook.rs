@@ -433,6 +433,8 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
     detail.insert("tool_name".into(), Value::from(step.tool_name.as_str()));
     io::record_verdict(
         &root,
+        a.common.driver.as_deref(),
+        a.common.job,
         io::hook_event("hook_posttool", verdict.state.token(), &sid.text, detail),
     );
     0
@@ -514,7 +516,8 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
     let path = store::session_stem(&sid.text)
         .map(|stem| root.join(".dos").join("markers").join(format!("{stem}.jsonl")));
     let record = |verdict: &str, detail: Map<String, Value>| {
-        io::record_verdict(&root, io::hook_event("hook_marker", verdict, &sid.text, detail));
+        let event = io::hook_event("hook_marker", verdict, &sid.text, detail);
+        io::record_verdict(&root, a.common.driver.as_deref(), a.common.job, event);
     };
     if a.reset {
         let result = path
@@ -834,6 +837,7 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     detail.insert("reason_class".into(), Value::from(reason_class));
     detail.insert("tool_name".into(), Value::from(tool.as_str()));
     detail.insert("tree_known".into(), Value::Bool(tree.known));
-    io::record_verdict(&root, io::hook_event("hook_pretool", token, &holder, detail));
+    let event = io::hook_event("hook_pretool", token, &holder, detail);
+    io::record_verdict(&root, a.common.driver.as_deref(), a.common.job, event);
     0
 }

@@ -77,7 +77,7 @@ pub fn run(top: Option<&PathBuf>, a: &HookExitArgs) -> i32 {
         detail.insert("matched".into(), Value::Bool(v.matched));
         let mut e = crate::journal::VerdictEvent::new("hook_exit", v.token());
         e.detail = detail;
-        io::record_verdict(&root, e);
+        io::record_verdict(&root, a.driver.as_deref(), a.job, e);
     }
     v.exit_code()
 }

@@ -114,8 +114,10 @@ pub fn env_nonempty(name: &str) -> Option<String> {
 }
 
 /// Record a hook verdict in the verdict journal when observation is armed
-/// (`DISPATCH_OBSERVE`). The workspace configuration is only read when armed.
-pub fn record_verdict(root: &Path, event: VerdictEvent) {
+/// (`DISPATCH_OBSERVE`), in the journal of the verb's `--driver`/`--job`
+/// layout (where `dos export` with the same flag reads). The workspace
+/// configuration is only read when armed.
+pub fn record_verdict(root: &Path, driver: Option<&str>, job: bool, event: VerdictEvent) {
     if !crate::journal::observation_armed() {
         return;
     }
@@ -124,7 +126,8 @@ pub fn record_verdict(root: &Path, event: VerdictEvent) {
         root: root.to_path_buf(),
         state_dir: root.join(".dos"),
         config,
-        layout: crate::workspace::Layout::Generic,
+        // A hook-only driver (lane taxonomy) keeps the generic layout.
+        layout: crate::workspace::Layout::select(driver, job).unwrap_or_default(),
     };
     let _ = crate::journal::record_if_armed(&ws, &event);
 }
