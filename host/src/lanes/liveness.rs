@@ -161,6 +161,16 @@ impl LivenessVerdict {
     }
 }
 
+/// The number of days in month `m` of year `y` (proleptic Gregorian).
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
 /// Days since 1970-01-01 for a proleptic Gregorian date.
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -178,18 +188,92 @@ fn num(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
-/// Strict journal stamp (`%Y-%m-%dT%H:%M:%SZ` or `%Y-%m-%dT%H:%MZ`) → ms.
+/// A journal stamp → ms, as Python's `datetime.strptime(s, FMT)` reads it for
+/// FMT `%Y-%m-%dT%H:%MZ` or `%Y-%m-%dT%H:%M:%SZ` (UTC): four-digit year,
+/// one- or two-digit other fields (`%d` also space-padded), `T`/`Z` in either
+/// case, and a real calendar date (`None` for Feb 30 or second 60).
 pub fn parse_stamp_ms(s: &str) -> Option<i64> {
-    let body = s.strip_suffix('Z')?;
-    let (date, time) = body.split_once('T')?;
-    let parts: Vec<&str> = time.split(':').collect();
-    if parts.len() != 2 && parts.len() != 3 {
+    let body = s.strip_suffix(['Z', 'z'])?;
+    let year = body.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()))?;
+    let rest = body.get(4..)?.strip_prefix('-')?;
+    let (month, rest) = rest.split_once('-')?;
+    let (day, time) = rest.split_once(['T', 't'])?;
+    let mut hms = time.split(':');
+    let (hour, minute, second) = (hms.next()?, hms.next()?, hms.next());
+    if hms.next().is_some() {
         return None;
     }
-    if parts.iter().any(|p| p.len() != 2) {
+    let fields_ok = StrptimeField::MONTH.matches(month)
+        && StrptimeField::DAY.matches(day)
+        && StrptimeField::HOUR.matches(hour)
+        && StrptimeField::MINUTE.matches(minute)
+        && second.is_none_or(|s| StrptimeField::SECOND.matches(s));
+    if !fields_ok {
         return None;
     }
-    civil_ms(date, &parts, 0)
+    let date = format!("{year}-{month:0>2}-{:0>2}", day.trim_start());
+    civil_ms(&date, &[hour, minute, second.unwrap_or("0")], 0)
+}
+
+/// One `_strptime` one-or-two-digit field pattern: a single digit (zero
+/// included when `zero`), `0` + digit, a digit in `1..top` + any digit, or
+/// `top` + one of `top_next`; `space_pad` also admits `" [1-9]"`.
+struct StrptimeField {
+    zero: bool,
+    top: u8,
+    top_next: &'static [u8],
+    space_pad: bool,
+}
+
+impl StrptimeField {
+    /// `%m`: `1[0-2]|0[1-9]|[1-9]`.
+    const MONTH: Self = Self {
+        zero: false,
+        top: b'1',
+        top_next: b"012",
+        space_pad: false,
+    };
+    /// `%d`: `3[01]|[12]\d|0[1-9]|[1-9]| [1-9]`.
+    const DAY: Self = Self {
+        zero: false,
+        top: b'3',
+        top_next: b"01",
+        space_pad: true,
+    };
+    /// `%H`: `2[0-3]|[0-1]\d|\d`.
+    const HOUR: Self = Self {
+        zero: true,
+        top: b'2',
+        top_next: b"0123",
+        space_pad: false,
+    };
+    /// `%M`: `[0-5]\d|\d`.
+    const MINUTE: Self = Self {
+        zero: true,
+        top: b'6',
+        top_next: b"",
+        space_pad: false,
+    };
+    /// `%S`: `6[0-1]|[0-5]\d|\d` (60 and 61 then fail the datetime check).
+    const SECOND: Self = Self {
+        zero: true,
+        top: b'6',
+        top_next: b"01",
+        space_pad: false,
+    };
+
+    fn matches(&self, f: &str) -> bool {
+        match *f.as_bytes() {
+            [d] => d.is_ascii_digit() && (self.zero || d != b'0'),
+            [b' ', d] => self.space_pad && (b'1'..=b'9').contains(&d),
+            [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => {
+                (a == b'0' && (self.zero || b != b'0'))
+                    || (a > b'0' && a < self.top)
+                    || (a == self.top && self.top_next.contains(&b))
+            }
+            _ => false,
+        }
+    }
 }
 
 fn civil_ms(date: &str, hms: &[&str], frac_ms: i64) -> Option<i64> {
@@ -201,7 +285,13 @@ fn civil_ms(date: &str, hms: &[&str], frac_ms: i64) -> Option<i64> {
     let h = num(hms.first().copied().unwrap_or("00"))?;
     let mi = num(hms.get(1).copied().unwrap_or("00"))?;
     let se = num(hms.get(2).copied().unwrap_or("00"))?;
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 23 || mi > 59 || se > 59 {
+    if y < 1
+        || !(1..=12).contains(&mo)
+        || !(1..=days_in_month(y, mo)).contains(&da)
+        || h > 23
+        || mi > 59
+        || se > 59
+    {
         return None;
     }
     Some((days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + se) * 1000 + frac_ms)
@@ -355,6 +445,70 @@ mod tests {
             &p
         )
         .is_err());
+    }
+
+    /// Expectations printed by CPython 3.11: `datetime.strptime(s, FMT)` for
+    /// FMT `%Y-%m-%dT%H:%MZ`, then `%Y-%m-%dT%H:%M:%SZ`, as UTC ms.
+    #[test]
+    fn stamps_parse_as_python_strptime_does() {
+        let table: &[(&str, Option<i64>)] = &[
+            ("2026-01-01T12:00:00Z", Some(1767268800000)),
+            ("2026-01-01T12:00Z", Some(1767268800000)),
+            ("2026-1-1T1:2:3Z", Some(1767229323000)),
+            ("2026-01- 1T12:00Z", Some(1767268800000)),
+            ("2026-01-01t12:00:00z", Some(1767268800000)),
+            ("2026-02-29T00:00Z", None),
+            ("2024-02-29T00:00Z", Some(1709164800000)),
+            ("2026-02-30T00:00:00Z", None),
+            ("2026-04-31T00:00Z", None),
+            ("2026-13-01T00:00Z", None),
+            ("2026-00-01T00:00Z", None),
+            ("2026-01-00T00:00Z", None),
+            ("2026-01-01T24:00Z", None),
+            ("2026-01-01T23:60Z", None),
+            ("2026-01-01T23:59:60Z", None),
+            ("2026-01-01T23:59:61Z", None),
+            ("2026-01-01T23:59:59Z", Some(1767311999000)),
+            ("0000-01-01T00:00Z", None),
+            ("0001-01-01T00:00Z", Some(-62135596800000)),
+            ("9999-12-31T23:59:59Z", Some(253402300799000)),
+            ("26-01-01T00:00Z", None),
+            ("20260-01-01T00:00Z", None),
+            ("2026-01-01T00:00:00", None),
+            ("2026-01-01 00:00:00Z", None),
+            ("2026-01-01T00:00:00.5Z", None),
+            ("2026-01-01T00:00:00+00:00", None),
+            ("2026-01-01T0:0:0Z", Some(1767225600000)),
+            ("2026-01-01T00:0Z", Some(1767225600000)),
+            ("2026-01-01T00:00:0Z", Some(1767225600000)),
+            (" 2026-01-01T00:00Z", None),
+            ("2026-01-01T00:00Z ", None),
+            ("2026-01-01T00::00Z", None),
+            ("2026-01-01T00:00:00:00Z", None),
+            ("2026-1-01T00:00Z", Some(1767225600000)),
+            ("2026-01-1T00:00Z", Some(1767225600000)),
+            ("2026-01-01T 1:00Z", None),
+            ("2026-01-01T00: 1Z", None),
+            ("2026-001-01T00:00Z", None),
+            ("2026-01-001T00:00Z", None),
+            ("", None),
+            ("Z", None),
+            ("2026-01-01TZ", None),
+            ("2026-09-31T00:00Z", None),
+            ("2026-12-31T00:00Z", Some(1798675200000)),
+            ("2026-02-28T23:59:59Z", Some(1772323199000)),
+            ("1900-02-29T00:00Z", None),
+            ("2000-02-29T00:00Z", Some(951782400000)),
+            ("2026-01-32T00:00Z", None),
+            ("2026-01-01T19:00Z", Some(1767294000000)),
+            ("2026-01-01T20:00Z", Some(1767297600000)),
+            ("2026-01-01T09:09:09Z", Some(1767258549000)),
+            ("2026-01-01T9:9:9Z", Some(1767258549000)),
+            ("2026-01-01T00:00z", Some(1767225600000)),
+        ];
+        for (stamp, want) in table {
+            assert_eq!(parse_stamp_ms(stamp), *want, "{stamp:?}");
+        }
     }
 
     #[test]
