@@ -364,6 +364,12 @@ fn standalone_binary_names_what_it_does_not_serve() {
         "{}",
         out.stderr
     );
+    let out = run(bin, ws.path(), &["posttool", "--bogus"], &[], b"{}");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("Usage: dos-hook posttool"), "{}", out.stderr);
+    let out = run(BIN, ws.path(), &["hook", "posttool", "--bogus"], &[], b"{}");
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("Usage: dos hook posttool"), "{}", out.stderr);
     let out = run(bin, ws.path(), &["--version"], &[], b"");
     assert_eq!(
         (out.code, out.stdout.trim()),

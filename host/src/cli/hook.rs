@@ -28,12 +28,9 @@ pub struct HookArgs {
 /// The hook verbs.
 #[derive(Debug, Subcommand)]
 pub enum HookCmd {
-    /// PostToolUse: warn when a tool keeps returning byte-identical results.
-    Posttool(PostArgs),
-    /// Stop: hold a loop's keep-alive turn open within a wait-marker budget.
-    Marker(MarkerArgs),
-    /// PreToolUse: deny a call that would edit the kernel; advise on arbitrary exec.
-    Pretool(PreArgs),
+    /// The per-tool-call verbs (also served by `dos-hook`).
+    #[command(flatten)]
+    PerCall(PerCallCmd),
     /// Stop/SubagentStop: block a stop whose shipped-claims git does not back.
     Stop(super::hook_stop::HookStopArgs),
 }
@@ -109,17 +106,21 @@ pub struct PreArgs {
 /// `dos hook …` parsed on its own (the fast path `cli::run` takes when the
 /// first argument is `hook`).
 #[derive(Debug, clap::Parser)]
-#[command(name = "dos hook")]
+#[command(
+    name = "dos hook",
+    bin_name = "dos hook",
+    about = "Agent hooks (PostToolUse / Stop / PreToolUse) for Claude Code and other hosts."
+)]
 pub struct HookCli {
     /// The hook verb.
     #[command(subcommand)]
     pub cmd: HookCmd,
 }
 
-/// The verbs the standalone `dos-hook` binary serves: the per-tool-call
-/// hooks, which need neither the plugin host nor git.
+/// The per-tool-call hook verbs, which need neither the plugin host nor git:
+/// what the standalone `dos-hook` binary serves.
 #[derive(Debug, Subcommand)]
-pub enum NativeHookCmd {
+pub enum PerCallCmd {
     /// PostToolUse: warn when a tool keeps returning byte-identical results.
     Posttool(PostArgs),
     /// Stop: hold a loop's keep-alive turn open within a wait-marker budget.
@@ -132,6 +133,7 @@ pub enum NativeHookCmd {
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "dos-hook",
+    bin_name = "dos-hook",
     version,
     about = "The per-tool-call agent hooks of `dos`, as a small binary of their own.",
     after_help = "Same flags, files and output as `dos hook VERB`. The verify-on-stop hook is `dos hook stop`."
@@ -139,29 +141,36 @@ pub enum NativeHookCmd {
 pub struct NativeHookCli {
     /// The hook verb.
     #[command(subcommand)]
-    pub cmd: NativeHookCmd,
+    pub cmd: PerCallCmd,
 }
 
 /// Parse `dos-hook …` (argv[0] on) and run it; returns the exit code.
 pub fn run_native(args: &[std::ffi::OsString]) -> i32 {
     use clap::Parser;
     match NativeHookCli::try_parse_from(args) {
-        Ok(cli) => match &cli.cmd {
-            NativeHookCmd::Posttool(a) => posttool(None, a),
-            NativeHookCmd::Marker(a) => marker_verb(None, a),
-            NativeHookCmd::Pretool(a) => pretool_verb(None, a),
-        },
+        Ok(cli) => run_per_call(None, &cli.cmd),
         Err(_) if args.get(1).is_some_and(|verb| verb == "stop") => {
             eprintln!(
                 "error: dos-hook serves posttool, marker and pretool; the verify-on-stop hook is `dos hook stop` (it needs git and the plugin host)"
             );
             2
         }
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            code
-        }
+        Err(e) => usage_error(e),
+    }
+}
+
+/// Print a command-line parse error (or `--help`/`--version`); its exit code.
+fn usage_error(e: clap::Error) -> i32 {
+    let code = if e.use_stderr() { 2 } else { 0 };
+    let _ = e.print();
+    code
+}
+
+fn run_per_call(top_workspace: Option<&PathBuf>, cmd: &PerCallCmd) -> i32 {
+    match cmd {
+        PerCallCmd::Posttool(a) => posttool(top_workspace, a),
+        PerCallCmd::Marker(a) => marker_verb(top_workspace, a),
+        PerCallCmd::Pretool(a) => pretool_verb(top_workspace, a),
     }
 }
 
@@ -170,20 +179,14 @@ pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
     use clap::Parser;
     match HookCli::try_parse_from(args) {
         Ok(cli) => run(None, &HookArgs { cmd: cli.cmd }),
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            code
-        }
+        Err(e) => usage_error(e),
     }
 }
 
 /// Run a hook verb; returns the exit code.
 pub fn run(top_workspace: Option<&PathBuf>, args: &HookArgs) -> i32 {
     match &args.cmd {
-        HookCmd::Posttool(a) => posttool(top_workspace, a),
-        HookCmd::Marker(a) => marker_verb(top_workspace, a),
-        HookCmd::Pretool(a) => pretool_verb(top_workspace, a),
+        HookCmd::PerCall(cmd) => run_per_call(top_workspace, cmd),
         HookCmd::Stop(a) => match super::hook_stop::run(top_workspace, a) {
             Ok(code) => code,
             Err(e) => {
