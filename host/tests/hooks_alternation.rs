@@ -1,16 +1,21 @@
 //! Python and Rust hooks alternating on one session: the reference wrote the
 //! prior steps (fixtures from `gen_alternation.sh`); our hook takes the next
 //! step and must print what the reference printed and append a
-//! byte-identical record (timestamps masked).
+//! byte-identical record (timestamps masked). Both `dos hook` and the
+//! standalone `dos-hook` take the turn.
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, run};
+use hooks_common::{mask_ts, HookBin};
 use std::path::Path;
 
-const BIN: &str = env!("CARGO_BIN_EXE_dos");
-
 fn scenario(name: &str) {
+    for bin in HookBin::built() {
+        scenario_with(&bin, name);
+    }
+}
+
+fn scenario_with(bin: &HookBin, name: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/hooks/alternation")
         .join(name);
@@ -25,11 +30,13 @@ fn scenario(name: &str) {
     args.extend(args_line.split_whitespace());
     let ws_str = ws.path().to_str().unwrap().to_string();
     args.extend(["--workspace", ws_str.as_str()]);
-    let out = run(BIN, ws.path(), &args, &[], read("event.json").as_bytes());
-    assert_eq!(out.code, 0, "{name}");
-    assert_eq!(out.stdout, read("next.out"), "{name}: stdout");
+    let out = bin
+        .run(ws.path(), &args, &[], read("event.json").as_bytes())
+        .unwrap();
+    assert_eq!(out.code, 0, "{name} {bin:?}");
+    assert_eq!(out.stdout, read("next.out"), "{name} {bin:?}: stdout");
     let got = std::fs::read_to_string(&target).unwrap();
-    assert_eq!(mask_ts(&got), read("next.jsonl"), "{name}: file");
+    assert_eq!(mask_ts(&got), read("next.jsonl"), "{name} {bin:?}: file");
 }
 
 #[test]
