@@ -88,7 +88,19 @@ impl Stage {
 
     /// Run `dos ARGS` (with `stdin`) without printing anything.
     pub fn capture(&self, args: &[&str], stdin: Option<&str>) -> Result<Run, DemoError> {
-        let mut child = Command::new(&self.exe)
+        self.capture_with(&self.exe, args, stdin)
+    }
+
+    /// The standalone hook binary `dos-hook` when it sits beside `dos` (where
+    /// `cargo build` puts it).
+    pub fn hook_binary(&self) -> Option<PathBuf> {
+        let name = format!("dos-hook{}", std::env::consts::EXE_SUFFIX);
+        Some(self.exe.parent()?.join(name)).filter(|p| p.is_file())
+    }
+
+    /// Run `exe ARGS` (with `stdin`) in the demo workspace, printing nothing.
+    pub fn capture_with(&self, exe: &Path, args: &[&str], stdin: Option<&str>) -> Result<Run, DemoError> {
+        let mut child = Command::new(exe)
             .args(args)
             .current_dir(&self.work)
             .env("DISPATCH_WORKSPACE", &self.work)
@@ -102,14 +114,14 @@ impl Stage {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|source| DemoError::Spawn {
-                exe: self.exe.clone(),
+                exe: exe.to_path_buf(),
                 source,
             })?;
         if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
             let _ = pipe.write_all(text.as_bytes());
         }
         let out = child.wait_with_output().map_err(|source| DemoError::Spawn {
-            exe: self.exe.clone(),
+            exe: exe.to_path_buf(),
             source,
         })?;
         Ok(Run {
@@ -209,6 +221,21 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
         "    additionalContext: {}…",
         extract_context(&last).chars().take(150).collect::<String>()
     );
+    if let Some(hook_bin) = stage.hook_binary() {
+        println!("  the standalone hook binary continues the same session file:");
+        println!("$ … | dos-hook posttool");
+        let r = stage.capture_with(&hook_bin, &["posttool"], Some(&post))?;
+        let stalled = r.stdout.contains("DOS tool_stream STALLED");
+        ok &= stalled && extract_context(&r.stdout).contains("6 times");
+        println!(
+            "    call 6: {}",
+            if stalled {
+                "STALLED"
+            } else {
+                "(no verdict: unexpected)"
+            }
+        );
+    }
     println!("  and the PreToolUse hook advises on a command that can run anything:");
     let pre = serde_json::json!({
         "session_id": "demo-session", "hook_event_name": "PreToolUse", "tool_name": "Bash",

@@ -1,7 +1,7 @@
 //! `dos quickstart`, the README's demo: every act must show its outcome
 //! through the real binary, the real hooks and real plugin files (file
-//! exporter, webhook notifier, decision-class stop policy), in a throwaway
-//! workspace.
+//! exporter, webhook notifier, decision-class stop policy) and the
+//! standalone `dos-hook` beside `dos`, in a throwaway workspace.
 
 #[path = "../../tests/support/mod.rs"]
 mod support;
@@ -37,16 +37,17 @@ fn quickstart_runs_every_act_through_real_plugins() {
         "listener received: POST /dos-hook HTTP/1.1",
         "call 3: REPEATING",
         "call 5: STALLED",
+        "$ … | dos-hook posttool\n    call 6: STALLED",
         "DOS exec-capability (advisory)",
-        "hook_posttool       5  ADVANCING=2 REPEATING=2 STALLED=1",
-        "→ shipped 9/9 via file: appended 9 event(s) to",
-        "cursor: 9  (persisted)",
-        "# export · 0 event(s) pending (since seq 9) · transport=file",
+        "hook_posttool       6  ADVANCING=2 REPEATING=2 STALLED=2",
+        "→ shipped 10/10 via file: appended 10 event(s) to",
+        "cursor: 10  (persisted)",
+        "# export · 0 event(s) pending (since seq 10) · transport=file",
     ] {
         assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
     }
     let exported = std::fs::read_to_string(keep.join("verdicts.jsonl")).expect("export written");
-    assert_eq!(exported.lines().count(), 9);
+    assert_eq!(exported.lines().count(), 10);
     let journal = std::fs::read_to_string(keep.join(".dos/verdict-journal.jsonl")).expect("journal");
     assert_eq!(
         exported, journal,
