@@ -1,6 +1,6 @@
 //! Small Python `str` behaviours plugins need to match the reference
-//! byte for byte: `str.isspace()`, `str.strip()`, `s[:n]`, and the text of
-//! `str(OSError)`. `std` only.
+//! byte for byte: `str.isspace()`, `str.strip()`, `str.splitlines()`,
+//! `s[:n]`, and the text of `str(OSError)`. `std` only.
 
 /// Python's `str.isspace()`: Unicode White_Space plus U+001C–U+001F.
 pub fn is_py_space(c: char) -> bool {
@@ -10,6 +10,45 @@ pub fn is_py_space(c: char) -> bool {
 /// Python's `str.strip()` with no argument.
 pub fn py_strip(s: &str) -> &str {
     s.trim_matches(is_py_space)
+}
+
+/// Python's `str.splitlines()` (no `keepends`): splits on `\n`, `\r\n`,
+/// `\r`, `\v`, `\f`, U+001C..U+001E, U+0085, U+2028 and U+2029; a trailing
+/// line break does not produce an empty last line. Since 1.4.0.
+pub fn py_splitlines(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut iter = s.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let is_break = matches!(
+            c,
+            '\n' | '\r'
+                | '\u{0b}'
+                | '\u{0c}'
+                | '\u{1c}'
+                | '\u{1d}'
+                | '\u{1e}'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        );
+        if !is_break {
+            continue;
+        }
+        out.push(&s[start..i]);
+        let mut end = i + c.len_utf8();
+        if c == '\r' {
+            if let Some((_, '\n')) = iter.peek() {
+                iter.next();
+                end += 1;
+            }
+        }
+        start = end;
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
 }
 
 /// Python's `s[:n]`: the first `n` code points of `s` (all of it when shorter).
@@ -41,6 +80,23 @@ pub fn io_error_text(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splitlines_table() {
+        let table: [(&str, &[&str]); 8] = [
+            ("", &[]),
+            ("a", &["a"]),
+            ("a\n", &["a"]),
+            ("a\r\nb", &["a", "b"]),
+            ("a\rb\u{2028}c", &["a", "b", "c"]),
+            ("a\n\nb", &["a", "", "b"]),
+            ("x\u{0b}y\u{85}", &["x", "y"]),
+            ("r\r\r\nz\u{1c}", &["r", "", "z"]),
+        ];
+        for (input, expected) in table {
+            assert_eq!(py_splitlines(input), expected, "{input:?}");
+        }
+    }
 
     #[test]
     fn space_and_strip() {

@@ -33,7 +33,7 @@
 pub mod http;
 
 use dos_plugin_api::process;
-pub use dos_plugin_api::pystr::{is_py_space, py_strip};
+pub use dos_plugin_api::pystr::{is_py_space, py_splitlines, py_strip};
 use dos_plugin_api::{dotenv, Claim, DriverConfig, Judge, JudgeVerdict, PluginError, Registry};
 use std::time::Duration;
 
@@ -53,45 +53,6 @@ pub const NO_PROVIDER_WHY: &str = "no LLM provider wired (set $DOS_LLM_JUDGE_CMD
 /// Why the judge abstains on a reply without a verdict (reference text).
 pub const UNPARSEABLE_WHY: &str =
     "LLM reply did not carry a parseable VERDICT — abstaining (never guess agree)";
-
-/// Python's `str.splitlines()`: splits on `\n`, `\r\n`, `\r`, `\v`, `\f`,
-/// U+001C–U+001E, U+0085, U+2028 and U+2029; no empty last line for a
-/// trailing terminator.
-pub fn py_splitlines(s: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut start = 0;
-    let mut iter = s.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        let is_break = matches!(
-            c,
-            '\n' | '\r'
-                | '\u{0b}'
-                | '\u{0c}'
-                | '\u{1c}'
-                | '\u{1d}'
-                | '\u{1e}'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        );
-        if !is_break {
-            continue;
-        }
-        lines.push(&s[start..i]);
-        let mut end = i + c.len_utf8();
-        if c == '\r' {
-            if let Some(&(j, '\n')) = iter.peek() {
-                iter.next();
-                end = j + 1;
-            }
-        }
-        start = end;
-    }
-    if start < s.len() {
-        lines.push(&s[start..]);
-    }
-    lines
-}
 
 /// The adjudication prompt for a claim (reference `_build_claim_prompt`, byte for byte).
 pub fn build_claim_prompt(claim: &Claim) -> String {
