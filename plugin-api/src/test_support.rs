@@ -92,7 +92,7 @@ pub struct Server {
 
 impl Server {
     /// Serve `replies`, one connection each, then stop. Gives up waiting for
-    /// a connection after 10 s so a failing test cannot hang.
+    /// a connection after 20 s so a failing test cannot hang.
     pub fn start(replies: Vec<Reply>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -100,7 +100,7 @@ impl Server {
         let handle = std::thread::spawn(move || {
             let mut out = Vec::new();
             for reply in replies {
-                let deadline = Instant::now() + Duration::from_secs(10);
+                let deadline = Instant::now() + Duration::from_secs(20);
                 let stream = loop {
                     match listener.accept() {
                         Ok((s, _)) => break Some(s),
