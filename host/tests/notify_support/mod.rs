@@ -3,7 +3,7 @@
 //! use), the notifier plugins built by cargo next to the `dos` binary, and
 //! temp workspaces.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)] // each test crate uses a different part
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
