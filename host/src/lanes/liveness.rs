@@ -191,7 +191,8 @@ fn num(s: &str) -> Option<i64> {
 /// A journal stamp → ms, as Python's `datetime.strptime(s, FMT)` reads it for
 /// FMT `%Y-%m-%dT%H:%MZ` or `%Y-%m-%dT%H:%M:%SZ` (UTC): four-digit year,
 /// one- or two-digit other fields (`%d` also space-padded), `T`/`Z` in either
-/// case, and a real calendar date (`None` for Feb 30 or second 60).
+/// case, and a real calendar date (`None` for Feb 30 or second 60). Digits
+/// are ASCII only (Python's `\d` would also take other Unicode digits).
 pub fn parse_stamp_ms(s: &str) -> Option<i64> {
     let body = s.strip_suffix(['Z', 'z'])?;
     let year = body.get(..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()))?;
