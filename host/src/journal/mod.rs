@@ -122,8 +122,13 @@ fn append_locked(file: &mut File, event: &VerdictEvent) -> std::io::Result<i64> 
 pub fn scan_tail(file: &mut File) -> std::io::Result<(i64, bool)> {
     crate::tailscan::max_seq_in_tail(file, |body| {
         body.split(|b| *b == b'\n')
-            .filter_map(|line| reader::parse_line(&String::from_utf8_lossy(line)))
-            .map(|v| record::coerce_seq(v.get("seq")))
+            .filter_map(|line| {
+                // The export reader's allocation-free check first; a full
+                // parse only for lines that are not canonical records.
+                let text = String::from_utf8_lossy(line);
+                canonical::canonical_seq(&text)
+                    .or_else(|| reader::parse_line(&text).map(|v| record::coerce_seq(v.get("seq"))))
+            })
             .reduce(i64::max)
             .map(|m| m.max(0))
     })
