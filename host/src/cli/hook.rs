@@ -710,13 +710,6 @@ fn journal_enforce(
     Ok(counts)
 }
 
-/// Milliseconds since the epoch (0 if the clock is before it).
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
 fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     let dbg = Debug {
         verb: "pretool",
@@ -754,10 +747,11 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         .iter()
         .map(|p| pretool::repo_relative(p, &cwd))
         .collect();
-    let existing: Vec<&str> = pretool::PROTECTED
-        .iter()
-        .copied()
-        .filter(|p| !tree.paths.is_empty() && root.join(p).is_file())
+    // Only the kernel files this call would touch are looked up on disk
+    // (the hit list keeps PROTECTED's order, so filtering after is the same).
+    let existing: Vec<&str> = pretool::self_modify_hits(&tree.paths, pretool::PROTECTED)
+        .into_iter()
+        .filter(|p| root.join(p).is_file())
         .collect();
     let overlap = match cfg.table("overlap").and_then(|t| config::overlap(t.as_ref())) {
         Ok(o) => o,
@@ -777,7 +771,7 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         return 0;
     }
     let journal_path = lane_journal_path(&root, &mut cfg);
-    let leases = leases::live_leases(&journal_path, now_ms());
+    let leases = leases::live_leases(&journal_path, crate::run_id::now_ms());
     let extra = match cfg.table("exec_capability") {
         Ok(t) => config::exec_extra(t.as_ref()),
         Err(_) => Vec::new(),
