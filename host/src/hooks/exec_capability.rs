@@ -4,6 +4,7 @@
 //! `dos hook pretool`.
 
 use super::pyrepr::repr;
+use dos_plugin_api::pystr::is_py_space;
 
 /// The closed default set of arbitrary-exec entry points.
 pub const DEFAULT_SET: &[&str] = &[
@@ -75,11 +76,6 @@ fn is_assignment(tok: &str) -> bool {
 fn base(tok: &str) -> String {
     let t = tok.replace('\\', "/");
     t.rsplit('/').next().unwrap_or("").to_lowercase()
-}
-
-/// Python's `str.split()` whitespace (Unicode whitespace plus `\x1c`–`\x1f`).
-fn is_py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
 /// Classify `command` against the default set plus `extra`.
