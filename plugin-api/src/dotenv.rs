@@ -1,6 +1,7 @@
 //! The workspace `.env` reader every reference driver shares, and the
 //! setting ladder built on it (explicit value › process env › `.env`).
 
+use crate::pystr::{py_splitlines, py_strip};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -22,16 +23,16 @@ impl std::error::Error for DotenvError {}
 /// Later duplicates win; no `export ` prefix or inline-comment handling.
 pub fn parse(text: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    for line in text.lines() {
-        let line = line.trim();
+    for line in py_splitlines(text) {
+        let line = py_strip(line);
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let Some((key, value)) = line.split_once('=') else {
             continue;
         };
-        let value = value.trim().trim_matches('"').trim_matches('\'');
-        out.insert(key.trim().to_string(), value.to_string());
+        let value = py_strip(value).trim_matches('"').trim_matches('\'');
+        out.insert(py_strip(key).to_string(), value.to_string());
     }
     out
 }
@@ -97,6 +98,14 @@ mod tests {
         assert_eq!(map.get("D").map(String::as_str), Some("h2'\" # c"));
         assert_eq!(map.get("export E").map(String::as_str), Some("5"));
         assert!(!map.contains_key("noeq"));
+        // Python's splitlines()/strip(): \f, lone \r, U+2028 break lines;
+        // U+001F is stripped.
+        let map = parse("A=1\x0cB=2\rC=\x1f3\x1f\u{2028}D=4");
+        let got: Vec<(&str, &str)> = ["A", "B", "C", "D"]
+            .iter()
+            .map(|k| (*k, map.get(*k).map_or("-", String::as_str)))
+            .collect();
+        assert_eq!(got, [("A", "1"), ("B", "2"), ("C", "3"), ("D", "4")]);
     }
 
     #[test]
