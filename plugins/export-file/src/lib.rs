@@ -5,6 +5,7 @@
 //! `$DOS_EXPORT_FILE` › `DOS_EXPORT_FILE` in the workspace `.env`. A relative
 //! path is joined onto the workspace root.
 
+use dos_plugin_api::pystr::io_error_text;
 use dos_plugin_api::{dotenv, DriverConfig, EventRef, ExportResult, Exporter, PluginError, Registry};
 use std::io::Write;
 use std::path::PathBuf;
@@ -90,7 +91,7 @@ impl Exporter for FileExporter {
         self.buf = buf;
         match written {
             Ok(()) => Ok(done(n as u64, format!("appended {n} event(s) to {shown}"))),
-            Err(e) => Ok(done(0, format!("error: {e}: '{shown}'"))),
+            Err(e) => Ok(done(0, format!("error: {}: '{shown}'", io_error_text(&e)))),
         }
     }
 }
