@@ -46,18 +46,6 @@ const KNOWN: [&str; 7] = [
     "worker_launch_template",
 ];
 
-fn type_name(v: &T) -> &'static str {
-    match v {
-        T::String(_) => "str",
-        T::Integer(_) => "int",
-        T::Float(_) => "float",
-        T::Boolean(_) => "bool",
-        T::Datetime(_) => "datetime",
-        T::Array(_) => "list",
-        T::Table(_) => "dict",
-    }
-}
-
 fn py_list(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| crate::pyrepr::py_repr(s)).collect();
     format!("[{}]", quoted.join(", "))
@@ -84,7 +72,10 @@ impl SupervisePolicy {
     /// Overlay a `[supervise]` table onto `self` (absent keys inherit).
     pub fn overlay(&self, table: &T) -> Result<SupervisePolicy, String> {
         let T::Table(t) = table else {
-            return Err(format!("[supervise] must be a table, got {}", type_name(table)));
+            return Err(format!(
+                "[supervise] must be a table, got {}",
+                crate::decisions::reasons::py_type_name(table)
+            ));
         };
         let mut unknown: Vec<&str> = t
             .keys()
@@ -111,7 +102,7 @@ impl SupervisePolicy {
                 other => {
                     return Err(format!(
                         "[supervise].target must be a non-negative integer, got {}",
-                        type_name(other)
+                        crate::decisions::reasons::py_type_name(other)
                     ))
                 }
             }
@@ -121,7 +112,7 @@ impl SupervisePolicy {
                 let T::Boolean(b) = v else {
                     return Err(format!(
                         "[supervise].{key} must be a boolean, got {}",
-                        type_name(v)
+                        crate::decisions::reasons::py_type_name(v)
                     ));
                 };
                 if key == "reap_stalled" {
@@ -140,7 +131,7 @@ impl SupervisePolicy {
                     other => {
                         return Err(format!(
                             "[supervise].{key} must be a non-negative number, got {}",
-                            type_name(other)
+                            crate::decisions::reasons::py_type_name(other)
                         ))
                     }
                 };
@@ -151,7 +142,7 @@ impl SupervisePolicy {
             let T::String(s) = v else {
                 return Err(format!(
                     "[supervise].worker_launch_template must be a string, got {}",
-                    type_name(v)
+                    crate::decisions::reasons::py_type_name(v)
                 ));
             };
             p.worker_launch_template = s.clone();
@@ -160,7 +151,7 @@ impl SupervisePolicy {
             let T::Integer(i) = v else {
                 return Err(format!(
                     "[supervise].max_concurrency must be a positive integer or absent, got {}",
-                    type_name(v)
+                    crate::decisions::reasons::py_type_name(v)
                 ));
             };
             p.max_concurrency = Some(*i);
