@@ -377,3 +377,29 @@ fn standalone_binary_names_what_it_does_not_serve() {
     );
     assert!(!ws.path().join(".dos").exists());
 }
+
+#[test]
+fn a_broken_stderr_under_debug_still_exits_zero() {
+    // `--debug` writes to stderr; with its reader gone every write fails.
+    // That is our fault, not the agent's: exit 0 and nothing on stdout.
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    for bin in HookBin::built() {
+        let ws = tempfile::tempdir().unwrap();
+        let e = ev(ws.path(), "\"s\"", "\"x\"");
+        let argv = bin.argv(&["hook", "posttool", "--debug"]).unwrap();
+        let mut child = Command::new(bin.path())
+            .args(&argv)
+            .current_dir(ws.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take());
+        child.stdin.take().unwrap().write_all(e.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{bin:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{bin:?}");
+    }
+}

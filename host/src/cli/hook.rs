@@ -166,12 +166,25 @@ fn usage_error(e: clap::Error) -> i32 {
     code
 }
 
+/// Run one per-call hook verb. Fail-safe by construction: a panic of ours
+/// (a bug, or stderr gone while `--debug` writes to it) ends in no further
+/// output and exit 0, never in exit 101 blocking the agent. Without
+/// `--debug` the panic message is not printed either.
 fn run_per_call(top_workspace: Option<&PathBuf>, cmd: &PerCallCmd) -> i32 {
-    match cmd {
+    let debug = match cmd {
+        PerCallCmd::Posttool(a) => a.common.debug,
+        PerCallCmd::Marker(a) => a.common.debug,
+        PerCallCmd::Pretool(a) => a.common.debug,
+    };
+    if !debug {
+        std::panic::set_hook(Box::new(|_| {}));
+    }
+    let verb = std::panic::AssertUnwindSafe(|| match cmd {
         PerCallCmd::Posttool(a) => posttool(top_workspace, a),
         PerCallCmd::Marker(a) => marker_verb(top_workspace, a),
         PerCallCmd::Pretool(a) => pretool_verb(top_workspace, a),
-    }
+    });
+    std::panic::catch_unwind(verb).unwrap_or(0)
 }
 
 /// Parse `hook …` (argv from the `hook` word on) and run it.
