@@ -429,6 +429,28 @@ fn a_plugin_call_never_reaches_the_hosts_stdout_when_isolated() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("GARBAGE ON STDOUT"));
 }
 
+/// A call that times out is abandoned, not a crash: the process that
+/// abandoned it exits normally, and the next run reports no dead run, twice
+/// over (two timeouts must not add up to a quarantine).
+#[test]
+fn a_timed_out_call_is_not_counted_as_a_crash() {
+    let lib = hostile();
+    let ws = workspace(&plugin_paths_toml(
+        &[&lib],
+        "default_dir = false\ncall_timeout_ms = 200\n[exporters.sleepy]\nsleep_ms = 5000\n",
+    ));
+    for _ in 0..2 {
+        let out = child("inprocess:sleepy", ws.path());
+        let err = stderr(&out);
+        assert!(err.contains("CHILD-RESULT exported=0"), "{err}");
+        assert!(err.contains("timed out after 200 ms"), "{err}");
+    }
+    let out = child("inprocess:honest", ws.path());
+    let err = stderr(&out);
+    assert!(err.contains("CHILD-RESULT exported=2"), "{err}");
+    assert!(!err.contains("a previous dos run"), "{err}");
+}
+
 #[test]
 fn the_crash_journal_reports_and_quarantines_the_repeat_offender() {
     let lib = crashy();

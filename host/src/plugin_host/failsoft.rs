@@ -201,15 +201,14 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
         &mut self,
         job: impl FnOnce() -> Result<R, Failure> + Send + 'static,
     ) -> Result<R, Failure> {
+        // In flight exactly while this thread waits for the call: a call
+        // that times out is abandoned, not a crash, and must not stay marked
+        // (the next run would count this process as one that died in it).
+        let _in_flight = self.flight.as_ref().map(Flight::enter);
         let Some(timeout) = self.timeout else {
-            let _in_flight = self.flight.as_ref().map(Flight::enter);
             return unwind_guarded(job);
         };
-        let flight = self.flight.clone();
-        let guarded = move || {
-            let _in_flight = flight.as_ref().map(Flight::enter);
-            unwind_guarded(job)
-        };
+        let guarded = move || unwind_guarded(job);
         let worker = match &self.worker {
             Some(w) => w.clone(),
             None => {
