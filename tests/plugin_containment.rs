@@ -451,6 +451,28 @@ fn a_timed_out_call_is_not_counted_as_a_crash() {
     assert!(!err.contains("a previous dos run"), "{err}");
 }
 
+/// An unreadable crash-record book is reported, never saved over.
+#[test]
+fn a_corrupt_crash_record_book_is_named_and_kept() {
+    let lib = hostile();
+    let ws = workspace(&plugin_paths_toml(&[&lib], "default_dir = false\n"));
+    let book = ws.path().join(".dos/plugins/quarantine.json");
+    std::fs::create_dir_all(book.parent().unwrap()).unwrap();
+    std::fs::write(&book, "{ not json").unwrap();
+    let out = child("inprocess:honest", ws.path());
+    let err = stderr(&out);
+    assert!(err.contains("CHILD-RESULT exported=2"), "{err}");
+    assert!(err.contains("is not a crash-record book"), "{err}");
+    let out = dos(&["plugins", "reset", "x.so"], ws.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("quarantine.json is not a crash-record book"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&book).unwrap(), "{ not json");
+}
+
 #[test]
 fn the_crash_journal_reports_and_quarantines_the_repeat_offender() {
     let lib = crashy();

@@ -75,7 +75,7 @@ pub fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError
 }
 
 fn reset(state_dir: &std::path::Path, name: &str, as_json: bool) -> Result<i32, CliError> {
-    let mut book = quarantine::Book::load(state_dir);
+    let mut book = quarantine::Book::load(state_dir).map_err(CliError::Failed)?;
     let removed = book.reset(name);
     if removed.is_empty() {
         let known: Vec<String> = book.plugins.keys().map(|p| quarantine::reset_name(p)).collect();

@@ -618,15 +618,24 @@ impl PluginHost {
         let mut inv = Inventory::default();
         let mut book = Book::default();
         if self.quarantine_after > 0 {
-            book = Book::load(&self.state_dir);
-            let dead = quarantine::collect_dead_runs(&self.state_dir);
-            if !dead.is_empty() {
-                inv.notes = book.record(&dead, self.quarantine_after);
-                if let Err(e) = book.save(&self.state_dir) {
-                    inv.notes.push(format!(
-                        "warning: cannot write {}: {e}",
-                        quarantine::book_path(&self.state_dir).display()
-                    ));
+            match Book::load(&self.state_dir) {
+                // The book and the dead runs' markers stay untouched for a
+                // run that can read it: nothing is lost.
+                Err(e) => inv
+                    .notes
+                    .push(format!("warning: {e}; crash records are not updated this run")),
+                Ok(loaded) => {
+                    book = loaded;
+                    let dead = quarantine::collect_dead_runs(&self.state_dir);
+                    if !dead.is_empty() {
+                        inv.notes = book.record(&dead, self.quarantine_after);
+                        if let Err(e) = book.save(&self.state_dir) {
+                            inv.notes.push(format!(
+                                "warning: cannot write {}: {e}",
+                                quarantine::book_path(&self.state_dir).display()
+                            ));
+                        }
+                    }
                 }
             }
         }

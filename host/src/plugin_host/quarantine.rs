@@ -163,12 +163,21 @@ pub fn standing(crashes: u64, threshold: u64) -> Standing {
 }
 
 impl Book {
-    /// Read the records (a missing or unreadable file is an empty book).
-    pub fn load(state_dir: &Path) -> Book {
-        std::fs::read_to_string(book_path(state_dir))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+    /// Read the records: a missing file is an empty book; a file that
+    /// cannot be read or parsed is an error naming it, so that nobody saves
+    /// over crash records they could not see.
+    pub fn load(state_dir: &Path) -> Result<Book, String> {
+        let path = book_path(state_dir);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{} is not a crash-record book ({e}); fix or delete it",
+                    path.display()
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Book::default()),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
     }
 
     /// Write the records atomically (temp file + rename).
