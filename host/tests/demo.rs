@@ -54,3 +54,37 @@ fn quickstart_runs_every_act_through_real_plugins() {
         "the file exporter writes the journal's own lines"
     );
 }
+
+/// Without the plugins beside it (a lone copy of the binary), the demo says
+/// which acts failed and exits 1 — it does not wait on a listener that no
+/// notifier will ever reach — and leaves no temporary workspace behind.
+#[test]
+fn quickstart_without_plugins_fails_fast_and_cleans_up() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lone = dir.path().join("dos");
+    std::fs::copy(env!("CARGO_BIN_EXE_dos"), &lone).expect("copy dos");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let out = Command::new(&lone)
+        .arg("quickstart")
+        .current_dir(dir.path())
+        .env("TMPDIR", &tmp)
+        .env_remove("DOS_PLUGIN_PATH")
+        .env_remove("DISPATCH_WORKSPACE")
+        .env_remove("DISPATCH_OBSERVE")
+        .output()
+        .expect("dos runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("listener received nothing"), "{stdout}");
+    assert!(
+        stderr.contains("some acts did not show their outcome"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&tmp).expect("tmp").count(),
+        0,
+        "temp workspace left behind"
+    );
+}

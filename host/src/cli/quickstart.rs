@@ -25,7 +25,9 @@ fn temp_dir() -> Result<PathBuf, CliError> {
     Ok(dir)
 }
 
-/// Run `dos quickstart`: exit 0 when the contrast came out, 2 otherwise.
+/// Run `dos quickstart`: exit 0 when every act showed its outcome, 1 when
+/// one did not, 2 when the demo repo could not be built. The temporary
+/// workspace is removed on every path.
 pub fn run(args: &QuickstartArgs) -> Result<i32, CliError> {
     let (work, cleanup) = match &args.keep {
         Some(dir) => (crate::workspace::resolve_root(Some(dir))?, false),
@@ -38,14 +40,18 @@ pub fn run(args: &QuickstartArgs) -> Result<i32, CliError> {
             for line in quickstart::transcript(&demo) {
                 println!("{line}");
             }
-            let acts = crate::demo::run_acts(&demo.work).map_err(|e| CliError::Failed(e.to_string()))?;
-            println!();
-            println!("Run it on your own repo:   dos verify --workspace . PLAN PHASE");
-            if acts {
-                Ok(0)
-            } else {
-                eprintln!("quickstart: some acts did not show their outcome (are the plugins built? `cargo build --workspace`)");
-                Ok(1)
+            match crate::demo::run_acts(&demo.work) {
+                Err(e) => Err(CliError::Failed(e.to_string())),
+                Ok(acts) => {
+                    println!();
+                    println!("Run it on your own repo:   dos verify --workspace . PLAN PHASE");
+                    if acts {
+                        Ok(0)
+                    } else {
+                        eprintln!("quickstart: some acts did not show their outcome (are the plugins built? `cargo build --workspace`)");
+                        Ok(1)
+                    }
+                }
             }
         }
         Err(e) => Err(CliError::Usage(e.to_string())),
