@@ -104,23 +104,33 @@ impl Workspace {
     /// (relative to the root) › `<root>/<layout dir>/verdict-journal.jsonl`.
     /// A wrong-typed `[paths] verdict_journal` is an error naming the key.
     pub fn verdict_journal(&self) -> Result<PathBuf, ConfigError> {
-        match self.config.string("paths", "verdict_journal")? {
-            Some(p) if !p.is_empty() => Ok(self.path_from_root(p)),
-            _ => Ok(self
-                .root
-                .join(self.layout.journal_dir())
-                .join("verdict-journal.jsonl")),
-        }
+        let configured = self.config.string("paths", "verdict_journal")?;
+        Ok(verdict_journal_at(&self.root, self.layout, configured))
     }
 
     /// Resolve a path from `dos.toml`: relative values are joined onto the root.
     pub fn path_from_root(&self, value: &str) -> PathBuf {
-        let p = PathBuf::from(value);
-        if p.is_absolute() {
-            p
-        } else {
-            self.root.join(p)
-        }
+        path_from_root(&self.root, value)
+    }
+}
+
+/// The verdict journal of `layout` under `root`, given the `[paths]
+/// verdict_journal` value (`None` or empty: the layout's default). Shared by
+/// [`Workspace::verdict_journal`] and the hooks, which read `dos.toml` lazily.
+pub fn verdict_journal_at(root: &Path, layout: Layout, configured: Option<&str>) -> PathBuf {
+    match configured {
+        Some(p) if !p.is_empty() => path_from_root(root, p),
+        _ => root.join(layout.journal_dir()).join("verdict-journal.jsonl"),
+    }
+}
+
+/// A path from `dos.toml`: relative values are joined onto `root`.
+pub fn path_from_root(root: &Path, value: &str) -> PathBuf {
+    let p = PathBuf::from(value);
+    if p.is_absolute() {
+        p
+    } else {
+        root.join(p)
     }
 }
 

@@ -403,3 +403,25 @@ fn a_broken_stderr_under_debug_still_exits_zero() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{bin:?}");
     }
 }
+
+#[test]
+fn observation_honours_the_configured_journal_path() {
+    for bin in HookBin::built() {
+        let ws = tempfile::tempdir().unwrap();
+        std::fs::write(
+            ws.path().join("dos.toml"),
+            "[paths]\nverdict_journal = \"logs/v.jsonl\"\n",
+        )
+        .unwrap();
+        let e = ev(ws.path(), "\"s\"", "\"x\"");
+        bin.run(
+            ws.path(),
+            &["hook", "posttool"],
+            &[("DISPATCH_OBSERVE", "1")],
+            e.as_bytes(),
+        );
+        let j = std::fs::read_to_string(ws.path().join("logs/v.jsonl")).unwrap_or_default();
+        assert!(j.contains("\"syscall\": \"hook_posttool\""), "{bin:?}: {j:?}");
+        assert!(!ws.path().join(".dos/verdict-journal.jsonl").exists(), "{bin:?}");
+    }
+}

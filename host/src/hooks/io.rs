@@ -121,15 +121,20 @@ pub fn record_verdict(root: &Path, driver: Option<&str>, job: bool, event: Verdi
     if !crate::journal::observation_armed() {
         return;
     }
-    let config = crate::config::Config::load(&root.join("dos.toml")).unwrap_or_default();
-    let ws = crate::workspace::Workspace {
-        root: root.to_path_buf(),
-        state_dir: root.join(".dos"),
-        config,
-        // A hook-only driver (lane taxonomy) keeps the generic layout.
-        layout: crate::workspace::Layout::select(driver, job).unwrap_or_default(),
-    };
-    let _ = crate::journal::record_if_armed(&ws, &event);
+    let path = crate::journal::env_journal_path().unwrap_or_else(|| {
+        // A hook-only driver (lane taxonomy) keeps the generic layout. The
+        // lazy reader parses dos.toml only if it mentions [paths]; a broken
+        // or wrong-typed value falls back to the layout's default, as the
+        // full workspace reader does for recording.
+        let layout = crate::workspace::Layout::select(driver, job).unwrap_or_default();
+        let paths = super::config::HookConfig::load(root)
+            .table("paths")
+            .ok()
+            .flatten();
+        let configured = paths.as_ref().and_then(|t| t.get("verdict_journal")?.as_str());
+        crate::workspace::verdict_journal_at(root, layout, configured)
+    });
+    let _ = crate::journal::append(&path, &event);
 }
 
 /// A verdict event for a hook syscall.

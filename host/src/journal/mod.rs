@@ -57,7 +57,8 @@ pub fn try_journal_path(ws: &Workspace) -> Result<PathBuf, crate::config::Config
     }
 }
 
-fn env_journal_path() -> Option<PathBuf> {
+/// `$DISPATCH_VERDICT_JOURNAL_PATH` when set (relative to the process cwd).
+pub fn env_journal_path() -> Option<PathBuf> {
     match std::env::var_os("DISPATCH_VERDICT_JOURNAL_PATH") {
         Some(v) if !v.is_empty() => {
             let p = PathBuf::from(v);
