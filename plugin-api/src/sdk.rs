@@ -228,6 +228,15 @@ fn install_quiet_panic_hook() {
     });
 }
 
+/// The text of a caught panic's payload, taking it and leaking it: dropping
+/// a payload whose destructor panics would unwind again. For hosts and
+/// helpers that run author code under `catch_unwind`. Since 1.4.0.
+pub fn panic_payload_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    let text = payload_text(payload.as_ref());
+    std::mem::forget(payload);
+    text
+}
+
 fn payload_text(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()

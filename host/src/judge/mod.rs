@@ -103,7 +103,7 @@ pub fn run_judge(judge: &mut dyn Adjudicate, claim: &Claim) -> JudgeVerdict {
         ),
         Err(payload) => raised(
             &name,
-            &format!("panic: {}", crate::stop::panic_text(payload.as_ref())),
+            &format!("panic: {}", dos_plugin_api::sdk::panic_payload_text(payload)),
         ),
     }
 }

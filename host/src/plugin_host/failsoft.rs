@@ -109,23 +109,13 @@ pub struct Caller<D: ?Sized + Send + 'static> {
     flight: Option<Flight>,
 }
 
-fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
-    let text = if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-string panic payload".to_string()
-    };
-    std::mem::forget(payload);
-    text
-}
-
 /// Run `job`, turning a panic into [`Failure::Panicked`].
 fn unwind_guarded<R>(job: impl FnOnce() -> Result<R, Failure>) -> Result<R, Failure> {
     match catch_unwind(AssertUnwindSafe(job)) {
         Ok(r) => r,
-        Err(payload) => Err(Failure::Panicked(panic_text(payload))),
+        Err(payload) => Err(Failure::Panicked(dos_plugin_api::sdk::panic_payload_text(
+            payload,
+        ))),
     }
 }
 

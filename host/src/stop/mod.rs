@@ -18,6 +18,7 @@
 use crate::config::{Config, ConfigError};
 use crate::plugin_host::handles::{StopPolicyHandle, DEFER_RAISED_TAIL};
 use crate::plugin_host::{PluginHost, ResolveError};
+use dos_plugin_api::sdk::panic_payload_text;
 use dos_plugin_api::{StopPolicy, StopVerdict};
 use serde_json::{Map, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -94,24 +95,13 @@ pub fn raised(name: &str, cause: &str) -> StopVerdict {
     )
 }
 
-/// The text of a panic payload.
-pub(crate) fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "non-text panic payload".to_string()
-    }
-}
-
 /// Run one policy, enforcing fail-to-DEFER: whatever goes wrong inside it,
 /// the answer is a DEFER naming the failure, never a STOP.
 pub fn run_stop_policy(policy: &mut dyn StopDecide, view: &Value) -> StopVerdict {
     let name = policy.name().to_string();
     match catch_unwind(AssertUnwindSafe(|| policy.decide(view))) {
         Ok(v) => v,
-        Err(payload) => raised(&name, &format!("panic: {}", panic_text(payload.as_ref()))),
+        Err(payload) => raised(&name, &format!("panic: {}", panic_payload_text(payload))),
     }
 }
 
