@@ -32,17 +32,26 @@ pub enum Layout {
 
 impl Layout {
     /// The layout selected by `--driver NAME` / `--job` (an explicit
-    /// `--driver` wins over `--job`, as in the reference).
+    /// `--driver` wins over `--job`, as in the reference). The one resolver
+    /// every layout command uses; an error carries the reference's message.
     pub fn select(driver: Option<&str>, job: bool) -> Result<Layout, WorkspaceError> {
+        const TAIL: &str = "drivers live in src/dos/drivers/, see dos.drivers.workshop for a template";
         let name = match driver {
             Some(d) if !d.is_empty() => d,
             _ if job => "job",
             _ => return Ok(Layout::Generic),
         };
-        match name {
-            "job" | "workshop" => Ok(Layout::Plans),
-            other => Err(WorkspaceError::UnknownDriver(other.to_string())),
-        }
+        let shown = crate::pyrepr::py_repr(name);
+        let message = if name.contains(['.', '/', '\\']) {
+            format!("unknown driver {shown}: a driver name is a single module token (no '.', '/' or '\\'); {TAIL}")
+        } else if FACTORYLESS_DRIVERS.contains(&name) {
+            format!("driver {shown} (dos.drivers.{name}) exposes no {name}_config(workspace) factory")
+        } else if matches!(name, "job" | "workshop") {
+            return Ok(Layout::Plans);
+        } else {
+            format!("unknown driver {shown} (no module dos.drivers.{name}); {TAIL}")
+        };
+        Err(WorkspaceError::UnknownDriver(message))
     }
 
     /// The directory holding the journals, relative to the root.
@@ -63,8 +72,9 @@ pub enum WorkspaceError {
     /// `dos.toml` exists but is not usable.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// `--driver NAME` names no known base configuration.
-    #[error("unknown driver '{0}': known base configurations are 'job' and 'workshop' (or pass --job)")]
+    /// `--driver NAME` names no driver with a base configuration (the
+    /// reference's message).
+    #[error("{0}")]
     UnknownDriver(String),
 }
 
@@ -209,6 +219,27 @@ mod tests {
         ];
         for (driver, job, expected) in table {
             assert_eq!(Layout::select(driver, job).ok(), expected, "{driver:?} {job}");
+        }
+    }
+
+    /// The reference CLI's messages (`dos verify --driver X`, 0.22.0).
+    #[test]
+    fn unknown_driver_messages_are_the_references() {
+        let tail = "drivers live in src/dos/drivers/, see dos.drivers.workshop for a template";
+        let table = [
+            ("nosuch", format!("unknown driver 'nosuch' (no module dos.drivers.nosuch); {tail}")),
+            (
+                "a.b",
+                format!("unknown driver 'a.b': a driver name is a single module token (no '.', '/' or '\\'); {tail}"),
+            ),
+            (
+                "supervisor",
+                "driver 'supervisor' (dos.drivers.supervisor) exposes no supervisor_config(workspace) factory".into(),
+            ),
+        ];
+        for (name, want) in table {
+            let got = Layout::select(Some(name), false).map_err(|e| e.to_string());
+            assert_eq!(got, Err(want), "{name}");
         }
     }
 

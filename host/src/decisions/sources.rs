@@ -32,29 +32,13 @@ pub enum Layout {
 pub struct DriverError(pub String);
 
 impl Layout {
-    /// The layout for the `--driver` / `--job` flags (an explicit driver wins).
+    /// The layout for the `--driver` / `--job` flags (an explicit driver
+    /// wins): the workspace's one resolver, in this module's terms.
     pub fn from_flags(driver: Option<&str>, job: bool) -> Result<Layout, DriverError> {
-        let name = match driver.filter(|d| !d.is_empty()) {
-            Some(d) => d,
-            None if job => "job",
-            None => return Ok(Layout::Generic),
-        };
-        if name.contains(['.', '/', '\\']) {
-            return Err(DriverError(format!(
-                "unknown driver {}: a driver name is a single module token (no '.', '/' or '\\'); drivers live in src/dos/drivers/, see dos.drivers.workshop for a template",
-                py_repr(name)
-            )));
-        }
-        match name {
-            "job" | "workshop" => Ok(Layout::Repo),
-            n if crate::workspace::FACTORYLESS_DRIVERS.contains(&n) => Err(DriverError(format!(
-                "driver {} (dos.drivers.{n}) exposes no {n}_config(workspace) factory",
-                py_repr(n)
-            ))),
-            n => Err(DriverError(format!(
-                "unknown driver {} (no module dos.drivers.{n}); drivers live in src/dos/drivers/, see dos.drivers.workshop for a template",
-                py_repr(n)
-            ))),
+        match crate::workspace::Layout::select(driver, job) {
+            Ok(crate::workspace::Layout::Plans) => Ok(Layout::Repo),
+            Ok(crate::workspace::Layout::Generic) => Ok(Layout::Generic),
+            Err(e) => Err(DriverError(e.to_string())),
         }
     }
 }

@@ -46,20 +46,14 @@ impl Base {
         }
     }
 
-    /// Resolve `--driver NAME` / `--job`; `Err` carries the reference's message.
+    /// Resolve `--driver NAME` / `--job` (the workspace's one resolver:
+    /// `job` and `workshop` are the job convention); `Err` carries the
+    /// reference's message.
     pub fn from_flags(driver: Option<&str>, job: bool) -> Result<Base, String> {
-        if job {
-            return Ok(Base::Job);
-        }
-        match driver.map(str::trim) {
-            None | Some("") => Ok(Base::Generic),
-            Some("job") => Ok(Base::Job),
-            Some(name) if name.contains(['.', '/', '\\']) => Err(format!(
-                "unknown driver '{name}': a driver name is a single module token (no '.', '/' or '\\'); drivers live in src/dos/drivers/, see dos.drivers.workshop for a template"
-            )),
-            Some(name) => Err(format!(
-                "unknown driver '{name}' (no module dos.drivers.{name}); drivers live in src/dos/drivers/, see dos.drivers.workshop for a template"
-            )),
+        match crate::workspace::Layout::select(driver, job) {
+            Ok(crate::workspace::Layout::Plans) => Ok(Base::Job),
+            Ok(crate::workspace::Layout::Generic) => Ok(Base::Generic),
+            Err(e) => Err(e.to_string()),
         }
     }
 }
