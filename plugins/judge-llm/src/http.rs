@@ -2,6 +2,7 @@
 //! chat-completions endpoint. Request building and response reading are pure
 //! functions; only [`HttpProvider::complete`] does I/O.
 
+use dos_plugin_api::http;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -118,34 +119,32 @@ impl HttpProvider {
     /// endpoint and the cause (transport, status, body).
     pub fn complete(&self, prompt: &str) -> Result<Answer, String> {
         let fail = |what: String| format!("llm judge: {} {what}", self.endpoint);
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(self.timeout))
-            .http_status_as_error(false)
-            .build()
-            .into();
         let body = request_body(self.model.as_deref(), prompt).to_string();
-        let mut request = agent
-            .post(self.endpoint.as_str())
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .header("User-Agent", concat!("dos-judge-llm/", env!("CARGO_PKG_VERSION")));
+        let mut headers = vec![
+            ("Content-Type".to_string(), "application/json".to_string()),
+            ("Accept".to_string(), "application/json".to_string()),
+            (
+                "User-Agent".to_string(),
+                concat!("dos-judge-llm/", env!("CARGO_PKG_VERSION")).to_string(),
+            ),
+        ];
         if let Some(key) = &self.api_key {
-            request = request.header("Authorization", format!("Bearer {key}"));
+            headers.push(("Authorization".to_string(), format!("Bearer {key}")));
         }
-        let mut response = request.send(body).map_err(|e| fail(format!("failed: {e}")))?;
-        let status = response.status();
-        let text = response.body_mut().read_to_string().map_err(|e| {
-            fail(format!(
-                "answered HTTP {} but its body could not be read: {e}",
-                status.as_u16()
-            ))
+        // The SDK's client: no redirects (the bearer token never follows one
+        // to another host), a bounded body, Python-style error texts.
+        let response = http::post(&self.endpoint, &headers, body.as_bytes(), self.timeout).map_err(|e| {
+            let cause = match e {
+                http::TransportError::TimedOut => {
+                    format!("timeout after {} s", self.timeout.as_secs_f64())
+                }
+                other => http::describe_error(&other),
+            };
+            fail(format!("failed: {cause}"))
         })?;
-        if !status.is_success() {
-            return Err(fail(format!(
-                "answered HTTP {}: {}",
-                status.as_u16(),
-                quote(&text)
-            )));
+        let (status, text) = (response.status, response.body);
+        if !(200..300).contains(&status) {
+            return Err(fail(format!("answered HTTP {status}: {}", quote(&text))));
         }
         let value: Value = serde_json::from_str(&text).map_err(|e| {
             fail(format!(
