@@ -31,39 +31,11 @@ pub fn py_int(s: &str) -> Option<i64> {
 }
 
 /// Python's `repr()` of a string: `'…'`, or `"…"` when the text holds `'`
-/// and no `"`.
-///
-/// Not built on [`crate::pyrepr::py_repr_with`]: this area writes U+00AD as
-/// `\u00ad` (not `\xad`), an escape *width* the shared writer cannot express
-/// through its `printable` rule, and the output must stay byte-identical.
+/// and no `"` (the plugin SDK's writer, so `dos observe` and the exporters
+/// quote alike).
 pub fn py_repr_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
     let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f || (0x80..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if matches!(c, '\u{2028}' | '\u{2029}' | '\u{ad}' | '\u{feff}') => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
+    dos_plugin_api::pyvalue::write_str_repr(&mut out, s);
     out
 }
 
@@ -156,6 +128,11 @@ mod tests {
         assert_eq!(py_repr_str("NULL"), "'NULL'");
         assert_eq!(py_repr_str("it's"), "\"it's\"");
         assert_eq!(py_repr_str("a\"b'c"), "'a\"b\\'c'");
+        // CPython 3.11: repr('\xad\xa0\u200b\u3000') == "'\\xad\\xa0\\u200b\\u3000'".
+        assert_eq!(
+            py_repr_str("\u{ad}\u{a0}\u{200b}\u{3000}"),
+            "'\\xad\\xa0\\u200b\\u3000'"
+        );
         let v = json!({"b": 2, "a": [3, {"y": 1, "x": 2}]});
         assert_eq!(py_str(&v), "{'b': 2, 'a': [3, {'y': 1, 'x': 2}]}");
         assert_eq!(py_str(&json!(["a", 1])), "['a', 1]");
