@@ -62,7 +62,9 @@ pub fn journal_rows(
     let mut out = Vec::new();
     for e in entries {
         let op = e.get("op").and_then(Value::as_str).unwrap_or("");
-        let age = age_seconds(stamp(e.get("ts")).as_deref(), now);
+        // Parsed only for the rows that become decisions, not for every
+        // HEARTBEAT/RELEASE line of a long journal.
+        let age = || age_seconds(stamp(e.get("ts")).as_deref(), now);
         match op {
             "REFUSE" | "ACQUIRE" => {
                 let (text, evidence) = if op == "REFUSE" {
@@ -94,7 +96,7 @@ pub fn journal_rows(
                 d.reason_token = token;
                 d.reason_text = text;
                 d.run_id = first_text(e, &["run_id", "root_id"]);
-                d.age_seconds = age;
+                d.age_seconds = age();
                 d.evidence = evidence;
                 out.push(d);
             }
@@ -117,7 +119,7 @@ pub fn journal_rows(
                     reason
                 };
                 d.run_id = text_or_empty(e.get("run_id"));
-                d.age_seconds = age;
+                d.age_seconds = age();
                 d.evidence = evidence;
                 d.proposed_command = command;
                 d.handle = handle;
