@@ -1,8 +1,10 @@
-//! Exporter plugin `statsd`: turns a batch of verdict events into DogStatsD
-//! counters, one UDP datagram per `(syscall, verdict)` pair:
+//! Exporter plugin `statsd`: turns a batch of verdict events into StatsD
+//! counters, one line per `(syscall, verdict)` pair, sent over UDP:
 //!
 //! ```text
-//! dos.verdict:3|c|#syscall:liveness,verdict:STALLED
+//! dos.verdict:3|c|#syscall:liveness,verdict:STALLED     (tag_format = "dogstatsd", default)
+//! dos.verdict.liveness.STALLED:3|c                     (tag_format = "graphite")
+//! dos.verdict,syscall=liveness,verdict=STALLED:3|c     (tag_format = "influx")
 //! ```
 //!
 //! Routing (reference `export_statsd`):
@@ -14,6 +16,12 @@
 //!   non-integer env/`.env` value falls to the next rung.
 //! * prefix: `prefix` from `dos.toml`, default `dos.verdict`.
 //!
+//! Wire options ([`options`]): `tag_format` (`--tag-format`) picks the tag
+//! dialect ([`lines::TagFormat`]); `max_datagram_bytes` packs lines into
+//! datagrams ([`packing`]). The defaults send exactly the reference's
+//! datagrams: DogStatsD lines, one per datagram. A bad value is an error
+//! result before anything is sent.
+//!
 //! Fixes over the reference:
 //! * IPv6 works: the socket's address family follows the resolved host
 //!   (`::1`, `[::1]`, or a name). A name with both families prefers IPv4, the
@@ -24,11 +32,17 @@
 //!   alike (`x|y`, `x_y`) yield one line with the summed count instead of
 //!   two identical lines (quirk Q8). Lines are ordered by the sanitized key.
 
+pub mod lines;
+pub mod options;
+pub mod packing;
+
 pub use dos_plugin_api::pystr::io_error_text;
 use dos_plugin_api::pyvalue::VerdictEvent;
 use dos_plugin_api::{dotenv, DriverConfig, EventRef, ExportResult, Exporter, PluginError, Registry};
+pub use lines::{build_lines, sanitize_tag, TagFormat};
+pub use options::{OptionError, WireOptions};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::{SocketAddr, ToSocketAddrs, UdpSocket};
 use std::path::PathBuf;
 
@@ -38,38 +52,6 @@ pub const DEFAULT_HOST: &str = "127.0.0.1";
 pub const DEFAULT_PORT: i64 = 8125;
 /// Metric name used when none is configured.
 pub const DEFAULT_PREFIX: &str = "dos.verdict";
-
-/// Replace the StatsD/DogStatsD delimiters (`|` `:` `,` `#` space `\n` `\t`
-/// `\r`) with `_`; an empty result becomes `none`.
-pub fn sanitize_tag(value: &str) -> String {
-    let out: String = value
-        .chars()
-        .map(|c| match c {
-            '|' | ':' | ',' | '#' | ' ' | '\n' | '\t' | '\r' => '_',
-            c => c,
-        })
-        .collect();
-    if out.is_empty() {
-        "none".to_string()
-    } else {
-        out
-    }
-}
-
-/// Build the counter lines for a batch of `(syscall, verdict)` pairs: empty
-/// tokens count as `none`, pairs are grouped by their *sanitized* tags (so no
-/// two lines are identical) and sorted by them in code-point order.
-pub fn build_lines<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>, prefix: &str) -> Vec<String> {
-    let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for (syscall, verdict) in pairs {
-        let key = (sanitize_tag(syscall), sanitize_tag(verdict));
-        *counts.entry(key).or_insert(0) += 1;
-    }
-    counts
-        .into_iter()
-        .map(|((s, v), n)| format!("{prefix}:{n}|c|#syscall:{s},verdict:{v}"))
-        .collect()
-}
 
 /// Python's `int()` of a string: surrounding whitespace, an optional sign,
 /// ASCII digits with single underscores between them.
@@ -212,9 +194,9 @@ pub fn resolve_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
     Ok(sorted)
 }
 
-/// Send each line as one datagram to `host:port`. Errors carry the
-/// reference's texts where it has one (`sendto(): port must be 0-65535.`).
-pub fn send_lines(host: &str, port: i64, lines: &[String]) -> Result<(), String> {
+/// Send each datagram to `host:port`. Errors carry the reference's texts
+/// where it has one (`sendto(): port must be 0-65535.`).
+pub fn send_datagrams(host: &str, port: i64, datagrams: &[String]) -> Result<(), String> {
     let port = u16::try_from(port).map_err(|_| "sendto(): port must be 0-65535.".to_string())?;
     let addrs = resolve_addrs(host, port)?;
     let target = *addrs
@@ -226,9 +208,9 @@ pub fn send_lines(host: &str, port: i64, lines: &[String]) -> Result<(), String>
         ([0u16; 8], 0).into()
     };
     let socket = UdpSocket::bind(bind).map_err(|e| io_error_text(&e))?;
-    for line in lines {
+    for datagram in datagrams {
         socket
-            .send_to(line.as_bytes(), target)
+            .send_to(datagram.as_bytes(), target)
             .map_err(|e| io_error_text(&e))?;
     }
     Ok(())
@@ -240,17 +222,21 @@ pub struct StatsdExporter {
     host: Option<String>,
     port: PortArg,
     prefix: String,
+    wire: Result<WireOptions, OptionError>,
     dry_run: bool,
 }
 
 impl StatsdExporter {
-    /// Build from the driver configuration (`host`, `port`, `prefix`, `root`, `dry_run`).
+    /// Build from the driver configuration (`host`, `port`, `prefix`,
+    /// `tag_format`, `max_datagram_bytes`, `root`, `dry_run`). A bad wire
+    /// option is kept and reported by every `export` call.
     pub fn new(cfg: &DriverConfig) -> Self {
         StatsdExporter {
             root: cfg.root(),
             host: cfg.str("host").map(str::to_string),
             port: port_arg(cfg),
             prefix: cfg.str("prefix").unwrap_or(DEFAULT_PREFIX).to_string(),
+            wire: WireOptions::from_config(&cfg.0),
             dry_run: cfg.dry_run(),
         }
     }
@@ -277,6 +263,10 @@ impl StatsdExporter {
 impl Exporter for StatsdExporter {
     fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, PluginError> {
         let done = |exported: u64, detail: String| ExportResult::for_batch(events, exported, detail);
+        let wire = match &self.wire {
+            Ok(w) => *w,
+            Err(e) => return Ok(done(0, format!("error: {e}"))),
+        };
         let (host, port) = self.route()?;
         let shown = display_addr(&host, port);
         let n = events.len();
@@ -293,6 +283,7 @@ impl Exporter for StatsdExporter {
                 .iter()
                 .map(|e: &VerdictEvent| (e.syscall.as_str(), e.verdict.as_str())),
             &self.prefix,
+            wire.tag_format,
         );
         let k = lines.len();
         if self.dry_run {
@@ -301,7 +292,7 @@ impl Exporter for StatsdExporter {
                 format!("[dry-run] would send {k} counter(s) for {n} event(s) to {shown}"),
             ));
         }
-        match send_lines(&host, port, &lines) {
+        match send_datagrams(&host, port, &packing::pack(&lines, wire.max_datagram_bytes)) {
             Ok(()) => Ok(done(
                 n as u64,
                 format!("sent {k} counter(s) for {n} event(s) to {shown}"),
@@ -321,52 +312,6 @@ dos_plugin_api::export_plugin!(name: "dos-export-statsd", version: env!("CARGO_P
 mod tests {
     use super::*;
     use dos_plugin_api::test_support::env_of;
-
-    #[test]
-    fn sanitize_table() {
-        for (raw, want) in [
-            ("liveness", "liveness"),
-            ("", "none"),
-            ("a|b:c,d#e f\ng\th\ri", "a_b_c_d_e_f_g_h_i"),
-            ("plän—1", "plän—1"),
-        ] {
-            assert_eq!(sanitize_tag(raw), want, "{raw:?}");
-        }
-    }
-
-    #[test]
-    fn lines_aggregate_sort_and_never_duplicate() {
-        let pairs = [
-            ("verify", "NOT_SHIPPED"),
-            ("liveness", "STALLED"),
-            ("verify", "NOT_SHIPPED"),
-            ("alpha", "a"),
-            ("alpha", "B"),
-            ("Zeta", "ok"),
-            ("x|y", "V"),
-            ("x_y", "V"),
-            ("none", "none"),
-            ("custom thing", "we|ird:tok,en#x"),
-        ];
-        let lines = build_lines(pairs, DEFAULT_PREFIX);
-        assert_eq!(
-            lines,
-            vec![
-                "dos.verdict:1|c|#syscall:Zeta,verdict:ok",
-                "dos.verdict:1|c|#syscall:alpha,verdict:B",
-                "dos.verdict:1|c|#syscall:alpha,verdict:a",
-                "dos.verdict:1|c|#syscall:custom_thing,verdict:we_ird_tok_en_x",
-                "dos.verdict:1|c|#syscall:liveness,verdict:STALLED",
-                "dos.verdict:1|c|#syscall:none,verdict:none",
-                "dos.verdict:2|c|#syscall:verify,verdict:NOT_SHIPPED",
-                "dos.verdict:2|c|#syscall:x_y,verdict:V",
-            ]
-        );
-        assert_eq!(
-            build_lines([("a", "b")], "my.pfx"),
-            vec!["my.pfx:1|c|#syscall:a,verdict:b"]
-        );
-    }
 
     #[test]
     fn py_int_table() {
@@ -512,11 +457,11 @@ mod tests {
     fn out_of_range_ports_use_the_reference_text() {
         let lines = vec!["x:1|c".to_string()];
         assert_eq!(
-            send_lines("127.0.0.1", 70000, &lines),
+            send_datagrams("127.0.0.1", 70000, &lines),
             Err("sendto(): port must be 0-65535.".into())
         );
         assert_eq!(
-            send_lines("127.0.0.1", -1, &lines),
+            send_datagrams("127.0.0.1", -1, &lines),
             Err("sendto(): port must be 0-65535.".into())
         );
     }

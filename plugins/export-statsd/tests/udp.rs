@@ -305,3 +305,114 @@ fn through_the_plugin_root_module() {
     assert_eq!(out.cursor, "1");
     assert_eq!(receive(&sock, 1).len(), 1);
 }
+
+#[test]
+fn graphite_packs_the_batch_into_one_datagram() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    let cfg = config(serde_json::json!({
+        "root": temp_root("graphite"), "host": "127.0.0.1", "port": port, "tag_format": "graphite",
+    }));
+    let result = export(&cfg, &journal());
+    assert_eq!(
+        result.detail,
+        format!("sent 12 counter(s) for 13 event(s) to 127.0.0.1:{port}")
+    );
+    assert_eq!(result.exported, 13);
+    let got = receive(&sock, 2);
+    assert_eq!(
+        got,
+        vec![[
+            "dos.verdict.breaker.CLOSED:1|c",
+            "dos.verdict.breaker.OPEN:1|c",
+            "dos.verdict.efficiency.EFFICIENT:1|c",
+            "dos.verdict.efficiency.WASTEFUL:1|c",
+            "dos.verdict.exec_capability.BOUNDED:1|c",
+            "dos.verdict.exec_capability.GRANTS_ARBITRARY_EXEC:1|c",
+            "dos.verdict.hook_exit.BLOCK:1|c",
+            "dos.verdict.liveness.ADVANCING:1|c",
+            "dos.verdict.liveness.STALLED:1|c",
+            "dos.verdict.productivity.DIMINISHING:1|c",
+            "dos.verdict.reward.REJECT_POISON:1|c",
+            "dos.verdict.verify.NOT_SHIPPED:2|c",
+        ]
+        .join("\n")]
+    );
+}
+
+#[test]
+fn influx_lines_pack_under_the_configured_size_and_a_long_line_goes_alone() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    let cfg = config(serde_json::json!({
+        "root": temp_root("influx"), "host": "127.0.0.1", "port": port,
+        "tag_format": "influx", "max_datagram_bytes": 80,
+    }));
+    let long = "G".repeat(70);
+    let events = vec![
+        record(1, "gamma", &long),
+        record(2, "beta", "B"),
+        record(3, "delta", "D"),
+        record(4, "alpha", "A"),
+        record(5, "beta", "B"),
+    ];
+    let result = export(&cfg, &events);
+    assert_eq!(result.exported, 5, "{result:?}");
+    // alpha (39 bytes) + `\n` + beta (38) = 78 fits in 80; delta would make
+    // 118, so it starts the next datagram; the 108-byte gamma line exceeds
+    // the limit on its own and travels alone, unsplit.
+    assert_eq!(
+        receive(&sock, 4),
+        vec![
+            "dos.verdict,syscall=alpha,verdict=A:1|c\ndos.verdict,syscall=beta,verdict=B:2|c".to_string(),
+            "dos.verdict,syscall=delta,verdict=D:1|c".to_string(),
+            format!("dos.verdict,syscall=gamma,verdict={long}:1|c"),
+        ]
+    );
+}
+
+#[test]
+fn dogstatsd_packs_only_when_asked() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    let cfg = config(serde_json::json!({
+        "root": temp_root("dogpack"), "host": "127.0.0.1", "port": port, "max_datagram_bytes": 1432,
+    }));
+    assert_eq!(export(&cfg, &journal()[..2]).exported, 2);
+    assert_eq!(
+        receive(&sock, 2),
+        vec!["dos.verdict:1|c|#syscall:efficiency,verdict:WASTEFUL\ndos.verdict:1|c|#syscall:exec_capability,verdict:GRANTS_ARBITRARY_EXEC"]
+    );
+}
+
+#[test]
+fn bad_wire_options_send_nothing_and_name_the_key() {
+    let (sock, port) = listener("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let cases = [
+        (
+            serde_json::json!({"tag_format": "carbon"}),
+            "error: tag_format \"carbon\" is not one of: dogstatsd, graphite, influx (set by --tag-format or [exporters.statsd] tag_format)",
+        ),
+        (
+            serde_json::json!({"tag_format": "graphite", "max_datagram_bytes": -5}),
+            "error: max_datagram_bytes -5 is not an integer from 0 to 65507 (set by [exporters.statsd] max_datagram_bytes; 0 sends one line per datagram)",
+        ),
+    ];
+    for (extra, want) in cases {
+        let mut json = serde_json::json!({"root": temp_root("badopt"), "host": "127.0.0.1", "port": port});
+        for (k, v) in extra.as_object().unwrap() {
+            json[k] = v.clone();
+        }
+        let cfg = config(json.clone());
+        assert_eq!(
+            export(&cfg, &journal()),
+            ExportResult {
+                exported: 0,
+                detail: want.into(),
+                cursor: "13".into(),
+            }
+        );
+        // Also before the empty-batch and dry-run answers.
+        json["dry_run"] = true.into();
+        assert_eq!(export(&config(json), &[]).detail, want);
+    }
+    assert!(receive(&sock, 1).is_empty());
+}
