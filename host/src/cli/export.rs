@@ -37,6 +37,9 @@ pub struct ExportArgs {
     /// Port (`statsd`).
     #[arg(long, allow_negative_numbers = true)]
     pub port: Option<i64>,
+    /// Tag format (`statsd`): dogstatsd (default), graphite or influx.
+    #[arg(long)]
+    pub tag_format: Option<String>,
     /// Collector URL (`otlp`).
     #[arg(long)]
     pub endpoint: Option<String>,
@@ -83,6 +86,9 @@ pub fn option_bag(args: &ExportArgs) -> Map<String, Value> {
     }
     if let Some(p) = args.port {
         bag.insert("port".into(), Value::from(p));
+    }
+    if let Some(t) = &args.tag_format {
+        bag.insert("tag_format".into(), Value::String(t.clone()));
     }
     if let Some(e) = &args.endpoint {
         bag.insert("endpoint".into(), Value::String(e.clone()));
