@@ -178,7 +178,7 @@ fn collectd_counts_graphite_lines() {
     let seen = collectd.wait_for_counters(&want);
     assert_eq!(seen, want, "collectd's CSV counters");
     assert!(!collectd.log().contains("Unable to parse"), "{}", collectd.log());
-    // `--since auto` resumes: nothing new, nothing sent, counters unchanged.
+    // `--since auto` resumes from the persisted cursor: nothing new to send.
     let o = export_to(ws.path(), collectd.port, &["--tag-format", "graphite"]);
     assert!(
         out(&o).contains("NOT shipped 0/0 via statsd: no new events"),
