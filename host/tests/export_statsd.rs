@@ -29,13 +29,26 @@ const EXPECTED: [&str; 12] = [
 ];
 
 fn receive(sock: &UdpSocket, n: usize) -> Vec<String> {
+    receive_split(sock, n, false)
+}
+
+/// Counter lines as they arrive, however they were packed into datagrams.
+fn receive_lines(sock: &UdpSocket, n: usize) -> Vec<String> {
+    receive_split(sock, n, true)
+}
+
+/// Up to `n` datagrams, or with `lines` up to `n` lines of them.
+fn receive_split(sock: &UdpSocket, n: usize, lines: bool) -> Vec<String> {
     sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut got = Vec::new();
     let mut buf = [0u8; 2048];
     while got.len() < n {
-        match sock.recv(&mut buf) {
-            Ok(k) => got.push(String::from_utf8_lossy(&buf[..k]).into_owned()),
-            Err(_) => break,
+        let Ok(k) = sock.recv(&mut buf) else { break };
+        let text = String::from_utf8_lossy(&buf[..k]).into_owned();
+        if lines {
+            got.extend(text.split('\n').map(String::from));
+        } else {
+            got.push(text);
         }
     }
     got
@@ -59,7 +72,8 @@ fn statsd_export(bind: &str, host: &str, shown: &str) {
             "# export · 13 event(s) pending · transport=statsd\n  → shipped 13/13 via statsd: sent 12 counter(s) for 13 event(s) to {shown}:{port}\n  cursor: 13  (persisted)\n"
         )
     );
-    assert_eq!(receive(&sock, 12), EXPECTED);
+    // All twelve lines fit one datagram under the default 1432-byte limit.
+    assert_eq!(receive_lines(&sock, 12), EXPECTED);
     assert_eq!(
         std::fs::read_to_string(ws.path().join(".dos/export-cursor.statsd")).unwrap(),
         "13\n"
@@ -316,7 +330,7 @@ fn tag_format_from_dos_toml_and_the_flag_wins() {
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
-    assert_eq!(receive(&sock, 2), EXPECTED_FIRST_TWO);
+    assert_eq!(receive_lines(&sock, 2), EXPECTED_FIRST_TWO);
 }
 
 const EXPECTED_FIRST_TWO: [&str; 2] = [

@@ -39,9 +39,8 @@ pub struct WireOptions {
 impl WireOptions {
     /// Read `tag_format` and `max_datagram_bytes` from a driver
     /// configuration. Absent, `null` or empty values take the defaults:
-    /// `dogstatsd`, and for the size one line per datagram under `dogstatsd`
-    /// (the reference's datagrams, byte for byte) or
-    /// [`SAFE_DATAGRAM_BYTES`] under `graphite`/`influx`.
+    /// `dogstatsd` (the reference's lines, byte for byte) packed into
+    /// datagrams of at most [`SAFE_DATAGRAM_BYTES`].
     pub fn from_config(cfg: &Map<String, Value>) -> Result<WireOptions, OptionError> {
         let tag_format = match cfg.get("tag_format") {
             None | Some(Value::Null) => TagFormat::default(),
@@ -56,8 +55,8 @@ impl WireOptions {
             }
         };
         let max_datagram_bytes = match cfg.get("max_datagram_bytes") {
-            None | Some(Value::Null) => default_max(tag_format),
-            Some(Value::String(s)) if s.trim().is_empty() => default_max(tag_format),
+            None | Some(Value::Null) => SAFE_DATAGRAM_BYTES,
+            Some(Value::String(s)) if s.trim().is_empty() => SAFE_DATAGRAM_BYTES,
             Some(v) => {
                 datagram_limit(v).ok_or_else(|| OptionError::MaxDatagramBytes { got: v.to_string() })?
             }
@@ -66,14 +65,6 @@ impl WireOptions {
             tag_format,
             max_datagram_bytes,
         })
-    }
-}
-
-/// The size limit used when none is configured (see [`WireOptions::from_config`]).
-pub fn default_max(format: TagFormat) -> usize {
-    match format {
-        TagFormat::Dogstatsd => 0,
-        TagFormat::Graphite | TagFormat::Influx => SAFE_DATAGRAM_BYTES,
     }
 }
 
@@ -110,10 +101,11 @@ mod tests {
     fn option_table() {
         use TagFormat::*;
         let cases = [
-            ("{}", ok(Dogstatsd, 0)),
-            (r#"{"tag_format": null}"#, ok(Dogstatsd, 0)),
-            (r#"{"tag_format": ""}"#, ok(Dogstatsd, 0)),
-            (r#"{"tag_format": "dogstatsd"}"#, ok(Dogstatsd, 0)),
+            ("{}", ok(Dogstatsd, 1432)),
+            (r#"{"tag_format": null}"#, ok(Dogstatsd, 1432)),
+            (r#"{"tag_format": ""}"#, ok(Dogstatsd, 1432)),
+            (r#"{"tag_format": "dogstatsd"}"#, ok(Dogstatsd, 1432)),
+            (r#"{"max_datagram_bytes": 0}"#, ok(Dogstatsd, 0)),
             (r#"{"tag_format": "graphite"}"#, ok(Graphite, 1432)),
             (r#"{"tag_format": "influx"}"#, ok(Influx, 1432)),
             (

@@ -65,7 +65,9 @@ fn export(cfg: &DriverConfig, events: &[(i64, String)]) -> ExportResult {
 fn golden_batch_one_datagram_per_counter() {
     let (sock, port) = listener("127.0.0.1:0").unwrap();
     let root = temp_root("golden");
-    let cfg = config(serde_json::json!({"root": root, "host": "127.0.0.1", "port": port}));
+    // `max_datagram_bytes = 0`: the reference's wire, one line per datagram.
+    let cfg =
+        config(serde_json::json!({"root": root, "host": "127.0.0.1", "port": port, "max_datagram_bytes": 0}));
     let result = export(&cfg, &journal());
     assert_eq!(
         result,
@@ -109,7 +111,7 @@ fn weird_tokens_sanitize_then_aggregate_without_duplicates() {
         record(8, "Zeta", "ok"),
     ];
     let cfg = config(
-        serde_json::json!({"root": temp_root("weird"), "host": "127.0.0.1", "port": port, "prefix": "p"}),
+        serde_json::json!({"root": temp_root("weird"), "host": "127.0.0.1", "port": port, "prefix": "p", "max_datagram_bytes": 0}),
     );
     let result = export(&cfg, &events);
     assert_eq!(result.exported, 8);
@@ -137,7 +139,9 @@ fn ipv6_loopback_works() {
         return;
     };
     for host in ["::1", "[::1]"] {
-        let cfg = config(serde_json::json!({"root": temp_root("v6"), "host": host, "port": port}));
+        let cfg = config(
+            serde_json::json!({"root": temp_root("v6"), "host": host, "port": port, "max_datagram_bytes": 0}),
+        );
         let result = export(&cfg, &journal()[..2]);
         assert_eq!(result.exported, 2, "{result:?}");
         assert_eq!(
@@ -370,10 +374,10 @@ fn influx_lines_pack_under_the_configured_size_and_a_long_line_goes_alone() {
 }
 
 #[test]
-fn dogstatsd_packs_only_when_asked() {
+fn dogstatsd_packs_by_default() {
     let (sock, port) = listener("127.0.0.1:0").unwrap();
     let cfg = config(serde_json::json!({
-        "root": temp_root("dogpack"), "host": "127.0.0.1", "port": port, "max_datagram_bytes": 1432,
+        "root": temp_root("dogpack"), "host": "127.0.0.1", "port": port,
     }));
     assert_eq!(export(&cfg, &journal()[..2]).exported, 2);
     assert_eq!(
