@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! `dos-plugin-api`: the stable interface between the `dos` host and the
 //! exporters, notifiers, stop policies and judges it loads from `cdylib` files.
 //!

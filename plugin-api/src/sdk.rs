@@ -476,11 +476,23 @@ pub type OpaqueBox = RBox<()>;
 
 /// Export this crate as a dos plugin.
 ///
-/// ```ignore
-/// fn register(r: &mut dos_plugin_api::Registry) {
-///     r.exporter("hello", |cfg| Ok(HelloExporter::new(cfg)));
+/// ```
+/// use dos_plugin_api::{DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry};
+///
+/// struct Echo;
+///
+/// impl Notifier for Echo {
+///     fn send(&mut self, n: &Notification) -> Result<NotifyResult, PluginError> {
+///         Ok(NotifyResult { delivered: true, detail: n.title.clone(), reference: String::new() })
+///     }
 /// }
-/// dos_plugin_api::export_plugin!(name: "hello-exporter", version: env!("CARGO_PKG_VERSION"), register: register);
+///
+/// fn register(r: &mut Registry) {
+///     r.notifier("echo", |_cfg: &DriverConfig| Ok(Echo));
+/// }
+///
+/// dos_plugin_api::export_plugin!(name: "echo-notifier", version: "0.1.0", register: register);
+/// # fn main() {}
 /// ```
 ///
 /// The crate must be a `cdylib` and depend on `abi_stable` (the root-module
