@@ -1,7 +1,10 @@
 //! `dos plugins`: what every group resolves to and why; `dos plugins check
 //! FILE`: whether one file loads (tried in a child process, so a file whose
 //! load-time code crashes is reported, not fatal), and what it provides;
-//! `dos plugins reset NAME`: lift a plugin's quarantine.
+//! `dos plugins reset NAME`: lift a plugin's quarantine; `dos plugins new
+//! NAME --group GROUP`: write a ready plugin crate.
+
+mod new;
 
 use super::CliError;
 use crate::plugin_host::{builtins, isolate, loader, precheck, quarantine, Inventory, PluginHost};
@@ -32,6 +35,23 @@ pub enum PluginsAction {
         /// The plugin file.
         file: PathBuf,
     },
+    /// Write a ready plugin crate: Cargo.toml, src/lib.rs with the group's trait
+    /// implemented and registered, a typed config, tests, and a README.
+    New {
+        /// The crate and driver name (`teams`).
+        name: String,
+        /// exporters, notifiers, stop_policies, judges, evidence_sources, or
+        /// another snake_case group for the generic channel.
+        #[arg(long)]
+        group: String,
+        /// Where to create the crate (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The dos-plugin-api directory to depend on by path (default: this
+        /// dos checkout's plugin-api when it still exists, else the published crate).
+        #[arg(long = "api-path")]
+        api_path: Option<PathBuf>,
+    },
     /// Clear the crash record of a quarantined plugin (file name, path or plugin name).
     Reset {
         /// The plugin file name (`libdos_judge_llm.so`), its path, or its plugin name.
@@ -59,6 +79,15 @@ pub fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError
     if let Some(PluginsAction::Check { file }) = &args.action {
         return Ok(check(file, args.json));
     }
+    if let Some(PluginsAction::New {
+        name,
+        group,
+        dir,
+        api_path,
+    }) = &args.action
+    {
+        return scaffold(name, group, dir.as_deref(), api_path.as_deref());
+    }
     let ws = super::workspace(top_ws, args.workspace.as_ref())?;
     if let Some(PluginsAction::Reset { name }) = &args.action {
         return reset(&ws.state_dir, name, args.json);
@@ -71,6 +100,48 @@ pub fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError
     } else {
         print!("{}", render_text(&report));
     }
+    Ok(0)
+}
+
+fn scaffold(
+    name: &str,
+    group: &str,
+    dir: Option<&std::path::Path>,
+    api_path: Option<&std::path::Path>,
+) -> Result<i32, CliError> {
+    new::validate(name, group).map_err(|e| CliError::Usage(e.to_string()))?;
+    let api = match api_path {
+        Some(p) => {
+            let abs = std::fs::canonicalize(p)
+                .map_err(|e| CliError::Usage(format!("--api-path {}: {e}", p.display())))?;
+            if !abs.join("Cargo.toml").is_file() {
+                return Err(CliError::Usage(format!(
+                    "--api-path {}: no Cargo.toml there (point it at dos's plugin-api directory)",
+                    p.display()
+                )));
+            }
+            new::ApiSource::Path(abs)
+        }
+        None => new::ApiSource::default_for_this_build(),
+    };
+    let dir = dir.map(PathBuf::from).unwrap_or_else(|| PathBuf::from(name));
+    let files = new::render(&new::Spec {
+        name: name.to_string(),
+        group: group.to_string(),
+        api: api.clone(),
+    });
+    new::write(&dir, &files).map_err(|e| CliError::Failed(e.to_string()))?;
+    println!("created {} ({group}/{name})", dir.display());
+    for (path, _) in &files {
+        println!("  {}", dir.join(path).display());
+    }
+    if api == new::ApiSource::Registry {
+        println!("note: depends on dos-plugin-api = \"1\" from crates.io; pass --api-path to use a checkout");
+    }
+    println!(
+        "next: cd {} && cargo test && cargo build --release",
+        dir.display()
+    );
     Ok(0)
 }
 
