@@ -211,13 +211,7 @@ mod tests {
     use dos_plugin_api::{Claim, JudgeVerdict};
 
     fn case(text: &str, truth: bool) -> Case {
-        Case {
-            claim: Claim {
-                claim_text: text.into(),
-                ..Claim::default()
-            },
-            truth,
-        }
+        Case::labelled(text, truth)
     }
 
     #[test]

@@ -76,16 +76,9 @@ fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dos_plugin_api::Claim;
 
     fn case(text: &str, truth: bool) -> Case {
-        Case {
-            claim: Claim {
-                claim_text: text.into(),
-                ..Claim::default()
-            },
-            truth,
-        }
+        Case::labelled(text, truth)
     }
 
     #[test]
