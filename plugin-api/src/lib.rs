@@ -88,3 +88,9 @@ pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The interface's major version: plugins load only into hosts of the same major.
 pub const API_MAJOR: &str = "1";
+
+/// The author's guide (`README.md`), compiled as doctests so its Rust
+/// examples keep building.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
