@@ -168,3 +168,85 @@ fn hostile_judges_abstain_never_agree() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("\"total_cost\": 1.5"), "{out}");
 }
+
+/// `dos judge-eval --judge JUDGE --cases cases.jsonl EXTRA…` in `ws`.
+fn eval_cases(ws: &Path, judge: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["judge-eval", "--judge", judge, "--cases", "cases.jsonl"];
+    args.extend_from_slice(extra);
+    dos(ws, &fixtures(), &args)
+}
+
+fn ctor_judges_ws(extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let lib = build_fixture("host/tests/fixtures/judge/ctor-judges", "dos_ctor_judges");
+    let ws = workspace(&plugin_paths_toml(
+        &[&lib],
+        &format!("default_dir = false\n{extra}"),
+    ));
+    (ws, lib)
+}
+
+#[test]
+fn a_judge_whose_constructor_panics_fails_the_run_instead_of_scoring_as_harmless() {
+    let (ws, lib) = ctor_judges_ws("");
+    let (code, out, err) = eval_cases(ws.path(), "ctor-panic", &[]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    // The host's load-time warning may precede it; the error is the last line.
+    assert_eq!(
+        without_location(err.lines().last().unwrap_or_default()),
+        format!(
+            "error: judge 'ctor-panic' ({}) could not be constructed: it panicked: constructor exploded",
+            lib.display()
+        )
+    );
+    assert!(!err.contains("constructor failed: error:"), "{err}");
+}
+
+#[test]
+fn a_wrong_typed_judge_table_fails_the_run_naming_table_key_and_type() {
+    let (ws, _lib) = ctor_judges_ws("[judges.typed]\nthreshold = \"high\"\n");
+    let (code, out, err) = eval_cases(ws.path(), "typed", &["--json"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(
+        err.ends_with(
+            "could not be constructed: it returned an error: [judges.typed] threshold: expected f64, found string \"high\"\n"
+        ),
+        "{err}"
+    );
+    // The host's warning names the cause once, without a doubled prefix.
+    assert!(
+        err.contains("(constructor failed: [judges.typed] threshold: expected f64, found string \"high\")"),
+        "{err}"
+    );
+}
+
+#[test]
+fn verbose_prints_each_case_verdict_why_and_evidence() {
+    let (ws, _lib) = ctor_judges_ws("[judges.typed]\nthreshold = 0.5\n");
+    let (code, out, _) = eval_cases(ws.path(), "typed", &["--verbose"]);
+    assert_eq!(code, 1, "it clears false claims: {out}");
+    let block = out.split_once("cases\n").map(|(_, b)| b).expect("a cases block");
+    let mut lines = block.lines();
+    assert_eq!(
+        lines.next(),
+        Some("  #1   AGREE    correct-clear phase AUTH2 shipped")
+    );
+    assert_eq!(lines.next(), Some("       why       always (threshold 0.5)"));
+    assert_eq!(lines.next(), Some("       evidence  typed: yes"));
+    assert_eq!(
+        lines.next(),
+        Some("  #2   AGREE    FALSE-CLEAR   the login page supports OAuth")
+    );
+
+    let (_, plain, _) = eval_cases(ws.path(), "typed", &["--json"]);
+    let plain: Value = serde_json::from_str(&plain).expect("json");
+    assert!(
+        plain.get("verdicts").is_none(),
+        "--json alone keeps the reference's document"
+    );
+    let (_, verbose, _) = eval_cases(ws.path(), "typed", &["--json", "--verbose"]);
+    let verbose: Value = serde_json::from_str(&verbose).expect("json");
+    assert_eq!(verbose["verdicts"][1]["cell"], "FALSE-CLEAR");
+    assert_eq!(verbose["verdicts"][1]["why"], "always (threshold 0.5)");
+    assert_eq!(verbose["verdicts"][1]["evidence"][0], "typed: yes");
+    assert_eq!(verbose["n"], plain["n"]);
+}

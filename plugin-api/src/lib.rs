@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! `dos-plugin-api`: the stable interface between the `dos` host and the
 //! exporters, notifiers, stop policies and judges it loads from `cdylib` files.
 //!
@@ -7,11 +8,52 @@
 //! frozen FFI tables live in [`ffi`]; see its docs for the versioning rule.
 //! The plugin author's guide is this crate's `README.md`.
 //!
+//! A complete notifier plugin, with its configuration read into a typed
+//! struct (the host hands every constructor its `dos.toml` table):
+//!
+//! ```
+//! use dos_plugin_api::{DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Config {
+//!     url: String,
+//!     #[serde(default)]
+//!     dry_run: bool,
+//! }
+//!
+//! struct Hook(Config);
+//!
+//! impl Notifier for Hook {
+//!     fn send(&mut self, n: &Notification) -> Result<NotifyResult, PluginError> {
+//!         if self.0.dry_run {
+//!             // `dry_run` means: build the message, send nothing.
+//!             return Ok(NotifyResult { delivered: false, detail: format!("dry run: {}", n.title), ..Default::default() });
+//!         }
+//!         Ok(NotifyResult { delivered: true, detail: format!("posted to {}", self.0.url), ..Default::default() })
+//!     }
+//! }
+//!
+//! fn register(r: &mut Registry) {
+//!     r.notifier("hook", |cfg: &DriverConfig| Ok(Hook(cfg.parse::<Config>()?)));
+//! }
+//!
+//! dos_plugin_api::export_plugin!(name: "dos-notify-hook", version: "0.1.0", register: register);
+//!
+//! # fn main() {
+//! let cfg = DriverConfig::from_json(r#"{"url": "http://127.0.0.1:9/x", "dry_run": true}"#).unwrap();
+//! let mut hook = Hook(cfg.parse().unwrap());
+//! let n = Notification { severity: dos_plugin_api::Severity::Info, title: "hi".into(), summary: String::new(),
+//!                        fields: vec![], key: String::new(), source: String::new() };
+//! assert!(!hook.send(&n).unwrap().delivered);
+//! # }
+//! ```
+//!
 //! Shared helpers for plugins: [`pyvalue`] (Python-faithful record decoding
 //! and `str()` rendering), [`pystr`] (Python `str` behaviours), [`process`]
 //! (a shell command with a timeout, Unix), and behind optional cargo features
 //! `http` (a blocking `ureq` POST edge) and `test-support` (test helpers).
 
+pub mod config;
 pub mod dotenv;
 pub mod evidence;
 pub mod ffi;
@@ -27,6 +69,7 @@ pub mod sdk;
 pub mod test_support;
 pub mod types;
 
+pub use config::ConfigError;
 pub use ffi::{EventRef, FfiError, FfiResult, PluginRoot, PluginRoot_Ref};
 pub use sdk::{
     guarded, Exporter, GenericDriver, Judge, Notifier, PluginError, PluginGlue, Registry, StopPolicy,
@@ -45,3 +88,9 @@ pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The interface's major version: plugins load only into hosts of the same major.
 pub const API_MAJOR: &str = "1";
+
+/// The author's guide (`README.md`), compiled as doctests so its Rust
+/// examples keep building.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

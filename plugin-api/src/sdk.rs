@@ -402,7 +402,7 @@ impl PluginGlue {
                 .find(|(n, _)| n == name.as_str())
                 .ok_or_else(|| unknown("exporter", name.as_str()))?;
             Ok(ExporterFfi_TO::from_value(
-                ExporterAdapter(ctor(&cfg)?),
+                ExporterAdapter(cfg.construct(&format!("exporters.{name}"), |c| ctor(c))?),
                 TD_Opaque,
             ))
         })
@@ -419,7 +419,7 @@ impl PluginGlue {
                 .find(|(n, _)| n == name.as_str())
                 .ok_or_else(|| unknown("notifier", name.as_str()))?;
             Ok(NotifierFfi_TO::from_value(
-                NotifierAdapter(ctor(&cfg)?),
+                NotifierAdapter(cfg.construct(&format!("notifiers.{name}"), |c| ctor(c))?),
                 TD_Opaque,
             ))
         })
@@ -436,7 +436,7 @@ impl PluginGlue {
                 .find(|(n, _)| n == name.as_str())
                 .ok_or_else(|| unknown("stop policy", name.as_str()))?;
             Ok(StopPolicyFfi_TO::from_value(
-                StopPolicyAdapter(ctor(&cfg)?),
+                StopPolicyAdapter(cfg.construct(&format!("stop_policies.{name}"), |c| ctor(c))?),
                 TD_Opaque,
             ))
         })
@@ -452,7 +452,10 @@ impl PluginGlue {
                 .iter()
                 .find(|(n, _)| n == name.as_str())
                 .ok_or_else(|| unknown("judge", name.as_str()))?;
-            Ok(JudgeFfi_TO::from_value(JudgeAdapter(ctor(&cfg)?), TD_Opaque))
+            Ok(JudgeFfi_TO::from_value(
+                JudgeAdapter(cfg.construct(&format!("judges.{name}"), |c| ctor(c))?),
+                TD_Opaque,
+            ))
         })
     }
 
@@ -466,7 +469,10 @@ impl PluginGlue {
                 .iter()
                 .find(|(g, n, _)| g == group.as_str() && n == name.as_str())
                 .ok_or_else(|| unknown(group.as_str(), name.as_str()))?;
-            Ok(DriverFfi_TO::from_value(GenericAdapter(ctor(&cfg)?), TD_Opaque))
+            Ok(DriverFfi_TO::from_value(
+                GenericAdapter(cfg.construct(&format!("{group}.{name}"), |c| ctor(c))?),
+                TD_Opaque,
+            ))
         })
     }
 }
@@ -476,11 +482,23 @@ pub type OpaqueBox = RBox<()>;
 
 /// Export this crate as a dos plugin.
 ///
-/// ```ignore
-/// fn register(r: &mut dos_plugin_api::Registry) {
-///     r.exporter("hello", |cfg| Ok(HelloExporter::new(cfg)));
+/// ```
+/// use dos_plugin_api::{DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry};
+///
+/// struct Echo;
+///
+/// impl Notifier for Echo {
+///     fn send(&mut self, n: &Notification) -> Result<NotifyResult, PluginError> {
+///         Ok(NotifyResult { delivered: true, detail: n.title.clone(), reference: String::new() })
+///     }
 /// }
-/// dos_plugin_api::export_plugin!(name: "hello-exporter", version: env!("CARGO_PKG_VERSION"), register: register);
+///
+/// fn register(r: &mut Registry) {
+///     r.notifier("echo", |_cfg: &DriverConfig| Ok(Echo));
+/// }
+///
+/// dos_plugin_api::export_plugin!(name: "echo-notifier", version: "0.1.0", register: register);
+/// # fn main() {}
 /// ```
 ///
 /// The crate must be a `cdylib` and depend on `abi_stable` (the root-module

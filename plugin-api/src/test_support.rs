@@ -1,9 +1,12 @@
 //! Helpers for plugin tests (feature `test-support`; enable it only in
-//! `[dev-dependencies]`): a tiny recording HTTP/1.1 server, self-removing
-//! temporary directories, and journal-shaped event batches. `std` only.
+//! `[dev-dependencies]`): [`harness`] (load the built plugin file as the
+//! host does and call its drivers), a tiny recording HTTP/1.1 server,
+//! self-removing temporary directories, and journal-shaped event batches.
 //!
 //! The server accepts a bounded number of connections on 127.0.0.1, records
 //! each request and answers from a script.
+
+pub mod harness;
 
 use crate::EventRef;
 use abi_stable::std_types::RStr;

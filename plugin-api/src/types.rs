@@ -3,7 +3,7 @@
 //! breaking either side.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::fmt;
 
 /// The plugin groups the host knows. Groups beyond the four hot ones travel
@@ -322,90 +322,7 @@ impl JudgeVerdict {
     }
 }
 
-/// A driver's configuration: the CLI's option bag merged with the driver's
-/// `dos.toml` table. The host always sets `root` (the workspace root).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DriverConfig(pub Map<String, Value>);
-
-impl DriverConfig {
-    /// Parse a configuration object from JSON text.
-    pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(text)
-    }
-
-    /// A non-empty string value, if present.
-    pub fn str(&self, key: &str) -> Option<&str> {
-        match self.0.get(key) {
-            Some(Value::String(s)) if !s.is_empty() => Some(s.as_str()),
-            _ => None,
-        }
-    }
-
-    /// An integer value (a JSON number or a decimal string), if present and non-zero.
-    pub fn int(&self, key: &str) -> Option<i64> {
-        match self.0.get(key) {
-            Some(Value::Number(n)) => n.as_i64().filter(|v| *v != 0),
-            Some(Value::String(s)) => s.trim().parse().ok().filter(|v| *v != 0),
-            _ => None,
-        }
-    }
-
-    /// A float value (a JSON number or a decimal string), if present.
-    pub fn float(&self, key: &str) -> Option<f64> {
-        match self.0.get(key) {
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-
-    /// A boolean value; absent means `false`.
-    pub fn flag(&self, key: &str) -> bool {
-        matches!(self.0.get(key), Some(Value::Bool(true)))
-    }
-
-    /// A list of strings (a JSON array of strings, or one string), if present.
-    pub fn strings(&self, key: &str) -> Option<Vec<String>> {
-        match self.0.get(key) {
-            Some(Value::Array(items)) => Some(
-                items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-            ),
-            Some(Value::String(s)) => Some(vec![s.clone()]),
-            _ => None,
-        }
-    }
-
-    /// The workspace root the host ran in (`root`), or `.`.
-    pub fn root(&self) -> std::path::PathBuf {
-        std::path::PathBuf::from(self.str("root").unwrap_or("."))
-    }
-
-    /// Whether the operator asked for a dry run.
-    pub fn dry_run(&self) -> bool {
-        self.flag("dry_run")
-    }
-
-    /// The workspace's state directory (`state_dir`, normally `<root>/.dos`).
-    /// Since 1.1.0.
-    pub fn state_dir(&self) -> std::path::PathBuf {
-        match self.str("state_dir") {
-            Some(p) => std::path::PathBuf::from(p),
-            None => self.root().join(".dos"),
-        }
-    }
-
-    /// A duration given in milliseconds under `key`, if present and positive.
-    /// Since 1.1.0.
-    pub fn millis(&self, key: &str) -> Option<std::time::Duration> {
-        self.int(key)
-            .filter(|v| *v > 0)
-            .map(|v| std::time::Duration::from_millis(v as u64))
-    }
-}
+pub use crate::config::DriverConfig;
 
 impl crate::EventRef<'_> {
     /// Decode the record into a JSON object (the journal's line shape).
@@ -419,31 +336,6 @@ impl crate::EventRef<'_> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    fn cfg(v: Value) -> DriverConfig {
-        match v {
-            Value::Object(m) => DriverConfig(m),
-            _ => DriverConfig::default(),
-        }
-    }
-
-    #[test]
-    fn config_accessors_table() {
-        let c = cfg(
-            json!({"s": "x", "empty": "", "n": 5, "ns": " 7 ", "zero": 0, "b": true, "l": ["a", 1, "b"],
-                           "root": "/w", "t": 250}),
-        );
-        assert_eq!(c.str("s"), Some("x"));
-        assert_eq!(c.str("empty"), None);
-        assert_eq!(c.int("n"), Some(5));
-        assert_eq!(c.int("ns"), Some(7));
-        assert_eq!(c.int("zero"), None);
-        assert!(c.flag("b") && !c.flag("s"));
-        assert_eq!(c.strings("l"), Some(vec!["a".to_string(), "b".to_string()]));
-        assert_eq!(c.strings("s"), Some(vec!["x".to_string()]));
-        assert_eq!(c.state_dir(), std::path::PathBuf::from("/w/.dos"));
-        assert_eq!(c.millis("t"), Some(std::time::Duration::from_millis(250)));
-    }
 
     #[test]
     fn value_types_use_reference_tokens() {

@@ -12,10 +12,32 @@ struct Hello {
     greeting: String,
 }
 
+/// `[exporters.hello]` in dos.toml, plus the workspace `root` the host adds.
+/// A wrong-typed key (`greeting = 3`) fails the constructor with
+/// `[exporters.hello] greeting: expected a string, found integer 3`.
+#[derive(serde::Deserialize)]
+struct Config {
+    #[serde(default = "default_file")]
+    greeting_file: String,
+    #[serde(default = "default_greeting")]
+    greeting: String,
+    #[serde(default)]
+    root: Option<PathBuf>,
+}
+
+fn default_file() -> String {
+    "hello.txt".into()
+}
+
+fn default_greeting() -> String {
+    "hello".into()
+}
+
 impl Hello {
     fn new(cfg: &DriverConfig) -> Result<Self, PluginError> {
-        let name = cfg.str("greeting_file").unwrap_or("hello.txt");
-        Ok(Hello { file: cfg.root().join(name), greeting: cfg.str("greeting").unwrap_or("hello").to_string() })
+        let c: Config = cfg.parse()?;
+        let root = c.root.unwrap_or_else(|| PathBuf::from("."));
+        Ok(Hello { file: root.join(c.greeting_file), greeting: c.greeting })
     }
 }
 

@@ -5,7 +5,8 @@
 
 use super::decisions::WorkspaceFlags;
 use super::CliError;
-use crate::judge::eval::{report_json, score};
+use crate::judge::eval::{report_json, score_each};
+use crate::judge::per_case;
 use crate::judge::{cases, resolve_judge};
 use crate::plugin_host::PluginHost;
 use crate::pyjson::{dumps, Style};
@@ -25,6 +26,10 @@ pub struct JudgeEvalArgs {
     /// Print the machine-readable report.
     #[arg(long)]
     pub json: bool,
+    /// Also print each case's verdict, why and evidence (with --json: a
+    /// `verdicts` array; without, a `cases` block after the report).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// Workspace (plugin search path and `[judges.NAME]` configuration).
     #[command(flatten)]
     pub ws: WorkspaceFlags,
@@ -39,14 +44,23 @@ pub fn run(top_ws: Option<&PathBuf>, args: &JudgeEvalArgs) -> Result<i32, CliErr
     let ws = super::workspace(top_ws, args.ws.workspace.as_ref())?;
     let host = PluginHost::for_workspace(&ws, true)?;
     let mut judge = resolve_judge(&host, &args.judge)?;
-    let report = score(&mut judge, &cases);
+    // A judge that cannot be built would abstain on every case and score as
+    // a harmless judge: that is a broken setup, not a score.
+    if let Some(why) = judge.construct_failure() {
+        return Err(CliError::Usage(why));
+    }
+    let (report, verdicts) = score_each(&mut judge, &cases);
     if args.json {
-        println!(
-            "{}",
-            dumps(&report_json(&args.judge, &args.cases, &report), Style::PRETTY)
-        );
+        let mut doc = report_json(&args.judge, &args.cases, &report);
+        if let (true, Some(map)) = (args.verbose, doc.as_object_mut()) {
+            map.insert("verdicts".into(), per_case::to_json(&cases, &verdicts));
+        }
+        println!("{}", dumps(&doc, Style::PRETTY));
     } else {
         print!("{}", report.render_text(&args.judge));
+        if args.verbose {
+            print!("{}", per_case::render_text(&cases, &verdicts));
+        }
     }
     Ok(report.exit_code())
 }

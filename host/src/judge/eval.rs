@@ -4,7 +4,7 @@
 
 use super::cases::Case;
 use super::{run_judge, Adjudicate};
-use dos_plugin_api::Stance;
+use dos_plugin_api::{JudgeVerdict, Stance};
 use serde_json::{json, Value};
 
 /// A judge scored over labelled cases.
@@ -178,12 +178,19 @@ impl JudgeReport {
 
 /// Run `judge` over `cases` (each call fail-to-ABSTAIN) and tabulate.
 pub fn score(judge: &mut dyn Adjudicate, cases: &[Case]) -> JudgeReport {
+    score_each(judge, cases).0
+}
+
+/// [`score`], keeping each case's verdict (in case order) for `--verbose`.
+pub fn score_each(judge: &mut dyn Adjudicate, cases: &[Case]) -> (JudgeReport, Vec<JudgeVerdict>) {
     let mut report = JudgeReport::default();
+    let mut verdicts = Vec::with_capacity(cases.len());
     for case in cases {
         let v = run_judge(judge, &case.claim);
         report.tally(v.stance, case.truth, v.cost);
+        verdicts.push(v);
     }
-    report
+    (report, verdicts)
 }
 
 /// The `--json` document: judge, cases path as given, then the report.
@@ -204,13 +211,7 @@ mod tests {
     use dos_plugin_api::{Claim, JudgeVerdict};
 
     fn case(text: &str, truth: bool) -> Case {
-        Case {
-            claim: Claim {
-                claim_text: text.into(),
-                ..Claim::default()
-            },
-            truth,
-        }
+        Case::labelled(text, truth)
     }
 
     #[test]

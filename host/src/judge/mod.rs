@@ -10,6 +10,7 @@
 
 pub mod cases;
 pub mod eval;
+pub mod per_case;
 
 use crate::plugin_host::handles::{JudgeHandle, ABSTAIN_RAISED_TAIL, ABSTAIN_TYPE_TAIL};
 use crate::plugin_host::{PluginHost, ResolveError};

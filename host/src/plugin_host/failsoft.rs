@@ -79,7 +79,10 @@ impl Failure {
             Failure::Invalid(m) => format!("invalid result: {m}"),
             Failure::TimedOut(d) => format!("timed out after {} ms; call abandoned", millis(d)),
             Failure::Abandoned(d) => format!("unavailable after a timeout of {} ms", millis(d)),
-            Failure::Construct(inner) => format!("constructor failed: {}", inner.cause()),
+            Failure::Construct(inner) => match inner.as_ref() {
+                Failure::Returned(m) => format!("constructor failed: {m}"),
+                other => format!("constructor failed: {}", other.cause()),
+            },
             Failure::Worker { plugin, fault } => {
                 format!("isolated worker of plugin {plugin} {}", fault.describe())
             }
@@ -329,5 +332,13 @@ mod tests {
         let mut c: Caller<dyn Counter> =
             Caller::construct(Some(Duration::from_secs(1)), || panic!("ctor boom"));
         assert!(matches!(c.call(|d| Ok(d.bump())), Err(Failure::Construct(_))));
+    }
+
+    #[test]
+    fn a_constructor_error_is_named_once() {
+        let returned = Failure::Construct(Box::new(Failure::Returned("[judges.x] k: bad".into())));
+        assert_eq!(returned.cause(), "constructor failed: [judges.x] k: bad");
+        let panicked = Failure::Construct(Box::new(Failure::Panicked("boom".into())));
+        assert_eq!(panicked.cause(), "constructor failed: panic: boom");
     }
 }

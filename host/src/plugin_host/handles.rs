@@ -310,6 +310,13 @@ impl JudgeHandle {
         JudgeHandle { info, caller }
     }
 
+    /// Why the judge is unusable, if its constructor failed.
+    pub fn construct_failure(&self) -> Option<String> {
+        self.caller
+            .broken()
+            .map(|f| format!("{} {}", self.info.who(), f.describe()))
+    }
+
     /// Rule on `claim`; never fails (a failure is ABSTAIN, never AGREE).
     pub fn rule(&mut self, claim: &Claim) -> JudgeVerdict {
         let claim = claim.clone();

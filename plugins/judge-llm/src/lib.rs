@@ -32,9 +32,11 @@
 
 pub mod http;
 
+use dos_plugin_api::config::{non_empty, py_float_opt};
 use dos_plugin_api::process;
 pub use dos_plugin_api::pystr::{is_py_space, py_splitlines, py_strip};
 use dos_plugin_api::{dotenv, Claim, DriverConfig, Judge, JudgeVerdict, PluginError, Registry};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// The judge's registered name.
@@ -165,39 +167,40 @@ pub fn timeout_from(raw: Option<f64>) -> Duration {
 
 impl Provider {
     /// Choose and configure the provider from the driver configuration.
+    /// A value of the wrong type is an error naming its key.
     pub fn from_config(cfg: &DriverConfig) -> Result<Provider, PluginError> {
-        let timeout = timeout_from(cfg.float("timeout_s"));
-        let endpoint = cfg.str("endpoint");
-        let kind = match cfg.str("provider").map(|p| py_strip(p).to_lowercase()) {
+        let c: LlmConfig = cfg.parse()?;
+        let timeout = timeout_from(c.timeout_s);
+        let kind = match c.provider.as_deref().map(|p| py_strip(p).to_lowercase()) {
             Some(p) => p,
-            None if endpoint.is_some() => "http".to_string(),
+            None if c.endpoint.is_some() => "http".to_string(),
             None => "command".to_string(),
         };
         match kind.as_str() {
             "command" => Ok(Provider::Command {
-                command: cfg
-                    .str("command")
-                    .map(str::to_string)
+                command: c
+                    .command
                     .or_else(|| std::env::var(ENV_JUDGE_CMD).ok().filter(|c| !c.is_empty())),
                 timeout,
             }),
             "http" => {
-                let endpoint = endpoint.ok_or_else(|| {
+                let endpoint = c.endpoint.ok_or_else(|| {
                     PluginError::new(
                         "llm judge: provider 'http' needs an `endpoint` (the chat-completions URL)",
                     )
                 })?;
-                let key_env = cfg.str("api_key_env");
+                let key_env = c.api_key_env.as_deref();
                 let key_name = key_env.unwrap_or(DEFAULT_API_KEY_ENV);
-                let api_key = dotenv::lookup(&cfg.root(), key_name).map_err(|e| PluginError(e.0))?;
+                let root = PathBuf::from(c.root.as_deref().unwrap_or("."));
+                let api_key = dotenv::lookup(&root, key_name).map_err(|e| PluginError(e.0))?;
                 if api_key.is_none() && key_env.is_some() {
                     return Err(PluginError::new(format!(
                         "llm judge: api_key_env names ${key_name}, which is not set (environment or workspace .env)"
                     )));
                 }
                 Ok(Provider::Http(http::HttpProvider {
-                    endpoint: endpoint.to_string(),
-                    model: cfg.str("model").map(str::to_string),
+                    endpoint,
+                    model: c.model,
                     api_key,
                     timeout,
                 }))
@@ -207,6 +210,32 @@ impl Provider {
             ))),
         }
     }
+}
+
+/// The driver's table (`[judges.llm]`); every string treats `""` as unset.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LlmConfig {
+    /// `command` or `http` (default: `http` when `endpoint` is set).
+    #[serde(default, deserialize_with = "non_empty")]
+    pub provider: Option<String>,
+    /// The chat-completions URL (provider `http`).
+    #[serde(default, deserialize_with = "non_empty")]
+    pub endpoint: Option<String>,
+    /// The shell command that reads the prompt (provider `command`).
+    #[serde(default, deserialize_with = "non_empty")]
+    pub command: Option<String>,
+    /// The environment variable holding the API key.
+    #[serde(default, deserialize_with = "non_empty")]
+    pub api_key_env: Option<String>,
+    /// The model name sent to the endpoint.
+    #[serde(default, deserialize_with = "non_empty")]
+    pub model: Option<String>,
+    /// The time limit in seconds (Python `float()` reading).
+    #[serde(default, deserialize_with = "py_float_opt")]
+    pub timeout_s: Option<f64>,
+    /// The workspace root (host-added).
+    #[serde(default, deserialize_with = "non_empty")]
+    pub root: Option<String>,
 }
 
 /// The `llm` judge.

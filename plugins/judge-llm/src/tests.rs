@@ -179,6 +179,9 @@ fn provider_selection() {
             json!({"endpoint": "http://x", "api_key_env": "DOS_TEST_SURELY_UNSET_KEY_9F3A", "root": "/nonexistent-dos-root"}),
             "llm judge: api_key_env names $DOS_TEST_SURELY_UNSET_KEY_9F3A, which is not set (environment or workspace .env)",
         ),
+        (json!({"endpoint": 8765}), "endpoint: expected a string, found integer 8765"),
+        (json!({"command": ["echo", "hi"]}), "command: expected a string, found array"),
+        (json!({"timeout_s": "later"}), "timeout_s: expected a number, found string \"later\""),
     ];
     for (v, want) in errors {
         assert_eq!(

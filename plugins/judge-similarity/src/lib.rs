@@ -227,6 +227,20 @@ pub fn verdict_for_score(score: f64, scorer: Scorer, threshold: f64) -> JudgeVer
     }
 }
 
+/// The driver's table (`[judges.similarity]`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SimilarityConfig {
+    /// AGREE at or above this score; clamped to 0..=1 (Python `float()` reading).
+    #[serde(default, deserialize_with = "dos_plugin_api::config::py_float_opt")]
+    pub threshold: Option<f64>,
+    /// An embedding scorer command; `""` counts as unset.
+    #[serde(default, deserialize_with = "dos_plugin_api::config::non_empty")]
+    pub command: Option<String>,
+    /// The scorer command's time limit in seconds.
+    #[serde(default, deserialize_with = "dos_plugin_api::config::py_float_opt")]
+    pub timeout_s: Option<f64>,
+}
+
 /// The `similarity` judge, configured once per command.
 #[derive(Debug, Clone)]
 pub struct SimilarityJudge {
@@ -238,16 +252,21 @@ pub struct SimilarityJudge {
 impl SimilarityJudge {
     /// Build from the driver configuration (`threshold`, `command`,
     /// `timeout_s`), falling back to the reference's environment variables.
-    pub fn new(cfg: &DriverConfig) -> Self {
-        let threshold = match cfg.float("threshold") {
+    /// A value of the wrong type is an error naming its key.
+    pub fn new(cfg: &DriverConfig) -> Result<Self, PluginError> {
+        let c: SimilarityConfig = cfg.parse()?;
+        let threshold = match c.threshold {
             Some(v) => py_clamp_unit(v),
             None => threshold_from(std::env::var(ENV_THRESHOLD).ok().as_deref()),
         };
-        let command = cfg
-            .str("command")
-            .map(str::to_string)
+        let command = c
+            .command
             .or_else(|| std::env::var(ENV_SIMILARITY_CMD).ok().filter(|c| !c.is_empty()));
-        SimilarityJudge::with(threshold, command, timeout_from(cfg.float("timeout_s")))
+        Ok(SimilarityJudge::with(
+            threshold,
+            command,
+            timeout_from(c.timeout_s),
+        ))
     }
 
     /// A judge with explicit settings (no environment lookups).
@@ -307,7 +326,7 @@ impl Judge for SimilarityJudge {
 }
 
 fn register(r: &mut Registry) {
-    r.judge(JUDGE_NAME, |cfg| Ok(SimilarityJudge::new(cfg)));
+    r.judge(JUDGE_NAME, SimilarityJudge::new);
 }
 
 dos_plugin_api::export_plugin!(name: "dos-judge-similarity", version: env!("CARGO_PKG_VERSION"), register: register);

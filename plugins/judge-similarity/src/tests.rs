@@ -330,10 +330,24 @@ fn config_threshold_wins_and_is_clamped() {
         m.insert("threshold".into(), v);
         DriverConfig(m)
     };
-    assert_eq!(SimilarityJudge::new(&cfg(0.5.into())).threshold(), 0.5);
-    assert_eq!(SimilarityJudge::new(&cfg("0.7".into())).threshold(), 0.7);
-    assert_eq!(SimilarityJudge::new(&cfg(3.into())).threshold(), 1.0);
-    assert_eq!(SimilarityJudge::new(&cfg((-1).into())).threshold(), 0.0);
+    let judge = |v: serde_json::Value| SimilarityJudge::new(&cfg(v)).expect("valid configuration");
+    assert_eq!(judge(0.5.into()).threshold(), 0.5);
+    assert_eq!(judge("0.7".into()).threshold(), 0.7);
+    assert_eq!(judge(3.into()).threshold(), 1.0);
+    assert_eq!(judge((-1).into()).threshold(), 0.0);
+    for (bad, want) in [
+        (
+            serde_json::json!("high"),
+            "threshold: expected a number, found string \"high\"",
+        ),
+        (
+            serde_json::json!([0.5]),
+            "threshold: expected a number, found array",
+        ),
+    ] {
+        let err = SimilarityJudge::new(&cfg(bad)).map(|_| ()).unwrap_err();
+        assert_eq!(err.0, want);
+    }
 }
 
 #[test]

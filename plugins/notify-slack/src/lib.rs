@@ -23,8 +23,9 @@
 use dos_plugin_api::pyjson::{self, Style};
 use dos_plugin_api::pystr::cut;
 use dos_plugin_api::{
-    dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity,
+    config, dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity,
 };
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -339,27 +340,60 @@ fn process_env(key: &str) -> Option<String> {
 }
 
 /// A boolean setting: a JSON bool, or a string `true`/`false`/`yes`/`no`/`1`/`0`.
-fn opt_bool(cfg: &DriverConfig, key: &str) -> Option<bool> {
-    match cfg.0.get(key) {
-        Some(Value::Bool(b)) => Some(*b),
-        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "yes" | "1" | "on" => Some(true),
-            "false" | "no" | "0" | "off" => Some(false),
-            _ => None,
+/// `edit_in_place`: a boolean, or a switch word (`yes`/`no`, `on`/`off`,
+/// `true`/`false`, `1`/`0`); anything else is an error.
+fn switch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    use serde::de::Error;
+    let v = Value::deserialize(d)?;
+    match &v {
+        Value::Null => Ok(None),
+        Value::Bool(b) => Ok(Some(*b)),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" | "on" => Ok(Some(true)),
+            "false" | "no" | "0" | "off" => Ok(Some(false)),
+            _ => Err(D::Error::custom(format!(
+                "expected a boolean, found {}",
+                config::describe(&v)
+            ))),
         },
-        _ => None,
+        _ => Err(D::Error::custom(format!(
+            "expected a boolean, found {}",
+            config::describe(&v)
+        ))),
     }
 }
 
-/// The `channels` table (logical name → id) from the configuration.
-fn channel_table(cfg: &DriverConfig) -> HashMap<String, String> {
-    match cfg.0.get("channels") {
-        Some(Value::Object(map)) => map
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-            .collect(),
-        _ => HashMap::new(),
-    }
+/// The driver's table (`[notifiers.slack]`) with the CLI's `--channel`,
+/// `--token`, `--dry-run` and the host's `root` and `state_dir`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SlackConfig {
+    /// A raw channel id or a logical name from `channels`.
+    #[serde(default)]
+    pub channel: Option<String>,
+    /// Logical channel name → id, in order.
+    #[serde(default, deserialize_with = "config::string_pairs")]
+    pub channels: Vec<(String, String)>,
+    /// The bot token; `""` counts as unset.
+    #[serde(default, deserialize_with = "config::non_empty")]
+    pub token: Option<String>,
+    /// The Web API base URL (tests point it at a local server).
+    #[serde(default, deserialize_with = "config::non_empty")]
+    pub api_base: Option<String>,
+    /// Edit the previous message in place (unset: decided by the source).
+    #[serde(default, deserialize_with = "switch")]
+    pub edit_in_place: Option<bool>,
+    /// Seconds; read as Python's `float()` does.
+    #[serde(default, deserialize_with = "config::py_float_opt")]
+    pub timeout: Option<f64>,
+    /// The workspace root (host-added).
+    #[serde(default, deserialize_with = "config::non_empty")]
+    pub root: Option<String>,
+    /// The state directory (host-added).
+    #[serde(default, deserialize_with = "config::non_empty")]
+    pub state_dir: Option<String>,
+    /// Build the message, send nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// The `slack` notifier, configured once per command.
@@ -380,34 +414,33 @@ impl SlackNotifier {
     /// Build from the driver configuration (`channel`, `channels`, `token`,
     /// `api_base`, `edit_in_place`, `timeout`, `root`, `state_dir`,
     /// `dry_run`), reading the real process environment.
-    pub fn new(cfg: &DriverConfig) -> Self {
+    pub fn new(cfg: &DriverConfig) -> Result<Self, PluginError> {
         Self::with_env(cfg, process_env)
     }
 
     /// Build with an injected environment lookup (tests use a fixed map).
-    pub fn with_env(cfg: &DriverConfig, env: impl Fn(&str) -> Option<String> + Send + 'static) -> Self {
-        let root = cfg.root();
-        let state_dir = cfg
-            .str("state_dir")
+    pub fn with_env(
+        cfg: &DriverConfig,
+        env: impl Fn(&str) -> Option<String> + Send + 'static,
+    ) -> Result<Self, PluginError> {
+        let c: SlackConfig = cfg.parse()?;
+        let root = PathBuf::from(c.root.as_deref().unwrap_or("."));
+        let state_dir = c
+            .state_dir
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join(".dos"));
-        SlackNotifier {
+        Ok(SlackNotifier {
             state_dir,
-            channel: cfg
-                .0
-                .get("channel")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            channels: channel_table(cfg),
-            token: cfg.str("token").map(str::to_string),
-            api_base: cfg.str("api_base").map(str::to_string),
-            dry_run: cfg.dry_run(),
-            edit_in_place: opt_bool(cfg, "edit_in_place"),
-            timeout: effective_timeout(cfg.float("timeout")),
+            channel: c.channel.unwrap_or_default(),
+            channels: c.channels.into_iter().collect(),
+            token: c.token,
+            api_base: c.api_base,
+            dry_run: c.dry_run,
+            edit_in_place: c.edit_in_place,
+            timeout: effective_timeout(c.timeout),
             env: Box::new(env),
             root,
-        }
+        })
     }
 
     /// The file the edit-in-place references live in.
@@ -530,7 +563,7 @@ impl Notifier for SlackNotifier {
 }
 
 fn register(r: &mut Registry) {
-    r.notifier("slack", |cfg| Ok(SlackNotifier::new(cfg)));
+    r.notifier("slack", SlackNotifier::new);
 }
 
 dos_plugin_api::export_plugin!(name: "dos-notify-slack", version: env!("CARGO_PKG_VERSION"), register: register);

@@ -58,7 +58,7 @@ fn api(server: &Server) -> Value {
 
 fn notifier(cfg: &DriverConfig, env: &[(&str, &str)]) -> SlackNotifier {
     let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    SlackNotifier::with_env(cfg, move |k| env.get(k).cloned())
+    SlackNotifier::with_env(cfg, move |k| env.get(k).cloned()).expect("valid configuration")
 }
 
 fn send(n: &mut SlackNotifier, note: &Notification) -> NotifyResult {
@@ -417,4 +417,31 @@ fn the_plugin_root_serves_the_notifier_over_ffi() {
         out,
         failed("[dry-run] would post to C0AJ37QHMFB (URGENT: 2 decisions need you)")
     );
+}
+
+#[test]
+fn a_wrong_typed_setting_is_a_constructor_error_naming_table_key_and_type() {
+    let root = dos_notify_slack::__dos_plugin_root();
+    for (cfg, want) in [
+        (
+            json!({"channel": 42}),
+            "[notifiers.slack] channel: expected a string, found integer 42",
+        ),
+        (
+            json!({"channel": "ops", "channels": {"ops": ["C1"]}}),
+            "[notifiers.slack] channels.ops: expected a string, found array",
+        ),
+        (
+            json!({"channel": "C0ABC", "edit_in_place": "sometimes"}),
+            "[notifiers.slack] edit_in_place: expected a boolean, found string \"sometimes\"",
+        ),
+    ] {
+        let text = cfg.to_string();
+        match (root.new_notifier())("slack".into(), text.as_str().into()) {
+            abi_stable::std_types::RErr(e) => assert_eq!(e.message.as_str(), want, "{cfg}"),
+            abi_stable::std_types::ROk(_) => panic!("{cfg} constructed"),
+        }
+    }
+    let ok = json!({"channel": "C0ABC", "edit_in_place": "yes", "timeout": "3"}).to_string();
+    assert!((root.new_notifier())("slack".into(), ok.as_str().into()).is_ok());
 }

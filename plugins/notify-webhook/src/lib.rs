@@ -16,7 +16,7 @@
 use dos_plugin_api::pyjson::{self, Style};
 use dos_plugin_api::pystr::cut;
 use dos_plugin_api::{
-    dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity,
+    config, dotenv, DriverConfig, Notification, Notifier, NotifyResult, PluginError, Registry, Severity,
 };
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -182,14 +182,28 @@ fn process_env(key: &str) -> Option<String> {
 }
 
 /// The `headers` table from the configuration: string values only.
-fn extra_headers(cfg: &DriverConfig) -> Vec<(String, String)> {
-    match cfg.0.get("headers") {
-        Some(Value::Object(map)) => map
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-            .collect(),
-        _ => Vec::new(),
-    }
+/// The driver's table (`[notifiers.webhook]`) with the CLI's `--url`,
+/// `--token` and `--dry-run` and the host's `root`.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct WebhookConfig {
+    /// The URL to POST to; `""` counts as unset.
+    #[serde(default, deserialize_with = "config::non_empty")]
+    pub url: Option<String>,
+    /// The bearer token; `""` counts as unset.
+    #[serde(default, deserialize_with = "config::non_empty")]
+    pub token: Option<String>,
+    /// Seconds; read as Python's `float()` does (`"2.5"` works).
+    #[serde(default, deserialize_with = "config::py_float_opt")]
+    pub timeout: Option<f64>,
+    /// Extra headers, in order; they override the defaults.
+    #[serde(default, deserialize_with = "config::string_pairs")]
+    pub headers: Vec<(String, String)>,
+    /// The workspace root (host-added).
+    #[serde(default)]
+    pub root: Option<PathBuf>,
+    /// Build the message, send nothing.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// The `webhook` notifier, configured once per command.
@@ -206,21 +220,26 @@ pub struct WebhookNotifier {
 impl WebhookNotifier {
     /// Build from the driver configuration (`url`, `token`, `timeout`,
     /// `headers`, `root`, `dry_run`), reading the real process environment.
-    pub fn new(cfg: &DriverConfig) -> Self {
+    /// A value of the wrong type is an error naming its key.
+    pub fn new(cfg: &DriverConfig) -> Result<Self, PluginError> {
         Self::with_env(cfg, process_env)
     }
 
     /// Build with an injected environment lookup (tests use a fixed map).
-    pub fn with_env(cfg: &DriverConfig, env: impl Fn(&str) -> Option<String> + Send + 'static) -> Self {
-        WebhookNotifier {
-            root: cfg.root(),
-            url: cfg.str("url").map(str::to_string),
-            token: cfg.str("token").map(str::to_string),
-            dry_run: cfg.dry_run(),
-            timeout: effective_timeout(cfg.float("timeout")),
-            headers: extra_headers(cfg),
+    pub fn with_env(
+        cfg: &DriverConfig,
+        env: impl Fn(&str) -> Option<String> + Send + 'static,
+    ) -> Result<Self, PluginError> {
+        let c: WebhookConfig = cfg.parse()?;
+        Ok(WebhookNotifier {
+            root: c.root.unwrap_or_else(|| PathBuf::from(".")),
+            url: c.url,
+            token: c.token,
+            dry_run: c.dry_run,
+            timeout: effective_timeout(c.timeout),
+            headers: c.headers,
             env: Box::new(env),
-        }
+        })
     }
 
     fn resolve(&self, explicit: Option<&str>, key: &str) -> Result<Option<String>, dotenv::DotenvError> {
@@ -277,7 +296,7 @@ impl Notifier for WebhookNotifier {
 }
 
 fn register(r: &mut Registry) {
-    r.notifier("webhook", |cfg| Ok(WebhookNotifier::new(cfg)));
+    r.notifier("webhook", WebhookNotifier::new);
 }
 
 dos_plugin_api::export_plugin!(name: "dos-notify-webhook", version: env!("CARGO_PKG_VERSION"), register: register);

@@ -39,7 +39,7 @@ fn config(root: &std::path::Path, extra: Value) -> DriverConfig {
 /// A notifier that sees only `env` as its process environment.
 fn notifier(cfg: &DriverConfig, env: &[(&str, &str)]) -> WebhookNotifier {
     let env: HashMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    WebhookNotifier::with_env(cfg, move |k| env.get(k).cloned())
+    WebhookNotifier::with_env(cfg, move |k| env.get(k).cloned()).expect("valid configuration")
 }
 
 fn send(n: &mut WebhookNotifier) -> NotifyResult {
@@ -271,4 +271,36 @@ fn the_plugin_root_serves_the_notifier_over_ffi() {
         out.detail,
         "[dry-run] would POST to http://127.0.0.1:9/x (URGENT: 2 decisions need you)"
     );
+}
+
+#[test]
+fn a_wrong_typed_setting_is_a_constructor_error_naming_table_key_and_type() {
+    let root = dos_notify_webhook::__dos_plugin_root();
+    for (cfg, want) in [
+        (
+            json!({"url": 8765}),
+            "[notifiers.webhook] url: expected a string, found integer 8765",
+        ),
+        (
+            json!({"url": "http://127.0.0.1:9/x", "timeout": "soon"}),
+            "[notifiers.webhook] timeout: expected a number, found string \"soon\"",
+        ),
+        (
+            json!({"url": "http://127.0.0.1:9/x", "headers": {"X-Retry": 3}}),
+            "[notifiers.webhook] headers.X-Retry: expected a string, found integer 3",
+        ),
+        (
+            json!({"url": "http://127.0.0.1:9/x", "dry_run": "yes"}),
+            "[notifiers.webhook] dry_run: expected a boolean, found string \"yes\"",
+        ),
+    ] {
+        let text = cfg.to_string();
+        match (root.new_notifier())("webhook".into(), text.as_str().into()) {
+            abi_stable::std_types::RErr(e) => assert_eq!(e.message.as_str(), want, "{cfg}"),
+            abi_stable::std_types::ROk(_) => panic!("{cfg} constructed"),
+        }
+    }
+    // Python's float() coercion of the timeout is kept.
+    let ok = json!({"url": "http://127.0.0.1:9/x", "timeout": " 2.5 ", "dry_run": true}).to_string();
+    assert!((root.new_notifier())("webhook".into(), ok.as_str().into()).is_ok());
 }

@@ -24,6 +24,19 @@ pub struct Case {
     pub truth: bool,
 }
 
+impl Case {
+    /// A case with only a claim text and its ground truth.
+    pub fn labelled(claim_text: &str, truth: bool) -> Case {
+        Case {
+            claim: Claim {
+                claim_text: claim_text.into(),
+                ..Claim::default()
+            },
+            truth,
+        }
+    }
+}
+
 /// Why a cases file cannot be used (rendered as `error: …`, exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CasesError {
