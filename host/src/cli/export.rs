@@ -234,6 +234,9 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError>
         if let Some(e) = &outcome.read_error {
             eprintln!("warning: {e}; nothing was read from it");
         }
+        if let Some(w) = outcome.bad_seqs.warning(&journal) {
+            eprintln!("{w}");
+        }
         let decision = decide_persist(PersistFacts {
             requested: persist,
             null,

@@ -1,0 +1,90 @@
+//! Reliability of `dos export` and the journal under hostile input and
+//! failing I/O, with the real binary and the real exporter plugins (issue
+//! #12): out-of-range seqs, torn export files, a FIFO journal, an unwritable
+//! cursor, a corrupt cursor file.
+
+mod export_support;
+
+use dos::journal::VerdictEvent;
+use export_support::*;
+use std::path::Path;
+
+/// A canonical journal line for `seq`.
+fn line(seq: i64) -> String {
+    let mut e = VerdictEvent::new("verify", "SHIPPED");
+    e.seq = seq;
+    e.ts = "2026-11-21T21:23:14Z".into();
+    e.subject = format!("p::{seq}");
+    e.to_line() + "\n"
+}
+
+fn journal_of(ws: &Path) -> std::path::PathBuf {
+    ws.join(".dos/verdict-journal.jsonl")
+}
+
+/// Seqs of every line of a journal (panics on a line that is not a record).
+fn seqs(path: &Path) -> Vec<i64> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+            v["seq"].as_i64().unwrap_or(-1)
+        })
+        .collect()
+}
+
+/// Fault 3: a record whose seq is out of range (`1e30`, `2^63`, a huge
+/// string, `i64::MAX` itself) never drives the next seq: appended records
+/// keep unique, increasing seqs, and `--since auto` keeps moving.
+#[test]
+fn out_of_range_seqs_neither_saturate_the_journal_nor_stall_the_cursor() {
+    ensure_plugins(&["dos-export-file"]);
+    let bad = [
+        r#"{"seq": 1e30, "syscall": "verify", "verdict": "X"}"#,
+        r#"{"seq": 9223372036854775808, "syscall": "verify", "verdict": "X"}"#,
+        r#"{"seq": "99999999999999999999999", "syscall": "verify", "verdict": "X"}"#,
+    ];
+    let mut text = line(1) + &line(2);
+    for b in bad {
+        text.push_str(b);
+        text.push('\n');
+    }
+    text.push_str(&line(9_223_372_036_854_775_807).replace("p::9223372036854775807", "max"));
+    let ws = workspace(&text);
+    let journal = journal_of(ws.path());
+    // The writer: next seqs are 3 and 4, whatever the bad lines say.
+    let e = VerdictEvent::new("verify", "SHIPPED");
+    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 3);
+    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 4);
+
+    let export = |ws: &Path| {
+        run(
+            ws,
+            &["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"],
+        )
+    };
+    let o = export(ws.path());
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("shipped 8/8 via file"), "{}", out(&o));
+    assert!(out(&o).contains("cursor: 4  (persisted)"), "{}", out(&o));
+    assert!(
+        err(&o).contains("warning: 4 record(s) of ")
+            && err(&o).contains("carry a seq that is not an integer the journal can order (first: 1e+30)"),
+        "{}",
+        err(&o)
+    );
+    // The out-of-range records were shipped as seq 0; nothing else changed.
+    assert_eq!(seqs(&ws.path().join("out.jsonl")), vec![1, 2, 0, 0, 0, 0, 3, 4]);
+
+    // More records: the next export ships exactly them.
+    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 5);
+    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 6);
+    let o = export(ws.path());
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("shipped 2/2 via file"), "{}", out(&o));
+    assert!(out(&o).contains("cursor: 6  (persisted)"), "{}", out(&o));
+    let all = seqs(&journal);
+    let good: Vec<i64> = all.iter().copied().filter(|s| *s > 0 && *s < i64::MAX).collect();
+    assert_eq!(good, vec![1, 2, 3, 4, 5, 6], "unique and increasing: {all:?}");
+}
