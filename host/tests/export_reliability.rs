@@ -88,3 +88,106 @@ fn out_of_range_seqs_neither_saturate_the_journal_nor_stall_the_cursor() {
     let good: Vec<i64> = all.iter().copied().filter(|s| *s > 0 && *s < i64::MAX).collect();
     assert_eq!(good, vec![1, 2, 3, 4, 5, 6], "unique and increasing: {all:?}");
 }
+
+/// Every line of `path` parses as a JSON object (no torn or glued lines).
+fn assert_all_lines_parse(path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.ends_with('\n'),
+        "ends mid-line: {:?}",
+        &text[text.len().saturating_sub(80)..]
+    );
+    for (i, l) in text.lines().enumerate() {
+        let v: Result<serde_json::Value, _> = serde_json::from_str(l);
+        assert!(
+            v.as_ref().is_ok_and(|v| v.is_object()),
+            "line {} of {} is not a record: {l:?}",
+            i + 1,
+            path.display()
+        );
+    }
+}
+
+fn journal_with(n: i64) -> String {
+    (1..=n).map(line).collect()
+}
+
+/// Fault 4, first half: a target file that does not end in `\n` (a line
+/// someone left unfinished) gets the export on a fresh line.
+#[test]
+fn the_file_exporter_starts_on_a_fresh_line() {
+    ensure_plugins(&["dos-export-file"]);
+    let ws = workspace(&journal_with(3));
+    let target = ws.path().join("out.jsonl");
+    std::fs::write(
+        &target,
+        "{\"seq\": 0, \"note\": \"complete\"}\n{\"seq\": 0, \"torn\": tr",
+    )
+    .unwrap();
+    let o = run(ws.path(), &["export", "--to", "file", "--path", "out.jsonl"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let text = std::fs::read_to_string(&target).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5, "{text}");
+    assert_eq!(
+        lines[1], "{\"seq\": 0, \"torn\": tr",
+        "the torn line is left as it was"
+    );
+    assert_eq!(format!("{}\n", lines[2..].join("\n")), journal_with(3));
+}
+
+/// Fault 4, second half: a write that fails part-way (the file size limit
+/// set by `ulimit -f`, with SIGXFSZ ignored: the kernel writes what fits,
+/// then fails with EFBIG, just as a full disk ends with ENOSPC) leaves the
+/// file at its last good length, and the next export appends cleanly.
+#[test]
+fn a_write_that_fails_part_way_is_cut_back_and_the_next_export_is_clean() {
+    ensure_plugins(&["dos-export-file"]);
+    let ws = workspace(&journal_with(120));
+    let target = ws.path().join("out.jsonl");
+    // 60,000 bytes of complete records; the limit is 64 KiB.
+    let filler = format!("{{\"seq\": 0, \"pad\": \"{}\"}}\n", "x".repeat(98));
+    let before: String = filler.repeat(60_000 / filler.len());
+    std::fs::write(&target, &before).unwrap();
+    let journal_bytes = journal_with(120).len();
+    assert!(before.len() < 65_536 && before.len() + journal_bytes > 65_536 + 4096);
+    let limited = std::process::Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 64 && exec \"$@\"")
+        .arg("bash")
+        .arg(dos_bin())
+        .args(["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"])
+        .current_dir(ws.path())
+        .env_remove("DOS_PLUGIN_PATH")
+        .output()
+        .expect("bash runs");
+    assert_eq!(
+        limited.status.code(),
+        Some(1),
+        "{}{}",
+        out(&limited),
+        err(&limited)
+    );
+    assert!(
+        out(&limited).contains("NOT shipped 0/120 via file: error:"),
+        "{}",
+        out(&limited)
+    );
+    assert_eq!(
+        std::fs::metadata(&target).unwrap().len(),
+        before.len() as u64,
+        "cut back to the last good length"
+    );
+    assert!(!ws.path().join(".dos/export-cursor.file").exists());
+    let o = run(
+        ws.path(),
+        &["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("shipped 120/120 via file"), "{}", out(&o));
+    assert_all_lines_parse(&target);
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        before + &journal_with(120)
+    );
+}
