@@ -26,6 +26,7 @@ pub mod loader;
 mod marker_file;
 pub mod precheck;
 pub mod quarantine;
+pub mod signals;
 
 pub use batch::EventBatch;
 
