@@ -191,3 +191,100 @@ fn a_write_that_fails_part_way_is_cut_back_and_the_next_export_is_clean() {
         before + &journal_with(120)
     );
 }
+
+/// Run `dos ARGS` in `ws`, failing (and killing it) if it has not ended
+/// within 30 s: a hang is a test failure, not a stuck test run.
+fn run_bounded(ws: &Path, args: &[&str]) -> std::process::Output {
+    let child = dos(ws)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dos starts");
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("pid");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(std::time::Duration::from_secs(30)) {
+        Ok(output) => output.expect("output"),
+        Err(_) => {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            panic!("dos {args:?} hung");
+        }
+    }
+}
+
+fn mkfifo(path: &Path) {
+    let st = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(st.success());
+}
+
+/// Fault 5 (journal part): a FIFO where the journal should be never hangs
+/// `dos export` or `dos observe`: both end with exit 1 and an error naming
+/// the file and what it is.
+#[test]
+fn a_fifo_journal_is_refused_not_waited_on() {
+    ensure_plugins(&["dos-export-file"]);
+    let ws = workspace("");
+    std::fs::create_dir_all(ws.path().join(".dos")).unwrap();
+    let journal = journal_of(ws.path());
+    mkfifo(&journal);
+    let cases: [&[&str]; 4] = [
+        &["export", "--to", "file", "--path", "out.jsonl"],
+        &["export", "--to", "file", "--path", "out.jsonl", "--tail", "3"],
+        &["observe"],
+        &["observe", "--json"],
+    ];
+    for args in cases {
+        let o = run_bounded(ws.path(), args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}{}", out(&o), err(&o));
+        assert!(
+            err(&o).contains(&format!(
+                "cannot read {}: is a FIFO (named pipe), not a regular file",
+                journal.display()
+            )),
+            "{args:?}: {}",
+            err(&o)
+        );
+    }
+}
+
+/// A FIFO or an oversized file where the cursor should be never hangs or
+/// bloats `--since auto`; a corrupt cursor is quoted in at most 120 bytes.
+#[test]
+fn a_bad_cursor_file_is_reported_briefly_and_never_hangs() {
+    ensure_plugins(&["dos-export-file"]);
+    let ws = workspace(&journal_with(2));
+    let cursor = ws.path().join(".dos/export-cursor.file");
+    let args = ["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"];
+    // 180 KB of garbage: the warning names its size, quotes nothing of it.
+    std::fs::write(&cursor, "x".repeat(180_000)).unwrap();
+    let o = run_bounded(ws.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(
+        err(&o).contains(
+            "is unusable (it is 180000 bytes long (at most 65536 expected)); draining from the start"
+        ),
+        "{}",
+        err(&o)
+    );
+    assert!(err(&o).len() < 1000, "{} bytes of warning", err(&o).len());
+    // 10 KB of garbage: quoted, cut at 120 bytes.
+    std::fs::write(&cursor, "y".repeat(10_000)).unwrap();
+    let o = run_bounded(ws.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    let quoted = format!("'{}'… (10000 bytes) is not an integer seq", "y".repeat(120));
+    assert!(err(&o).contains(&quoted), "{}", err(&o));
+    assert!(err(&o).len() < 1000, "{} bytes of warning", err(&o).len());
+    // A FIFO cursor: refused at once.
+    std::fs::remove_file(&cursor).unwrap();
+    mkfifo(&cursor);
+    let o = run_bounded(ws.path(), &args);
+    assert!(
+        err(&o).contains("is unusable (is a FIFO (named pipe), not a regular file); draining from the start"),
+        "{}",
+        err(&o)
+    );
+}

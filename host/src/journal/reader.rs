@@ -25,7 +25,7 @@
 
 use super::canonical::{canonical_prefix, canonical_seq};
 use super::pyvalue::py_strip;
-use super::record::{read_seq, SeqOutOfRange, VerdictEvent};
+use super::record::{read_seq, VerdictEvent};
 use super::tolerant;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
@@ -40,7 +40,7 @@ pub struct RecordLine<'a> {
     pub text: &'a str,
     /// The record's seq (`int(seq or 0)`; 0 when out of range).
     pub seq: i64,
-    /// Whether the record's `seq` is out of range (see [`SeqOutOfRange`]).
+    /// Whether the record's `seq` is out of range (see [`super::record::SeqOutOfRange`]).
     pub seq_out_of_range: bool,
     /// Whether `text` is exactly the kernel's line for this event.
     pub canonical: bool,
@@ -148,6 +148,55 @@ pub struct JournalReader {
     text: String,
 }
 
+/// Open `path` for reading only if it is a regular file. The open itself
+/// never blocks (`O_NONBLOCK`: a FIFO with no writer would otherwise hang
+/// the caller forever), and anything but a regular file — a FIFO, a device
+/// such as `/dev/zero`, a socket, a directory — is refused with an error
+/// naming what it is, so no read can hang or grow without bound.
+pub fn open_regular(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_file() {
+        return Ok(file);
+    }
+    let (error_kind, what) = if kind.is_dir() {
+        (std::io::ErrorKind::IsADirectory, "is a directory")
+    } else if kind.is_fifo() {
+        (
+            std::io::ErrorKind::InvalidInput,
+            "is a FIFO (named pipe), not a regular file",
+        )
+    } else if kind.is_char_device() || kind.is_block_device() {
+        (
+            std::io::ErrorKind::InvalidInput,
+            "is a device, not a regular file",
+        )
+    } else {
+        (std::io::ErrorKind::InvalidInput, "is not a regular file")
+    };
+    Err(std::io::Error::new(error_kind, what))
+}
+
+/// Read at most `cap` bytes of the regular file `path` (see
+/// [`open_regular`]); a longer file is an error saying how long it is.
+pub fn read_regular_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let mut buf = Vec::new();
+    file.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        let len = std::fs::metadata(path).map_or(cap + 1, |m| m.len());
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is {len} bytes long (at most {cap} expected)"),
+        ));
+    }
+    Ok(buf)
+}
+
 /// Parse a stripped line the tolerant way; `Some` only for objects.
 pub fn parse_line(text: &str) -> Option<Map<String, Value>> {
     match tolerant::parse(py_strip(text))?.value {
@@ -177,18 +226,12 @@ impl JournalReader {
         len: Option<u64>,
         chunk: usize,
     ) -> std::io::Result<Option<JournalReader>> {
-        let mut file = match File::open(path) {
+        let mut file = match open_regular(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
         let meta = file.metadata()?;
-        if meta.is_dir() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "is a directory",
-            ));
-        }
         let len = len.unwrap_or(meta.len()).min(meta.len());
         let start = start.min(len);
         file.seek(SeekFrom::Start(start))?;
