@@ -288,3 +288,39 @@ fn a_bad_cursor_file_is_reported_briefly_and_never_hangs() {
         err(&o)
     );
 }
+
+/// A cursor that cannot be written after a successful delivery fails the
+/// run (exit 1) with a message that the next run re-ships; text and JSON.
+#[test]
+fn a_cursor_write_failure_after_delivery_fails_the_run() {
+    ensure_plugins(&["dos-export-file"]);
+    let ws = workspace(&journal_with(3));
+    // A directory where the cursor file goes: the rename onto it fails
+    // (chmod would not stop root).
+    std::fs::create_dir_all(ws.path().join(".dos/export-cursor.file/x")).unwrap();
+    for json in [false, true] {
+        let mut args = vec!["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"];
+        if json {
+            args.push("--json");
+        }
+        let o = run_bounded(ws.path(), &args);
+        assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+        assert!(
+            err(&o).contains(
+                "error: 3 event(s) were delivered, but the export cursor was not persisted (cannot write "
+            ) && err(&o).contains("the next --since auto run will ship them again"),
+            "{}",
+            err(&o)
+        );
+        if json {
+            let v: serde_json::Value = serde_json::from_str(&out(&o)).expect("stdout is JSON");
+            assert_eq!(v["result"]["exported"], 3);
+        } else {
+            assert!(
+                out(&o).contains("cursor: 3  (NOT persisted: cannot write "),
+                "{}",
+                out(&o)
+            );
+        }
+    }
+}
