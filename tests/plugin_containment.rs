@@ -424,9 +424,32 @@ fn a_plugin_call_never_reaches_the_hosts_stdout_when_isolated() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(!stdout.contains("GARBAGE"), "{name}: {stdout}");
     }
-    // In-process, the same plugin writes straight onto the host's stdout.
+    // In-process, the plugin's stdout is the host's stderr while it runs.
     let out = child("inprocess:stdout-garbage", ws.path());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("GARBAGE ON STDOUT"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("GARBAGE"));
+    assert!(stderr(&out).contains("GARBAGE ON STDOUT"), "{}", stderr(&out));
+}
+
+/// A real `dos export --json` through an in-process plugin that prints to
+/// stdout during its call: stdout is exactly the JSON report (it parses),
+/// the plugin's bytes went to stderr, and the host's stdout works again
+/// after the call (the report itself is printed after it).
+#[test]
+fn an_in_process_plugin_printing_to_stdout_never_corrupts_json_output() {
+    let lib = crashy();
+    let ws = workspace(&plugin_paths_toml(&[&lib], "default_dir = false\n"));
+    std::fs::create_dir_all(ws.path().join(".dos")).unwrap();
+    std::fs::write(
+        ws.path().join(".dos/verdict-journal.jsonl"),
+        "{\"seq\": 1, \"syscall\": \"verify\", \"verdict\": \"OK\"}\n",
+    )
+    .unwrap();
+    let out = dos(&["export", "--to", "stdout-garbage", "--json"], ws.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text:?}"));
+    assert_eq!(v["result"]["exported"], 1, "{v}");
+    assert!(stderr(&out).contains("GARBAGE ON STDOUT"), "{}", stderr(&out));
 }
 
 /// A call that times out is abandoned, not a crash: the process that
