@@ -324,3 +324,117 @@ fn a_cursor_write_failure_after_delivery_fails_the_run() {
         }
     }
 }
+
+/// A loopback HTTP server for at most `conns` connections: each request is
+/// read (headers and `Content-Length` body), then `answer` writes the
+/// reply. Returns the port.
+fn http_server(conns: usize, answer: fn(&mut std::net::TcpStream)) -> u16 {
+    use std::io::{BufRead, BufReader, Read};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(conns) {
+            let Ok(mut s) = conn else { break };
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+            let Ok(clone) = s.try_clone() else { continue };
+            let mut r = BufReader::new(clone);
+            let mut len = 0usize;
+            loop {
+                let mut h = String::new();
+                if r.read_line(&mut h).unwrap_or(0) == 0 || h.trim_end().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = h.split_once(':') {
+                    if k.trim().eq_ignore_ascii_case("content-length") {
+                        len = v.trim().parse().unwrap_or(0);
+                    }
+                }
+            }
+            let mut body = vec![0u8; len];
+            let _ = r.read_exact(&mut body);
+            answer(&mut s);
+        }
+    });
+    port
+}
+
+/// OTLP: a `200` whose body stops short of its `Content-Length` (the
+/// connection closed mid-body) is a failure: exit 1, the cursor stays.
+#[test]
+fn otlp_a_2xx_with_a_torn_body_is_not_a_delivery() {
+    use std::io::Write;
+    ensure_plugins(&["dos-export-otlp"]);
+    let port = http_server(8, |s| {
+        let _ = s.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100\r\n\
+              Connection: close\r\n\r\n\x12\x05abc",
+        );
+    });
+    let ws = workspace(&journal_with(3));
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let o = run_bounded(
+        ws.path(),
+        &[
+            "export",
+            "--to",
+            "otlp",
+            "--endpoint",
+            &endpoint,
+            "--since",
+            "auto",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert!(
+        out(&o).contains(&format!(
+            "NOT shipped 0/3 via otlp: error: HTTP 200 OK from {endpoint}/v1/logs, but its body was cut off (5 of 100 byte(s) received"
+        )),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&o).contains("; delivery is not confirmed"), "{}", out(&o));
+    assert!(!ws.path().join(".dos/export-cursor.otlp").exists());
+}
+
+/// OTLP: no secret is printed — not the URL's `user:pass@`, not the
+/// configured `Authorization` token, not when the server echoes them back
+/// in an error body, and not when the collector cannot be reached.
+#[test]
+fn otlp_error_details_never_show_secrets() {
+    use std::io::Write;
+    ensure_plugins(&["dos-export-otlp"]);
+    let port = http_server(8, |s| {
+        let body = "denied: Authorization: Bearer tok-SECRET-123 for alice:pa55word";
+        let _ = write!(
+            s,
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let ws = workspace(&journal_with(2));
+    std::fs::write(
+        ws.path().join("dos.toml"),
+        "[exporters.otlp]\nretry_max_attempts = 1\nheaders = { Authorization = \"Bearer tok-SECRET-123\" }\n",
+    )
+    .unwrap();
+    for p in [port, closed_port] {
+        let endpoint = format!("http://alice:pa55word@127.0.0.1:{p}");
+        let o = run_bounded(ws.path(), &["export", "--to", "otlp", "--endpoint", &endpoint]);
+        assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+        let all = out(&o) + &err(&o);
+        for secret in ["pa55word", "alice", "tok-SECRET-123"] {
+            assert!(!all.contains(secret), "{secret} printed: {all}");
+        }
+        assert!(all.contains(&format!("http://***@127.0.0.1:{p}")), "{all}");
+        if p == port {
+            assert!(
+                all.contains("HTTP 401 Unauthorized from http://***@127.0.0.1:")
+                    && all.contains(": denied: Authorization: *** for ***"),
+                "{all}"
+            );
+        }
+    }
+}
