@@ -438,3 +438,59 @@ fn otlp_error_details_never_show_secrets() {
         }
     }
 }
+
+/// Fault 1, the issue's own scenario: `dos export --to otlp` against a
+/// collector that never answers, interrupted twice (Ctrl-C, then SIGTERM)
+/// while the call is in flight. The runs die by those signals; the bundled
+/// `otlp` plugin is not quarantined and ships on the next run.
+#[test]
+fn interrupting_a_slow_otlp_export_never_quarantines_the_plugin() {
+    use rustix::process::{kill_process, Pid, Signal};
+    use std::os::unix::process::ExitStatusExt;
+    ensure_plugins(&["dos-export-otlp"]);
+    let slow = http_server(2, |_| std::thread::sleep(std::time::Duration::from_secs(15)));
+    let ws = workspace(&journal_with(2));
+    for (sig, number) in [(Signal::INT, 2), (Signal::TERM, 15)] {
+        let endpoint = format!("http://127.0.0.1:{slow}");
+        let mut child = dos(ws.path())
+            .args(["export", "--to", "otlp", "--endpoint", &endpoint])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dos starts");
+        let marker = ws
+            .path()
+            .join(format!(".dos/plugins/inflight/{}.jsonl", child.id()));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !std::fs::read_to_string(&marker).is_ok_and(|t| t.contains("exporter 'otlp'")) {
+            assert!(
+                child.try_wait().expect("polls").is_none(),
+                "dos ended before its call"
+            );
+            assert!(std::time::Instant::now() < deadline, "the call never showed");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // Inside the call: give it a moment to be waiting on the collector.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        kill_process(Pid::from_raw(child.id() as i32).expect("pid"), sig).expect("signal");
+        assert_eq!(child.wait().expect("waits").signal(), Some(number));
+    }
+    let ok = http_server(4, |s| {
+        use std::io::Write;
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    });
+    let o = run_bounded(
+        ws.path(),
+        &[
+            "export",
+            "--to",
+            "otlp",
+            "--endpoint",
+            &format!("http://127.0.0.1:{ok}"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(out(&o).contains("shipped 2/2 via otlp"), "{}", out(&o));
+    assert!(!err(&o).contains("a previous dos run"), "{}", err(&o));
+    assert!(!err(&o).contains("quarantine"), "{}", err(&o));
+}
