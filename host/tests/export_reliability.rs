@@ -259,34 +259,34 @@ fn a_bad_cursor_file_is_reported_briefly_and_never_hangs() {
     let ws = workspace(&journal_with(2));
     let cursor = ws.path().join(".dos/export-cursor.file");
     let args = ["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"];
-    // 180 KB of garbage: the warning names its size, quotes nothing of it.
-    std::fs::write(&cursor, "x".repeat(180_000)).unwrap();
-    let o = run_bounded(ws.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
-    assert!(
-        err(&o).contains(
-            "is unusable (it is 180000 bytes long (at most 65536 expected)); draining from the start"
+    let y120 = "y".repeat(120);
+    let table: [(&str, Box<dyn Fn(&Path)>, String); 3] = [
+        (
+            "180 KB of garbage: its size is named, nothing of it quoted",
+            Box::new(|c| std::fs::write(c, "x".repeat(180_000)).unwrap()),
+            "is unusable (it is 180000 bytes long (at most 65536 expected)); draining from the start".into(),
         ),
-        "{}",
-        err(&o)
-    );
-    assert!(err(&o).len() < 1000, "{} bytes of warning", err(&o).len());
-    // 10 KB of garbage: quoted, cut at 120 bytes.
-    std::fs::write(&cursor, "y".repeat(10_000)).unwrap();
-    let o = run_bounded(ws.path(), &args);
-    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
-    let quoted = format!("'{}'… (10000 bytes) is not an integer seq", "y".repeat(120));
-    assert!(err(&o).contains(&quoted), "{}", err(&o));
-    assert!(err(&o).len() < 1000, "{} bytes of warning", err(&o).len());
-    // A FIFO cursor: refused at once.
-    std::fs::remove_file(&cursor).unwrap();
-    mkfifo(&cursor);
-    let o = run_bounded(ws.path(), &args);
-    assert!(
-        err(&o).contains("is unusable (is a FIFO (named pipe), not a regular file); draining from the start"),
-        "{}",
-        err(&o)
-    );
+        (
+            "10 KB of garbage: quoted, cut at 120 bytes",
+            Box::new(|c| std::fs::write(c, "y".repeat(10_000)).unwrap()),
+            format!("'{y120}'… (10000 bytes) is not an integer seq"),
+        ),
+        (
+            "a FIFO: refused at once",
+            Box::new(|c| {
+                std::fs::remove_file(c).unwrap();
+                mkfifo(c);
+            }),
+            "is unusable (is a FIFO (named pipe), not a regular file); draining from the start".into(),
+        ),
+    ];
+    for (what, make, expected) in table {
+        make(&cursor);
+        let o = run_bounded(ws.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{what}: {}{}", out(&o), err(&o));
+        assert!(err(&o).contains(&expected), "{what}: {}", err(&o));
+        assert!(err(&o).len() < 1000, "{what}: {} bytes of warning", err(&o).len());
+    }
 }
 
 /// A cursor that cannot be written after a successful delivery fails the
