@@ -74,6 +74,18 @@ fn out_of_range_seqs_neither_saturate_the_journal_nor_stall_the_cursor() {
         "{}",
         err(&o)
     );
+    // `dos observe` reads them the same way and says so.
+    let o = run(ws.path(), &["observe", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert!(err(&o).contains("warning: 4 record(s) of "), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(&out(&o)).expect("observe --json");
+    let observed: Vec<i64> = v["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["seq"].as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(observed, vec![1, 2, 0, 0, 0, 0, 3, 4]);
     // The out-of-range records were shipped as seq 0; nothing else changed.
     assert_eq!(seqs(&ws.path().join("out.jsonl")), vec![1, 2, 0, 0, 0, 0, 3, 4]);
 
