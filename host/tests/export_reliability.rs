@@ -263,6 +263,9 @@ fn a_fifo_journal_is_refused_not_waited_on() {
     }
 }
 
+/// Puts something bad where the cursor file goes.
+type MakeCursor = fn(&Path);
+
 /// A FIFO or an oversized file where the cursor should be never hangs or
 /// bloats `--since auto`; a corrupt cursor is quoted in at most 120 bytes.
 #[test]
@@ -272,23 +275,23 @@ fn a_bad_cursor_file_is_reported_briefly_and_never_hangs() {
     let cursor = ws.path().join(".dos/export-cursor.file");
     let args = ["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"];
     let y120 = "y".repeat(120);
-    let table: [(&str, Box<dyn Fn(&Path)>, String); 3] = [
+    let table: [(&str, MakeCursor, String); 3] = [
         (
             "180 KB of garbage: its size is named, nothing of it quoted",
-            Box::new(|c| std::fs::write(c, "x".repeat(180_000)).unwrap()),
+            |c| std::fs::write(c, "x".repeat(180_000)).unwrap(),
             "is unusable (it is 180000 bytes long (at most 65536 expected)); draining from the start".into(),
         ),
         (
             "10 KB of garbage: quoted, cut at 120 bytes",
-            Box::new(|c| std::fs::write(c, "y".repeat(10_000)).unwrap()),
+            |c| std::fs::write(c, "y".repeat(10_000)).unwrap(),
             format!("'{y120}'… (10000 bytes) is not an integer seq"),
         ),
         (
             "a FIFO: refused at once",
-            Box::new(|c| {
+            |c| {
                 std::fs::remove_file(c).unwrap();
                 mkfifo(c);
-            }),
+            },
             "is unusable (is a FIFO (named pipe), not a regular file); draining from the start".into(),
         ),
     ];
@@ -370,6 +373,13 @@ fn http_server(conns: usize, answer: fn(&mut std::net::TcpStream)) -> u16 {
     port
 }
 
+/// `dos export --to otlp --endpoint ENDPOINT EXTRA…`, bounded.
+fn export_otlp(ws: &Path, endpoint: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["export", "--to", "otlp", "--endpoint", endpoint];
+    args.extend_from_slice(extra);
+    run_bounded(ws, &args)
+}
+
 /// OTLP: a `200` whose body stops short of its `Content-Length` (the
 /// connection closed mid-body) is a failure: exit 1, the cursor stays.
 #[test]
@@ -384,18 +394,7 @@ fn otlp_a_2xx_with_a_torn_body_is_not_a_delivery() {
     });
     let ws = workspace(&journal_with(3));
     let endpoint = format!("http://127.0.0.1:{port}");
-    let o = run_bounded(
-        ws.path(),
-        &[
-            "export",
-            "--to",
-            "otlp",
-            "--endpoint",
-            &endpoint,
-            "--since",
-            "auto",
-        ],
-    );
+    let o = export_otlp(ws.path(), &endpoint, &["--since", "auto"]);
     assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
     assert!(
         out(&o).contains(&format!(
@@ -434,7 +433,7 @@ fn otlp_error_details_never_show_secrets() {
     .unwrap();
     for p in [port, closed_port] {
         let endpoint = format!("http://alice:pa55word@127.0.0.1:{p}");
-        let o = run_bounded(ws.path(), &["export", "--to", "otlp", "--endpoint", &endpoint]);
+        let o = export_otlp(ws.path(), &endpoint, &[]);
         assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
         let all = out(&o) + &err(&o);
         for secret in ["pa55word", "alice", "tok-SECRET-123"] {
@@ -491,16 +490,7 @@ fn interrupting_a_slow_otlp_export_never_quarantines_the_plugin() {
         use std::io::Write;
         let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     });
-    let o = run_bounded(
-        ws.path(),
-        &[
-            "export",
-            "--to",
-            "otlp",
-            "--endpoint",
-            &format!("http://127.0.0.1:{ok}"),
-        ],
-    );
+    let o = export_otlp(ws.path(), &format!("http://127.0.0.1:{ok}"), &[]);
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert!(out(&o).contains("shipped 2/2 via otlp"), "{}", out(&o));
     assert!(!err(&o).contains("a previous dos run"), "{}", err(&o));
