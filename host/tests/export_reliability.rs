@@ -496,3 +496,71 @@ fn interrupting_a_slow_otlp_export_never_quarantines_the_plugin() {
     assert!(!err(&o).contains("a previous dos run"), "{}", err(&o));
     assert!(!err(&o).contains("quarantine"), "{}", err(&o));
 }
+
+/// A tmpfs of a few pages, unmounted on drop (a panicking test included).
+struct SmallTmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl SmallTmpfs {
+    /// Mount one (`mount` needs root, which CI and the dev machines are;
+    /// the test fails, never skips, when it cannot).
+    fn mount(size: &str) -> SmallTmpfs {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let st = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(
+            st.success(),
+            "cannot mount a tmpfs at {} (needs root)",
+            dir.path().display()
+        );
+        SmallTmpfs { dir }
+    }
+}
+
+impl Drop for SmallTmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+/// Fault 4 on a real full disk: a 64 KiB tmpfs runs out mid-write (ENOSPC
+/// after a partial write); the export file is cut back to its last good
+/// length, and once space is freed the next export appends cleanly.
+#[test]
+fn a_full_tmpfs_mid_write_leaves_no_torn_line() {
+    ensure_plugins(&["dos-export-file"]);
+    let fs = SmallTmpfs::mount("64k");
+    let target = fs.dir.path().join("out.jsonl");
+    let before = journal_with(10);
+    std::fs::write(&target, &before).unwrap();
+    // Fill all but about one page.
+    let filler = fs.dir.path().join("filler");
+    let mut n = 0;
+    while std::fs::write(&filler, vec![b'f'; n + 4096]).is_ok() {
+        n += 4096;
+    }
+    std::fs::write(&filler, vec![b'f'; n.saturating_sub(4096)]).unwrap();
+    let ws = workspace(&journal_with(120));
+    let path = target.display().to_string();
+    let args = ["export", "--to", "file", "--path", &path, "--since", "auto"];
+    let o = run_bounded(ws.path(), &args);
+    assert_eq!(o.status.code(), Some(1), "{}{}", out(&o), err(&o));
+    assert!(
+        out(&o).contains("NOT shipped 0/120 via file: error: [Errno 28] No space left on device"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), before, "cut back");
+    std::fs::remove_file(&filler).unwrap();
+    let o = run_bounded(ws.path(), &args);
+    assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
+    assert_all_lines_parse(&target);
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        before + &journal_with(120)
+    );
+}
