@@ -424,9 +424,32 @@ fn a_plugin_call_never_reaches_the_hosts_stdout_when_isolated() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(!stdout.contains("GARBAGE"), "{name}: {stdout}");
     }
-    // In-process, the same plugin writes straight onto the host's stdout.
+    // In-process, the plugin's stdout is the host's stderr while it runs.
     let out = child("inprocess:stdout-garbage", ws.path());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("GARBAGE ON STDOUT"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("GARBAGE"));
+    assert!(stderr(&out).contains("GARBAGE ON STDOUT"), "{}", stderr(&out));
+}
+
+/// A real `dos export --json` through an in-process plugin that prints to
+/// stdout during its call: stdout is exactly the JSON report (it parses),
+/// the plugin's bytes went to stderr, and the host's stdout works again
+/// after the call (the report itself is printed after it).
+#[test]
+fn an_in_process_plugin_printing_to_stdout_never_corrupts_json_output() {
+    let lib = crashy();
+    let ws = workspace(&plugin_paths_toml(&[&lib], "default_dir = false\n"));
+    std::fs::create_dir_all(ws.path().join(".dos")).unwrap();
+    std::fs::write(
+        ws.path().join(".dos/verdict-journal.jsonl"),
+        "{\"seq\": 1, \"syscall\": \"verify\", \"verdict\": \"OK\"}\n",
+    )
+    .unwrap();
+    let out = dos(&["export", "--to", "stdout-garbage", "--json"], ws.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text:?}"));
+    assert_eq!(v["result"]["exported"], 1, "{v}");
+    assert!(stderr(&out).contains("GARBAGE ON STDOUT"), "{}", stderr(&out));
 }
 
 /// A call that times out is abandoned, not a crash: the process that
@@ -547,5 +570,99 @@ fn the_crash_journal_reports_and_quarantines_the_repeat_offender() {
         stderr(&sixth).contains("CHILD-RESULT exported=2"),
         "{}",
         stderr(&sixth)
+    );
+}
+
+/// Start `dos export --to NAME` in `ws` (through `bash -c` with `trap`
+/// when given, e.g. `trap '' HUP` as `nohup` does) and wait (bounded) until
+/// its in-flight marker shows the exporter's call running.
+fn export_in_flight(ws: &Path, name: &str, trap: Option<&str>) -> std::process::Child {
+    let mut cmd = match trap {
+        Some(t) => {
+            let mut c = Command::new("bash");
+            c.arg("-c")
+                .arg(format!("{t}; exec \"$0\" export --to \"$1\""))
+                .args([DOS, name]);
+            c
+        }
+        None => {
+            let mut c = Command::new(DOS);
+            c.args(["export", "--to", name]);
+            c
+        }
+    };
+    let mut child = cmd
+        .current_dir(ws)
+        .env_remove("DOS_PLUGIN_PATH")
+        .env_remove("DISPATCH_WORKSPACE")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dos starts");
+    let marker = ws
+        .join(".dos/plugins/inflight")
+        .join(format!("{}.jsonl", child.id()));
+    let wanted = format!("exporter '{name}'");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(&marker).is_ok_and(|t| t.contains(&wanted)) {
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut child.stderr.take().expect("piped"), &mut err);
+            panic!("dos export --to {name} ended ({status:?}) before its call ran: {err}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call never showed in {}",
+            marker.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
+/// Fault 1: Ctrl-C (SIGINT), SIGTERM and SIGHUP sent to a real `dos export`
+/// while an in-process plugin call runs end the run by that signal (exit
+/// status 130/143/129 in a shell) but are never counted as the plugin's
+/// crash: three interruptions, threshold 2, and the plugin is still
+/// usable. A signal inherited as ignored stays ignored. A real crash inside
+/// the same plugin still counts.
+#[test]
+fn operator_signals_during_a_plugin_call_never_quarantine_it() {
+    use rustix::process::{kill_process, Pid, Signal};
+    let lib = crashy();
+    let ws = workspace(&plugin_paths_toml(
+        &[&lib],
+        "default_dir = false\ncall_timeout_ms = 0\n",
+    ));
+    for (sig, number) in [(Signal::INT, 2), (Signal::TERM, 15), (Signal::HUP, 1)] {
+        let mut child = export_in_flight(ws.path(), "spin", None);
+        let pid = Pid::from_raw(child.id() as i32).expect("pid");
+        kill_process(pid, sig).expect("signal sent");
+        let status = child.wait().expect("waits");
+        assert_eq!(status.signal(), Some(number), "{status:?}");
+    }
+    // A signal inherited as ignored (nohup) stays ignored.
+    let mut child = export_in_flight(ws.path(), "spin", Some("trap '' HUP"));
+    let pid = Pid::from_raw(child.id() as i32).expect("pid");
+    kill_process(pid, Signal::HUP).expect("signal sent");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().expect("polls").is_none(), "SIGHUP was ignored");
+    kill_process(pid, Signal::TERM).expect("signal sent");
+    assert_eq!(child.wait().expect("waits").signal(), Some(15));
+    let out = dos(&["export", "--to", "honest"], ws.path());
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("a previous dos run"), "{err}");
+    assert!(!err.contains("quarantine"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("via honest"));
+    assert!(!ws.path().join(".dos/plugins/quarantine.json").exists());
+    // The plugin's own crash, in a real run, is still counted.
+    let out = dos(&["export", "--to", "segfault"], ws.path());
+    assert_eq!(out.status.signal(), Some(11), "{}", stderr(&out));
+    let out = dos(&["export", "--to", "honest"], ws.path());
+    let err = stderr(&out);
+    assert!(
+        err.contains("died while exporter 'segfault'") && err.contains("crashed the host 1 time(s)"),
+        "{err}"
     );
 }

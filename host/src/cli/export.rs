@@ -240,6 +240,9 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError>
         if let Some(e) = &outcome.read_error {
             eprintln!("warning: {e}; nothing was read from it");
         }
+        if let Some(w) = outcome.bad_seqs.warning(&journal) {
+            eprintln!("{w}");
+        }
         let decision = decide_persist(PersistFacts {
             requested: persist,
             null,
@@ -249,6 +252,7 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError>
             safe_floor: outcome.safe_floor,
         });
         let note = apply_persist(&decision, &cursor_file, &journal, &outcome);
+        let cursor_failure = note.failure(outcome.confirmed);
         let report = Report {
             exporter: name,
             null,
@@ -267,13 +271,17 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError>
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
         drop(out);
-        let code = exit_code(
+        let mut code = exit_code(
             null,
             args.dry_run,
             outcome.pending,
             outcome.result.exported,
             outcome.read_error.is_some(),
         );
+        if let Some(line) = &cursor_failure {
+            eprintln!("{line}");
+            code = code.max(1);
+        }
         if !args.follow {
             return Ok(code);
         }
@@ -304,10 +312,10 @@ fn apply_persist(
         PersistDecision::NotRequested => CursorNote::Resume,
         PersistDecision::Skip(why) => CursorNote::NotPersisted((*why).to_string()),
         PersistDecision::Write(seq) => match cursor_file {
-            Err(e) => CursorNote::NotPersisted(e.to_string()),
+            Err(e) => CursorNote::WriteFailed(e.to_string()),
             Ok(path) => match cursor::write_cursor(path, *seq, journal, outcome.resume) {
                 Ok(()) => CursorNote::Persisted(*seq),
-                Err(e) => CursorNote::NotPersisted(format!("cannot write {}: {e}", path.display())),
+                Err(e) => CursorNote::WriteFailed(format!("cannot write {}: {e}", path.display())),
             },
         },
     }

@@ -7,6 +7,7 @@
 
 use super::workspace_args::WorkspaceArgs;
 use super::CliError;
+use crate::export::drain::BadSeqs;
 use crate::journal::{self, Entry, JournalReader, VerdictEvent};
 use crate::observe::{render_history_head, render_history_row, render_rollup, By, Rollup};
 use crate::pyjson::{dumps, Style};
@@ -41,6 +42,7 @@ pub struct ObserveArgs {
 fn for_each_event(
     path: &Path,
     len: Option<u64>,
+    bad_seqs: &mut BadSeqs,
     mut on_corrupt: impl FnMut(),
     mut on_event: impl FnMut(VerdictEvent),
 ) -> std::io::Result<u64> {
@@ -50,7 +52,13 @@ fn for_each_event(
     while let Some((entry, _)) = r.next_entry()? {
         match entry {
             Entry::Corrupt { .. } => on_corrupt(),
-            Entry::Record(line) => on_event(line.event()),
+            Entry::Record(line) => {
+                if line.seq_out_of_range {
+                    bad_seqs.count += 1;
+                    bad_seqs.first.get_or_insert_with(|| line.raw_seq());
+                }
+                on_event(line.event())
+            }
         }
     }
     Ok(r.len())
@@ -69,9 +77,11 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError
     let mut rollup = Rollup::new(args.by);
     let mut corrupt = 0u64;
     let mut read_failed = false;
+    let mut bad_seqs = BadSeqs::default();
     let len = match for_each_event(
         &path,
         None,
+        &mut bad_seqs,
         || corrupt += 1,
         |e| {
             if matches(&e) {
@@ -90,6 +100,9 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError
         }
     };
     rollup.corrupt = corrupt;
+    if let Some(w) = bad_seqs.warning(&path) {
+        eprintln!("{w}");
+    }
     let total = rollup.total;
     let tail = u64::try_from(args.tail).unwrap_or(0);
     let skip = if tail > 0 { total.saturating_sub(tail) } else { 0 };
@@ -102,6 +115,7 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError
         for_each_event(
             &path,
             Some(len),
+            &mut BadSeqs::default(),
             || {},
             |e| {
                 if matches(&e) {

@@ -13,7 +13,7 @@
 //! scans from the start, exactly as the reference does.
 
 use crate::journal::pyvalue::py_int;
-use crate::journal::reader::{parse_line, read_before};
+use crate::journal::reader::{open_regular, parse_line, read_before, read_regular_capped};
 use crate::journal::record::coerce_seq;
 use crate::pyjson::{dumps, Style};
 use serde_json::{json, Value};
@@ -103,16 +103,39 @@ pub fn parse_cursor(bytes: &[u8]) -> CursorValue {
     }
     match py_int(t) {
         Some(n) => CursorValue::Seq(n),
-        None => CursorValue::Unusable(format!(
-            "{} is not an integer seq",
-            crate::journal::pyvalue::py_repr_str(t)
-        )),
+        None => CursorValue::Unusable(format!("{} is not an integer seq", quote_short(t))),
     }
 }
 
-/// Read the cursor at `path` (fail-soft: never an error).
+/// At most this many bytes of a bad cursor are quoted in a warning.
+pub const QUOTE_BYTES: usize = 120;
+
+/// Python's repr of `t`, or of its first [`QUOTE_BYTES`] bytes (cut at a
+/// character boundary) followed by `… (N bytes)` when it is longer.
+fn quote_short(t: &str) -> String {
+    if t.len() <= QUOTE_BYTES {
+        return crate::journal::pyvalue::py_repr_str(t);
+    }
+    let mut end = QUOTE_BYTES;
+    while !t.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}… ({} bytes)",
+        crate::journal::pyvalue::py_repr_str(&t[..end]),
+        t.len()
+    )
+}
+
+/// The largest cursor file read (a seq and a newline need 21 bytes; the
+/// rest allows for whitespace). A longer file is unusable, not read.
+const MAX_CURSOR_BYTES: u64 = 64 * 1024;
+
+/// Read the cursor at `path` (fail-soft: never an error). Only a regular
+/// file of at most 64 KiB is read (a FIFO or `/dev/zero` never hangs or
+/// bloats the read).
 pub fn read_cursor(path: &Path) -> CursorValue {
-    match std::fs::read(path) {
+    match read_regular_capped(path, MAX_CURSOR_BYTES) {
         Ok(bytes) => parse_cursor(&bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => CursorValue::Absent,
         Err(e) => CursorValue::Unusable(e.to_string()),
@@ -186,7 +209,8 @@ const MAX_ANCHOR_LINE: u64 = 16 * 1024 * 1024;
 /// The verified resume point for cursor value `seq` on `journal`, if the
 /// sidecar exists and checks out; `None` means "scan from the start".
 pub fn verified_resume(cursor: &Path, seq: i64, journal: &Path) -> Option<ResumePoint> {
-    let text = std::fs::read_to_string(sidecar_path(cursor)).ok()?;
+    let bytes = read_regular_capped(&sidecar_path(cursor), MAX_CURSOR_BYTES).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
     let v: Value = serde_json::from_str(text.trim()).ok()?;
     if v.get("seq")?.as_i64()? != seq || v.get("journal")?.as_str()? != journal.display().to_string() {
         return None;
@@ -195,7 +219,7 @@ pub fn verified_resume(cursor: &Path, seq: i64, journal: &Path) -> Option<Resume
         offset: v.get("offset")?.as_u64()?,
         anchor: v.get("anchor")?.as_i64()?,
     };
-    let mut file = std::fs::File::open(journal).ok()?;
+    let mut file = open_regular(journal).ok()?;
     if file.metadata().ok()?.len() < point.offset || point.offset == 0 {
         return None;
     }

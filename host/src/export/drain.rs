@@ -93,6 +93,32 @@ pub struct DrainOutcome {
     pub confirmed: u64,
     /// Why the journal could not be read (treated as empty).
     pub read_error: Option<String>,
+    /// Records whose seq is out of range (read as seq 0), for a warning.
+    pub bad_seqs: BadSeqs,
+}
+
+/// Records read with an out-of-range seq (see
+/// [`crate::journal::record::SeqOutOfRange`]): how many, and the first
+/// one's seq as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BadSeqs {
+    /// How many records.
+    pub count: u64,
+    /// The first one's `seq` (JSON text, shortened).
+    pub first: Option<String>,
+}
+
+impl BadSeqs {
+    /// The warning line for `journal`, when there is something to say.
+    pub fn warning(&self, journal: &Path) -> Option<String> {
+        let first = self.first.as_deref()?;
+        Some(format!(
+            "warning: {} record(s) of {} carry a seq that is not an integer the journal can order \
+             (first: {first}); they are read as seq 0, so they never set the next seq or the export cursor",
+            self.count,
+            journal.display()
+        ))
+    }
 }
 
 struct Confirmed {
@@ -119,6 +145,7 @@ struct ReadTally {
     /// The lowest seq among pending events it did not send (after a stop).
     min_unsent: Option<i64>,
     read_error: Option<String>,
+    bad_seqs: BadSeqs,
 }
 
 /// Run one drain of `journal` into `sink`.
@@ -168,6 +195,7 @@ pub fn drain(
                     pending: 0,
                     min_unsent: None,
                     read_error: Some(format!("cannot start reading {}: {e}", journal.display())),
+                    bad_seqs: BadSeqs::default(),
                 }
             }
         };
@@ -187,11 +215,14 @@ pub fn drain(
             pending: 0,
             min_unsent: None,
             read_error: Some(format!("reading {} failed unexpectedly", journal.display())),
+            bad_seqs: BadSeqs::default(),
         })
     });
     st.not_handed(tally.min_unsent);
     progress(&st.progress);
-    st.finish(spec, tally.pending, prefix_known, open_error.or(tally.read_error))
+    let mut outcome = st.finish(spec, tally.pending, prefix_known, open_error.or(tally.read_error));
+    outcome.bad_seqs = tally.bad_seqs;
+    outcome
 }
 
 /// The reading half of [`drain`]: stream the journal, count what is pending,
@@ -212,6 +243,7 @@ fn read_batches(
         pending: 0,
         min_unsent: None,
         read_error: None,
+        bad_seqs: BadSeqs::default(),
     };
     let mut batch = new_batch();
     let mut sent_any = false;
@@ -233,6 +265,10 @@ fn read_batches(
             let Entry::Record(line) = entry else {
                 continue;
             };
+            if line.seq_out_of_range {
+                tally.bad_seqs.count += 1;
+                tally.bad_seqs.first.get_or_insert_with(|| line.raw_seq());
+            }
             running_max = running_max.max(line.seq);
             if spec.floor != 0 && line.seq <= spec.floor {
                 continue;
@@ -377,6 +413,7 @@ impl State {
             resume,
             confirmed,
             read_error,
+            bad_seqs: BadSeqs::default(),
         }
     }
 }

@@ -64,6 +64,23 @@ pub enum CursorNote {
     Persisted(i64),
     /// Requested but not written, and why.
     NotPersisted(String),
+    /// Events were delivered, but the cursor could not be written (why):
+    /// the next `--since auto` run ships them again, so the run fails.
+    WriteFailed(String),
+}
+
+impl CursorNote {
+    /// The error line for a cursor that could not be written after a
+    /// delivery (`None` otherwise).
+    pub fn failure(&self, delivered: u64) -> Option<String> {
+        match self {
+            CursorNote::WriteFailed(why) => Some(format!(
+                "error: {delivered} event(s) were delivered, but the export cursor was not persisted \
+                 ({why}); the next --since auto run will ship them again"
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// The exit code of one drain (pure): 1 when a real transport was asked to
@@ -123,6 +140,7 @@ pub fn render_text(r: &Report<'_>) -> String {
             CursorNote::Persisted(n) if n.to_string() == r.result.cursor => "  (persisted)".to_string(),
             CursorNote::Persisted(n) => format!("  (persisted {n}: later events were not confirmed)"),
             CursorNote::NotPersisted(why) => format!("  (not persisted: {why})"),
+            CursorNote::WriteFailed(why) => format!("  (NOT persisted: {why})"),
         };
         out.push_str(&format!("  cursor: {}{tail}\n", r.result.cursor));
     }

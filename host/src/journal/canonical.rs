@@ -9,8 +9,8 @@
 //!
 //! Canonical means: the eleven record keys in sorted order with Python's
 //! `", "` / `": "` separators; `schema_family` `"verdict-journal"`,
-//! `schema_version` `1`; an integer `seq` in the i64 range written without
-//! a sign of `-0`; a non-empty `source`; string values for the text fields;
+//! `schema_version` `1`; an integer `seq` in the i64 range (below
+//! `i64::MAX`) written without a sign of `-0`; a non-empty `source`; string values for the text fields;
 //! an object `detail` whose nested objects have strictly increasing keys;
 //! numbers as Python writes them; strings with exactly Python's escapes. Raw
 //! U+2028 / U+2029 / U+0085 inside strings (the reference writes them raw,
@@ -39,7 +39,9 @@ pub fn canonical_prefix(b: &[u8]) -> Option<(i64, usize)> {
     p.lit(b", \"run_id\": \"")?;
     p.string_body()?;
     p.lit(b", \"schema_family\": \"verdict-journal\", \"schema_version\": 1, \"seq\": ")?;
-    let seq = p.integer()?;
+    // i64::MAX has no successor: such a record takes the slow path, which
+    // reads its seq as out of range.
+    let seq = p.integer().filter(|s| *s != i64::MAX)?;
     p.lit(b", \"source\": \"")?;
     if p.peek() == Some(b'"') {
         return None; // empty source decodes to "kernel"
@@ -417,7 +419,7 @@ mod tests {
             if fast.is_some() {
                 prop_assert_eq!(fast, slow_canonical(&line));
             }
-            if f.is_finite() {
+            if f.is_finite() && seq != i64::MAX {
                 prop_assert_eq!(fast, Some(seq));
             }
         }

@@ -95,6 +95,7 @@ fn append_locked(file: &mut File, event: &VerdictEvent) -> std::io::Result<i64> 
     let (max_seq, ends_with_newline) = scan_tail(file)?;
     let mut stamped = event.clone();
     if stamped.seq == 0 {
+        // `max_seq` is below i64::MAX (an out-of-range seq is skipped).
         stamped.seq = max_seq.saturating_add(1);
     }
     if stamped.ts.is_empty() {
@@ -127,8 +128,10 @@ pub fn scan_tail(file: &mut File) -> std::io::Result<(i64, bool)> {
                 // The export reader's allocation-free check first; a full
                 // parse only for lines that are not canonical records.
                 let text = String::from_utf8_lossy(line);
+                // A seq out of range never drives the next one: such a
+                // record is skipped here (see `record::SeqOutOfRange`).
                 canonical::canonical_seq(&text)
-                    .or_else(|| reader::parse_line(&text).map(|v| record::coerce_seq(v.get("seq"))))
+                    .or_else(|| reader::parse_line(&text).and_then(|v| record::read_seq(v.get("seq")).ok()))
             })
             .reduce(i64::max)
             .map(|m| m.max(0))

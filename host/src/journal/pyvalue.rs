@@ -13,6 +13,21 @@ pub use dos_plugin_api::pystr::{is_py_space, py_strip};
 /// optional sign, ASCII digits with single underscores between them.
 /// `None` when Python would raise — or when the value does not fit an i64.
 pub fn py_int(s: &str) -> Option<i64> {
+    py_int_checked(s).ok()
+}
+
+/// Why [`py_int_checked`] has no i64 for a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PyIntError {
+    /// Python's `int()` would raise on it.
+    Syntax,
+    /// Python reads an integer, but it does not fit an i64.
+    Overflow,
+}
+
+/// [`py_int`], telling a string Python cannot read from an integer too big
+/// for an i64 (the journal warns about the second kind only).
+pub fn py_int_checked(s: &str) -> Result<i64, PyIntError> {
     let t = py_strip(s);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'+') => (false, &t[1..]),
@@ -20,14 +35,16 @@ pub fn py_int(s: &str) -> Option<i64> {
         _ => (false, t),
     };
     if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
-        return None;
+        return Err(PyIntError::Syntax);
     }
-    let mut v: i64 = 0;
+    let mut v: Option<i64> = Some(0);
     for c in digits.chars().filter(|c| *c != '_') {
-        let d = c.to_digit(10)? as i64;
-        v = v.checked_mul(10)?.checked_add(if neg { -d } else { d })?;
+        let d = i64::from(c.to_digit(10).ok_or(PyIntError::Syntax)? as u8);
+        v = v
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| v.checked_add(if neg { -d } else { d }));
     }
-    Some(v)
+    v.ok_or(PyIntError::Overflow)
 }
 
 /// Python's `repr()` of a string: `'…'`, or `"…"` when the text holds `'`
@@ -120,6 +137,17 @@ mod tests {
         ];
         for (s, expected) in table {
             assert_eq!(py_int(s), expected, "{s:?}");
+        }
+        let checked = [
+            ("9223372036854775807", Ok(i64::MAX)),
+            ("-9223372036854775808", Ok(i64::MIN)),
+            ("9223372036854775808", Err(PyIntError::Overflow)),
+            (" -1_000_000_000_000_000_000_000 ", Err(PyIntError::Overflow)),
+            ("1e30", Err(PyIntError::Syntax)),
+            ("", Err(PyIntError::Syntax)),
+        ];
+        for (s, expected) in checked {
+            assert_eq!(py_int_checked(s), expected, "{s:?}");
         }
     }
 

@@ -25,7 +25,7 @@
 
 use super::canonical::{canonical_prefix, canonical_seq};
 use super::pyvalue::py_strip;
-use super::record::{coerce_seq, VerdictEvent};
+use super::record::{read_seq, VerdictEvent};
 use super::tolerant;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
@@ -38,15 +38,51 @@ use std::path::Path;
 pub struct RecordLine<'a> {
     /// The stripped line text (U+FFFD where the bytes were not UTF-8).
     pub text: &'a str,
-    /// The record's seq (`int(seq or 0)`).
+    /// The record's seq (`int(seq or 0)`; 0 when out of range).
     pub seq: i64,
+    /// Whether the record's `seq` is out of range (see [`super::record::SeqOutOfRange`]).
+    pub seq_out_of_range: bool,
     /// Whether `text` is exactly the kernel's line for this event.
     pub canonical: bool,
     /// The parsed object (absent for canonical lines until asked for).
     map: Option<Map<String, Value>>,
 }
 
-impl RecordLine<'_> {
+impl<'a> RecordLine<'a> {
+    fn canonical(text: &'a str, seq: i64) -> Self {
+        RecordLine {
+            text,
+            seq,
+            seq_out_of_range: false,
+            canonical: true,
+            map: None,
+        }
+    }
+
+    fn parsed(text: &'a str, map: Map<String, Value>) -> Self {
+        let seq = read_seq(map.get("seq"));
+        RecordLine {
+            text,
+            seq: seq.unwrap_or(0),
+            seq_out_of_range: seq.is_err(),
+            canonical: false,
+            map: Some(map),
+        }
+    }
+
+    /// The record's `seq` as Python shows it (at most 40 characters), for
+    /// a warning about an out-of-range seq.
+    pub fn raw_seq(&self) -> String {
+        let raw = match self.map.as_ref().and_then(|m| m.get("seq")) {
+            Some(v) => super::pyvalue::py_repr(v),
+            None => self.seq.to_string(),
+        };
+        match raw.char_indices().nth(40) {
+            Some((i, _)) => format!("{}…", &raw[..i]),
+            None => raw,
+        }
+    }
+
     /// The decoded event (spec §2.5).
     pub fn event(&self) -> VerdictEvent {
         match &self.map {
@@ -112,6 +148,55 @@ pub struct JournalReader {
     text: String,
 }
 
+/// Open `path` for reading only if it is a regular file. The open itself
+/// never blocks (`O_NONBLOCK`: a FIFO with no writer would otherwise hang
+/// the caller forever), and anything but a regular file — a FIFO, a device
+/// such as `/dev/zero`, a socket, a directory — is refused with an error
+/// naming what it is, so no read can hang or grow without bound.
+pub fn open_regular(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_file() {
+        return Ok(file);
+    }
+    let (error_kind, what) = if kind.is_dir() {
+        (std::io::ErrorKind::IsADirectory, "is a directory")
+    } else if kind.is_fifo() {
+        (
+            std::io::ErrorKind::InvalidInput,
+            "is a FIFO (named pipe), not a regular file",
+        )
+    } else if kind.is_char_device() || kind.is_block_device() {
+        (
+            std::io::ErrorKind::InvalidInput,
+            "is a device, not a regular file",
+        )
+    } else {
+        (std::io::ErrorKind::InvalidInput, "is not a regular file")
+    };
+    Err(std::io::Error::new(error_kind, what))
+}
+
+/// Read at most `cap` bytes of the regular file `path` (see
+/// [`open_regular`]); a longer file is an error saying how long it is.
+pub fn read_regular_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    let mut buf = Vec::new();
+    file.take(cap + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > cap {
+        let len = std::fs::metadata(path).map_or(cap + 1, |m| m.len());
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("it is {len} bytes long (at most {cap} expected)"),
+        ));
+    }
+    Ok(buf)
+}
+
 /// Parse a stripped line the tolerant way; `Some` only for objects.
 pub fn parse_line(text: &str) -> Option<Map<String, Value>> {
     match tolerant::parse(py_strip(text))?.value {
@@ -141,18 +226,12 @@ impl JournalReader {
         len: Option<u64>,
         chunk: usize,
     ) -> std::io::Result<Option<JournalReader>> {
-        let mut file = match File::open(path) {
+        let mut file = match open_regular(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
         let meta = file.metadata()?;
-        if meta.is_dir() {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "is a directory",
-            ));
-        }
         let len = len.unwrap_or(meta.len()).min(meta.len());
         let start = start.min(len);
         file.seek(SeekFrom::Start(start))?;
@@ -250,12 +329,7 @@ impl JournalReader {
                 let span = self.consume(end + 1);
                 let bytes = &self.buf[h..h + end];
                 let entry = match std::str::from_utf8(bytes) {
-                    Ok(text) => Entry::Record(RecordLine {
-                        text,
-                        seq,
-                        canonical: true,
-                        map: None,
-                    }),
+                    Ok(text) => Entry::Record(RecordLine::canonical(text, seq)),
                     Err(_) => {
                         // Only string contents can hold non-ASCII bytes, so
                         // the U+FFFD-decoded line is still a JSON object.
@@ -294,12 +368,7 @@ impl JournalReader {
             let off = stripped.as_ptr() as usize - self.text.as_ptr() as usize;
             let range = off..off + stripped.len();
             if let Some(seq) = canonical_seq(&self.text[range.clone()]) {
-                let line = RecordLine {
-                    text: &self.text[range],
-                    seq,
-                    canonical: true,
-                    map: None,
-                };
+                let line = RecordLine::canonical(&self.text[range], seq);
                 return Ok(Some((Entry::Record(line), span)));
             }
             match tolerant::parse(&self.text[range.clone()]) {
@@ -317,12 +386,7 @@ impl JournalReader {
                 }
                 Some(parsed) => {
                     if let Value::Object(map) = parsed.value {
-                        let line = RecordLine {
-                            text: &self.text[range],
-                            seq: coerce_seq(map.get("seq")),
-                            canonical: false,
-                            map: Some(map),
-                        };
+                        let line = RecordLine::parsed(&self.text[range], map);
                         return Ok(Some((Entry::Record(line), span)));
                     }
                 }
@@ -334,20 +398,10 @@ impl JournalReader {
 /// The entry for a line that is known to be a JSON object once decoded.
 fn decoded_object(text: &str) -> Entry<'_> {
     if let Some(seq) = canonical_seq(text) {
-        return Entry::Record(RecordLine {
-            text,
-            seq,
-            canonical: true,
-            map: None,
-        });
+        return Entry::Record(RecordLine::canonical(text, seq));
     }
     match tolerant::parse(text).map(|p| p.value) {
-        Some(Value::Object(map)) => Entry::Record(RecordLine {
-            text,
-            seq: coerce_seq(map.get("seq")),
-            canonical: false,
-            map: Some(map),
-        }),
+        Some(Value::Object(map)) => Entry::Record(RecordLine::parsed(text, map)),
         // Unreachable for a line the canonical pass accepted; kept total.
         _ => Entry::Corrupt { raw: text },
     }
@@ -490,9 +544,10 @@ mod tests {
             match tolerant::parse(t).map(|p| p.value) {
                 None if is_last => break,
                 None => out.push(format!("corrupt:{t}@{span}")),
-                Some(Value::Object(m)) => {
-                    out.push(format!("rec:{}:false:{t}@{span}", coerce_seq(m.get("seq"))))
-                }
+                Some(Value::Object(m)) => out.push(format!(
+                    "rec:{}:false:{t}@{span}",
+                    crate::journal::record::coerce_seq(m.get("seq"))
+                )),
                 Some(_) => {}
             }
         }

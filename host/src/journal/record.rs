@@ -1,7 +1,7 @@
 //! One verdict-journal record: its fields, its byte-exact line form, and the
 //! tolerant decoding the reference applies when reading.
 
-use super::pyvalue::{py_int, py_str};
+use super::pyvalue::{py_int_checked, py_str, PyIntError};
 use crate::pyjson::{dumps, Style};
 use serde_json::{Map, Value};
 
@@ -205,19 +205,46 @@ pub fn truthy(v: &Value) -> bool {
     }
 }
 
-/// The reference's `int(value or 0)` coercion of a record's `seq`
-/// (`"41"` → 41, `3.9` → 3, `true` → 1, anything else → 0). Values beyond
-/// the i64 range saturate.
-pub fn coerce_seq(v: Option<&Value>) -> i64 {
-    match v {
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
-            .unwrap_or(0),
+/// A record's `seq` that the reference reads as an integer but that has no
+/// place in this journal: outside the i64 range (`1e30`,
+/// `9223372036854775808`, `"1_000…"` past i64, ±Infinity, which crashes the
+/// reference) or `i64::MAX` itself (no successor). Such a record is read
+/// with seq 0: it never drives the next seq, a cursor or a `--since` filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("seq is not an integer the journal can order (outside 0..9223372036854775807)")]
+pub struct SeqOutOfRange;
+
+/// The reference's `int(value or 0)` reading of a record's `seq`
+/// (`"41"` → 41, `3.9` → 3, `true` → 1, anything Python cannot convert →
+/// 0), with values Python would read but that do not fit (see
+/// [`SeqOutOfRange`]) reported instead of clamped.
+pub fn read_seq(v: Option<&Value>) -> Result<i64, SeqOutOfRange> {
+    // 2^63 as a float: the first value past the i64 range.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    let n = match v {
+        Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i,
+            (None, Some(f)) if f.is_nan() => 0,
+            (None, Some(f)) if f.trunc() < LIMIT && f.trunc() >= -LIMIT => f.trunc() as i64,
+            _ => return Err(SeqOutOfRange),
+        },
         Some(Value::Bool(true)) => 1,
-        Some(Value::String(s)) => py_int(s).unwrap_or(0),
+        Some(Value::String(s)) => match py_int_checked(s) {
+            Ok(i) => i,
+            Err(PyIntError::Syntax) => 0,
+            Err(PyIntError::Overflow) => return Err(SeqOutOfRange),
+        },
         _ => 0,
+    };
+    if n == i64::MAX {
+        return Err(SeqOutOfRange);
     }
+    Ok(n)
+}
+
+/// [`read_seq`] with an out-of-range seq read as 0.
+pub fn coerce_seq(v: Option<&Value>) -> i64 {
+    read_seq(v).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -287,10 +314,39 @@ mod tests {
             (json!("NaN"), 0),
             (json!("Infinity"), 0),
             (json!(" 1_2 "), 12),
-            (json!(1e30), i64::MAX),
+            (json!(1e30), 0),
+            (json!(-1e30), 0),
+            (json!(9_223_372_036_854_775_807i64), 0),
+            (json!(9_223_372_036_854_775_806i64), 9_223_372_036_854_775_806),
+            (json!(9_223_372_036_854_775_808u64), 0),
+            (json!("99999999999999999999"), 0),
+            (json!(-5), -5),
         ];
         for (v, expected) in table {
             assert_eq!(coerce_seq(Some(&v)), expected, "{v}");
+        }
+        let out_of_range = [
+            json!(1e30),
+            json!(-1e30),
+            json!(9_223_372_036_854_775_807i64),
+            json!(9_223_372_036_854_775_808u64),
+            json!("99999999999999999999"),
+            json!(9.3e18),
+        ];
+        for v in out_of_range {
+            assert_eq!(read_seq(Some(&v)), Err(SeqOutOfRange), "{v}");
+        }
+        for v in [
+            json!("NaN"),
+            json!([1]),
+            json!(null),
+            json!("1e30"),
+            json!(9.2e18),
+        ] {
+            assert!(
+                read_seq(Some(&v)).is_ok(),
+                "{v}: the reference reads it (as 0 or an int)"
+            );
         }
     }
 }

@@ -110,6 +110,9 @@ pub struct Caller<D: ?Sized + Send + 'static> {
     worker: Option<Sender<Job>>,
     broken: Option<Failure>,
     flight: Option<Flight>,
+    /// The driver is plugin code in this process: its calls run with
+    /// stdout pointed at stderr ([`super::stdout_guard`]).
+    plugin_code: bool,
 }
 
 /// Run `job`, turning a panic into [`Failure::Panicked`].
@@ -129,14 +132,25 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
         timeout: Option<Duration>,
         ctor: impl FnOnce() -> Result<Box<D>, Failure> + Send + 'static,
     ) -> Self {
-        Self::construct_marked(timeout, None, ctor)
+        Self::build(timeout, None, false, ctor)
     }
 
-    /// [`construct`](Self::construct), with every call (the constructor
-    /// included) noted in the crash journal under `flight` while it runs.
+    /// [`construct`](Self::construct) for a driver that is in-process plugin
+    /// code: every call (the constructor included) runs with stdout pointed
+    /// at stderr, and is noted in the crash journal under `flight` (if any)
+    /// while it runs.
     pub fn construct_marked(
         timeout: Option<Duration>,
         flight: Option<Flight>,
+        ctor: impl FnOnce() -> Result<Box<D>, Failure> + Send + 'static,
+    ) -> Self {
+        Self::build(timeout, flight, true, ctor)
+    }
+
+    fn build(
+        timeout: Option<Duration>,
+        flight: Option<Flight>,
+        plugin_code: bool,
         ctor: impl FnOnce() -> Result<Box<D>, Failure> + Send + 'static,
     ) -> Self {
         let mut caller = Caller {
@@ -145,6 +159,7 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
             worker: None,
             broken: None,
             flight,
+            plugin_code,
         };
         let slot = caller.slot.clone();
         let outcome = caller.run(move || {
@@ -198,6 +213,8 @@ impl<D: ?Sized + Send + 'static> Caller<D> {
         // that times out is abandoned, not a crash, and must not stay marked
         // (the next run would count this process as one that died in it).
         let _in_flight = self.flight.as_ref().map(Flight::enter);
+        // The same span for stdout: a plugin's prints go to stderr.
+        let _stdout = self.plugin_code.then(super::stdout_guard::redirect);
         let Some(timeout) = self.timeout else {
             return unwind_guarded(job);
         };

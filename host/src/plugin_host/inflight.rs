@@ -246,24 +246,53 @@ mod tests {
             }
             "abort" => std::process::abort(),
             "exit" => std::process::exit(3),
+            "int" | "term" | "hup" => {
+                let sig = match how.as_str() {
+                    "int" => rustix::process::Signal::INT,
+                    "term" => rustix::process::Signal::TERM,
+                    _ => rustix::process::Signal::HUP,
+                };
+                let _ = rustix::process::kill_process(rustix::process::getpid(), sig);
+                std::thread::sleep(std::time::Duration::from_secs(10));
+            }
             _ => {}
+        }
+    }
+
+    /// Run [`inflight_child_death`] in a child test process that dies `how`,
+    /// with a fresh state directory.
+    fn die_in_child(how: &str) -> (tempfile::TempDir, std::process::Output) {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "plugin_host::inflight::tests::inflight_child_death",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env("DOS_INFLIGHT_DEATH", how)
+            .env("DOS_INFLIGHT_DIR", dir.path())
+            .output()
+            .unwrap();
+        (dir, out)
+    }
+
+    /// The operator's signals end the run the default way (killed by that
+    /// signal), but leave no note of a crash: only the plugin's own deaths
+    /// (and SIGKILL, which cannot be told apart) count.
+    #[test]
+    fn an_operator_signal_mid_call_is_not_a_crash() {
+        use std::os::unix::process::ExitStatusExt;
+        for (how, sig) in [("int", 2), ("term", 15), ("hup", 1)] {
+            let (dir, out) = die_in_child(how);
+            assert_eq!(out.status.signal(), Some(sig), "{how}: {out:?}");
+            assert_eq!(collect_dead_runs(dir.path()), vec![], "{how}");
         }
     }
 
     #[test]
     fn a_process_that_dies_mid_call_is_found_by_the_next_run() {
         for how in ["kill", "abort", "exit", "clean"] {
-            let dir = tempfile::tempdir().unwrap();
-            let out = std::process::Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "plugin_host::inflight::tests::inflight_child_death",
-                    "--exact",
-                    "--test-threads=1",
-                ])
-                .env("DOS_INFLIGHT_DEATH", how)
-                .env("DOS_INFLIGHT_DIR", dir.path())
-                .output()
-                .unwrap();
+            let (dir, out) = die_in_child(how);
             let dead = collect_dead_runs(dir.path());
             if how == "clean" {
                 assert!(out.status.success(), "{out:?}");

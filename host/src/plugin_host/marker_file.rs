@@ -104,6 +104,9 @@ pub struct MarkerFile {
     backed: AtomicUsize,
     /// Serializes appends.
     append: Mutex<()>,
+    /// Has the operator-signal handler remove the file (see
+    /// [`super::signals`]); released after the file is removed on drop.
+    _on_signal: Option<super::signals::Registration>,
 }
 
 impl MarkerFile {
@@ -124,6 +127,7 @@ impl MarkerFile {
             file,
             backed: AtomicUsize::new(0),
             append: Mutex::new(()),
+            _on_signal: super::signals::register_marker(path),
         })
     }
 

@@ -26,6 +26,8 @@ pub mod loader;
 mod marker_file;
 pub mod precheck;
 pub mod quarantine;
+pub mod signals;
+pub mod stdout_guard;
 
 pub use batch::EventBatch;
 
@@ -324,6 +326,7 @@ impl PluginHost {
         }
         let flight = self.flight(p, "load".into());
         let _in_flight = flight.as_ref().map(Flight::enter);
+        let _stdout = stdout_guard::redirect();
         match loader::load(&p.path) {
             Ok(loaded) => loaded.root.ok_or_else(|| ResolveError::Broken {
                 noun: group.noun(),
@@ -740,6 +743,7 @@ impl PluginHost {
     fn load_in_process(&self, p: &LoadedPlugin) -> Result<Arc<LoadedPlugin>, String> {
         let flight = self.flight(p, "load".into());
         let _in_flight = flight.as_ref().map(Flight::enter);
+        let _stdout = stdout_guard::redirect();
         loader::load(&p.path).map_err(|e| e.0)
     }
 }

@@ -1,5 +1,7 @@
 //! Exporter plugin `file`: appends each verdict event as one line in the
-//! journal's own shape to a local file (`O_APPEND`, one write per batch).
+//! journal's own shape to a local file (`O_APPEND`, one write per batch),
+//! always starting on a fresh line, and cut back to its old length when a
+//! write fails part-way.
 //!
 //! Path ladder: `path` (CLI `--path` or `[exporters.file] path`) ›
 //! `$DOS_EXPORT_FILE` › `DOS_EXPORT_FILE` in the workspace `.env`. A relative
@@ -81,11 +83,11 @@ impl Exporter for FileExporter {
                 std::fs::create_dir_all(parent)?;
             }
             let mut f = std::fs::OpenOptions::new()
+                .read(true)
                 .create(true)
                 .append(true)
                 .open(&path)?;
-            f.write_all(&buf)?;
-            f.flush()
+            append_on_fresh_line(&mut f, &buf)
         };
         let written = write();
         self.buf = buf;
@@ -94,6 +96,48 @@ impl Exporter for FileExporter {
             Err(e) => Ok(done(0, format!("error: {}: '{shown}'", io_error_text(&e)))),
         }
     }
+}
+
+/// Append `lines` to `f` (opened for append) so that they start on a fresh
+/// line: when the file does not end in `\n` (a line torn by an earlier
+/// failed write, or written by someone else), a `\n` goes first. When the
+/// write fails part-way (a full disk), the file is cut back to its length
+/// before the write — unless someone else appended meanwhile — so no torn
+/// line of ours is left for the next export to glue a record onto.
+fn append_on_fresh_line(f: &mut std::fs::File, lines: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let before = f.metadata()?.len();
+    let mut last = [0u8; 1];
+    let torn = before > 0 && f.read_exact_at(&mut last, before - 1).is_ok() && last[0] != b'\n';
+    let mut written = 0u64;
+    let mut result = Ok(());
+    for part in [if torn { &b"\n"[..] } else { &b""[..] }, lines] {
+        let mut rest = part;
+        while !rest.is_empty() {
+            match f.write(rest) {
+                Ok(0) => {
+                    result = Err(std::io::Error::from(std::io::ErrorKind::WriteZero));
+                    break;
+                }
+                Ok(n) => {
+                    written += n as u64;
+                    rest = &rest[n..];
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        if result.is_err() {
+            break;
+        }
+    }
+    if result.is_err() && written > 0 && f.metadata().is_ok_and(|m| m.len() == before + written) {
+        let _ = f.set_len(before);
+    }
+    result
 }
 
 fn register(r: &mut Registry) {

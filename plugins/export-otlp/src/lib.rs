@@ -30,8 +30,13 @@
 //! `retry_max_delay_ms` (default 4000), `retry_max_wait_ms` (total wait cap,
 //! default 10000), `max_request_bytes` (default 4194304), `service_name`,
 //! `headers` (a table, or `k=v,k2=v2`; else `$OTEL_EXPORTER_OTLP_HEADERS`).
+//!
+//! No detail shows a secret: URL userinfo, header values and `Bearer` /
+//! `Basic` credentials (also when a server echoes them) are masked
+//! ([`redact`]). A 2xx answer whose body is cut off mid-way is a failure.
 
 pub mod mapping;
+pub mod redact;
 pub mod transport;
 
 use dos_plugin_api::pyvalue::VerdictEvent;
@@ -225,8 +230,11 @@ fn now_nanos() -> u64 {
 
 impl Exporter for OtlpExporter {
     fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, PluginError> {
-        let done = |exported: u64, detail: String| ExportResult::for_batch(events, exported, detail);
         let endpoint = self.endpoint()?;
+        // Every detail leaves through here: no secret is ever shown.
+        let secrets = redact::Secrets::new(&endpoint, &self.settings.headers);
+        let done =
+            |exported: u64, detail: String| ExportResult::for_batch(events, exported, secrets.scrub(&detail));
         let n = events.len();
         if n == 0 {
             return Ok(done(0, format!("no new events for {endpoint}")));

@@ -140,6 +140,33 @@ pub struct Reply {
     pub content_type: Option<String>,
     /// The response body (possibly truncated).
     pub body: Vec<u8>,
+    /// The `Content-Length` the server declared, if any.
+    pub content_length: Option<u64>,
+    /// Why the body could not be read to its end (a connection closed
+    /// mid-body, a body over the size limit); `None` when it was read whole.
+    pub body_error: Option<String>,
+}
+
+impl Reply {
+    /// Whether the server sent no body at all: nothing was received and
+    /// nothing was announced (no `Content-Length` above 0).
+    pub fn body_is_empty(&self) -> bool {
+        self.body.is_empty() && self.content_length.unwrap_or(0) == 0
+    }
+
+    /// Why the body is torn, when it is: a read that failed after (or
+    /// instead of) an announced or partly received body, or fewer bytes
+    /// than `Content-Length` said.
+    pub fn torn(&self) -> Option<String> {
+        let got = self.body.len() as u64;
+        match (&self.body_error, self.content_length) {
+            (Some(_), _) if self.body_is_empty() => None,
+            (Some(e), Some(len)) => Some(format!("{got} of {len} byte(s) received: {e}")),
+            (Some(e), None) => Some(format!("{got} byte(s) received: {e}")),
+            (None, Some(len)) if got < len => Some(format!("{got} of {len} byte(s) received")),
+            (None, _) => None,
+        }
+    }
 }
 
 /// A request that got no HTTP answer.
@@ -244,6 +271,9 @@ fn partial_success(reply: &Reply) -> (u64, String) {
 
 /// Classify one HTTP answer from `url` (OTLP/HTTP rules): 2xx delivered
 /// (reading any partial success), 429/502/503/504 retry, anything else fails.
+/// A 2xx whose body was cut off mid-way fails (not retried: the server may
+/// have taken the records; the cursor stays, so the next run re-ships);
+/// a 2xx with no body at all is delivered, its partial success unknown.
 pub fn classify(reply: &Reply, url: &str, now: SystemTime) -> Verdict {
     let status = reply.status;
     let mut reason = format!("HTTP {status} {}", reason_phrase(status))
@@ -251,10 +281,15 @@ pub fn classify(reply: &Reply, url: &str, now: SystemTime) -> Verdict {
         .to_string();
     reason.push_str(&format!(" from {url}"));
     match status {
-        200..=299 => {
-            let (rejected, message) = partial_success(reply);
-            Verdict::Delivered { rejected, message }
-        }
+        200..=299 => match reply.torn() {
+            Some(why) => Verdict::Fail {
+                reason: format!("{reason}, but its body was cut off ({why}); delivery is not confirmed"),
+            },
+            None => {
+                let (rejected, message) = partial_success(reply);
+                Verdict::Delivered { rejected, message }
+            }
+        },
         429 | 502 | 503 | 504 => Verdict::Retry {
             reason,
             retry_after: reply
@@ -433,18 +468,33 @@ impl Client {
         };
         let retry_after = header("retry-after");
         let content_type = header("content-type");
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(1 << 20)
-            .read_to_vec()
-            .unwrap_or_default();
+        let content_length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+        let (body, body_error) = read_body(resp.body_mut().with_config().limit(BODY_LIMIT).reader());
         Ok(Reply {
             status: resp.status().as_u16(),
             retry_after,
             content_type,
             body,
+            content_length,
+            body_error,
         })
+    }
+}
+
+/// The most of a response body that is read.
+const BODY_LIMIT: u64 = 1 << 20;
+
+/// Read `r` to its end, keeping what arrived when the read fails part-way.
+fn read_body(mut r: impl std::io::Read) -> (Vec<u8>, Option<String>) {
+    let mut body = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match r.read(&mut chunk) {
+            Ok(0) => return (body, None),
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (body, Some(io_error_text(&e))),
+        }
     }
 }
 
@@ -613,6 +663,35 @@ mod tests {
             classify(&r, u, now),
             Verdict::Delivered { rejected: 0, .. }
         ));
+        // Bodies of a 2xx: torn → fail; none at all (even unreadable) →
+        // delivered, partial success unknown.
+        let torn = |body: &[u8], content_length: Option<u64>, body_error: Option<&str>| Reply {
+            status: 200,
+            body: body.to_vec(),
+            content_length,
+            body_error: body_error.map(str::to_string),
+            ..Default::default()
+        };
+        let table = [
+            (torn(b"\x0a\x02", Some(40), Some("unexpected end of file")), false),
+            (torn(b"", Some(40), Some("unexpected end of file")), false),
+            (torn(b"\x0a\x02", None, Some("connection reset")), false),
+            (torn(b"\x0a\x02", Some(40), None), false),
+            (torn(b"", None, Some("connection reset")), true),
+            (torn(b"", Some(0), Some("connection reset")), true),
+            (torn(b"", Some(0), None), true),
+        ];
+        for (r, delivered) in table {
+            let v = classify(&r, u, now);
+            match v {
+                Verdict::Delivered { rejected: 0, .. } if delivered => {}
+                Verdict::Fail { ref reason } if !delivered => {
+                    assert!(reason.contains("but its body was cut off ("), "{reason}");
+                    assert!(reason.ends_with("; delivery is not confirmed"), "{reason}");
+                }
+                other => panic!("{r:?}: {other:?}"),
+            }
+        }
         let r = Reply {
             status: 503,
             retry_after: Some("3".into()),
