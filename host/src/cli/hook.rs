@@ -343,7 +343,8 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
         verb: "posttool",
         on: a.common.debug,
     };
-    let input = io::read_stdin().unwrap_or_default();
+    let input =
+        crate::hooks::dialect_input::normalize(a.dialect.as_deref(), io::read_stdin().unwrap_or_default());
     let Some(event) = io::nonempty_event(&input) else {
         dbg.say("no/invalid stdin event — emitting nothing");
         return 0;
@@ -728,7 +729,8 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         verb: "pretool",
         on: a.common.debug,
     };
-    let input = io::read_stdin().unwrap_or_default();
+    let input =
+        crate::hooks::dialect_input::normalize(a.dialect.as_deref(), io::read_stdin().unwrap_or_default());
     let Some(event) = io::nonempty_event(&input) else {
         dbg.say("no/invalid stdin event — emitting nothing");
         return 0;

@@ -8,6 +8,7 @@ pub mod hook;
 pub mod hook_exit;
 pub mod hook_stop;
 pub mod init;
+pub mod init_io;
 pub mod judge_eval;
 pub mod lanes;
 pub mod notify;
@@ -63,7 +64,7 @@ pub enum Command {
     Loop(supervise::LoopArgs),
     /// Ask the ship oracle whether PLAN PHASE shipped (exit 0 SHIPPED, 1 NOT_SHIPPED).
     Verify(verify::VerifyArgs),
-    /// Scaffold a dos.toml in DIR.
+    /// Scaffold a dos.toml in DIR and wire the DOS hooks into agent runtimes (--hooks).
     Init(init::InitArgs),
     /// Run the demo in a throwaway repo: the caught lie, the hooks, decisions, journal and exports through real plugins.
     Quickstart(quickstart::QuickstartArgs),

@@ -61,6 +61,10 @@ pub enum Dialect {
     Hermes,
     /// Cursor.
     Cursor,
+    /// GitHub Copilot CLI: Claude Code's field names, flat at the top level.
+    CopilotCli,
+    /// Claude Cowork (runs the Claude Code harness: Claude Code's envelope).
+    ClaudeCowork,
 }
 
 /// An unknown `--dialect` name.
@@ -78,6 +82,8 @@ impl Dialect {
             "antigravity" => Dialect::Antigravity,
             "hermes" => Dialect::Hermes,
             "cursor" => Dialect::Cursor,
+            "copilot-cli" => Dialect::CopilotCli,
+            "claude-cowork" => Dialect::ClaudeCowork,
             other => return Err(UnknownDialect(other.to_string())),
         })
     }
@@ -132,7 +138,22 @@ pub fn render(dialect: Dialect, verdict: &HookVerdict, moment: Moment) -> Option
         return None; // a warning with nothing to say is a pass
     }
     match dialect {
-        Dialect::ClaudeCode | Dialect::Codex => claude_code(verdict, moment),
+        Dialect::ClaudeCode | Dialect::Codex | Dialect::ClaudeCowork => claude_code(verdict, moment),
+        Dialect::CopilotCli => match verdict {
+            HookVerdict::Pass => None,
+            HookVerdict::Warn { context } => Some(obj(vec![
+                ("permissionDecision", s("allow")),
+                ("permissionDecisionReason", s(context)),
+            ])),
+            HookVerdict::Deny { reason, context } => {
+                let j = joined(reason, context);
+                let mut pairs = vec![("permissionDecision", s("deny"))];
+                if !j.is_empty() {
+                    pairs.push(("permissionDecisionReason", s(&j)));
+                }
+                Some(obj(pairs))
+            }
+        },
         Dialect::Gemini => match verdict {
             HookVerdict::Pass => None,
             HookVerdict::Warn { context } => Some(obj(vec![(
@@ -247,6 +268,10 @@ mod tests {
             (Hermes, &deny, Moment::Stop, "{\"decision\": \"block\", \"reason\": \"r\"}\n"),
             (Cursor, &deny_ctx, Moment::Pre, "{\"agent_message\": \"r n\", \"permission\": \"deny\"}\n"),
             (Cursor, &HookVerdict::Pass, Moment::Pre, ""),
+            (ClaudeCowork, &warn, Moment::Post, "{\"hookSpecificOutput\": {\"additionalContext\": \"c\\u2014x\", \"hookEventName\": \"PostToolUse\"}}\n"),
+            (CopilotCli, &warn, Moment::Post, "{\"permissionDecision\": \"allow\", \"permissionDecisionReason\": \"c\\u2014x\"}\n"),
+            (CopilotCli, &deny_ctx, Moment::Pre, "{\"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r n\"}\n"),
+            (CopilotCli, &HookVerdict::Pass, Moment::Pre, ""),
         ];
         for (i, (d, v, m, expected)) in table.into_iter().enumerate() {
             assert_eq!(line(d, v, m), expected, "row {i}");

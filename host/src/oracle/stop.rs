@@ -90,10 +90,12 @@ pub fn loop_guard_active(event: &Map<String, Value>) -> bool {
 }
 
 /// The dialects a stop refusal can be rendered in (all built in).
-pub const DIALECTS: [&str; 6] = [
+pub const DIALECTS: [&str; 8] = [
     "antigravity",
     "claude-code",
+    "claude-cowork",
     "codex",
+    "copilot-cli",
     "cursor",
     "gemini",
     "hermes",
@@ -114,9 +116,10 @@ fn py_repr(s: &str) -> String {
 pub fn block_object(reason: &str, dialect: Option<&str>) -> Result<Value, String> {
     let joined = reason.trim();
     match dialect.unwrap_or("") {
-        "" | "claude-code" | "codex" | "gemini" => Ok(json!({"decision": "block", "reason": reason})),
+        "" | "claude-code" | "claude-cowork" | "codex" | "gemini" => Ok(json!({"decision": "block", "reason": reason})),
         "hermes" => Ok(if joined.is_empty() { json!({"decision": "block"}) } else { json!({"decision": "block", "reason": joined}) }),
         "antigravity" => Ok(if joined.is_empty() { json!({"decision": "deny"}) } else { json!({"decision": "deny", "reason": joined}) }),
+        "copilot-cli" => Ok(if joined.is_empty() { json!({"permissionDecision": "deny"}) } else { json!({"permissionDecision": "deny", "permissionDecisionReason": joined}) }),
         "cursor" => Ok(if reason.is_empty() { json!({"permission": "deny"}) } else { json!({"agent_message": reason, "permission": "deny"}) }),
         other => Err(format!(
             "unknown hook dialect {} — known: {}. Refusing to fall back to 'claude-code': a wrong dialect against a non-Claude-Code host is a silent no-op.",
@@ -245,6 +248,11 @@ mod tests {
             (Some("hermes"), r#"{"decision": "block", "reason": "r"}"#),
             (Some("antigravity"), r#"{"decision": "deny", "reason": "r"}"#),
             (Some("cursor"), r#"{"agent_message": "r", "permission": "deny"}"#),
+            (Some("claude-cowork"), r#"{"decision": "block", "reason": "r"}"#),
+            (
+                Some("copilot-cli"),
+                r#"{"permissionDecision": "deny", "permissionDecisionReason": "r"}"#,
+            ),
             (Some("bogus"), r#"{"decision": "block", "reason": "r"}"#),
         ];
         for (dialect, expected) in table {
