@@ -1,8 +1,10 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod completions;
 pub mod decisions;
 pub mod exec_capability;
+pub mod exit_codes;
 pub mod export;
 pub mod hook;
 pub mod hook_exit;
@@ -90,6 +92,13 @@ pub enum Command {
     ExecCapability(exec_capability::ExecCapabilityArgs),
     /// Map a plain shell hook's exit code to an intervention verb.
     HookExit(hook_exit::HookExitArgs),
+    /// The verdict-is-the-exit-code table of the verdict-bearing verbs.
+    #[command(name = "exit-codes")]
+    ExitCodes(exit_codes::ExitCodesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the dos(1) man page (roff).
+    Man(completions::ManArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -171,6 +180,9 @@ where
         Command::Hook(a) => Ok(hook::run(cli.workspace.as_ref(), a)),
         Command::ExecCapability(a) => Ok(exec_capability::run(cli.workspace.as_ref(), a)),
         Command::HookExit(a) => Ok(hook_exit::run(cli.workspace.as_ref(), a)),
+        Command::ExitCodes(a) => exit_codes::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
     };
     match outcome {
         Ok(code) => code,
