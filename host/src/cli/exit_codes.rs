@@ -19,8 +19,9 @@ pub struct ExitCodesArgs {
 pub type Contract = (&'static str, &'static [(&'static str, i32)]);
 
 /// The contract table, by verb name (sorted). Shared verbs carry the
-/// reference's rows; `scout` is ours.
+/// reference's rows; `scout` and `doctor` are ours.
 pub const CONTRACTS: &[Contract] = &[
+    ("doctor", &[("healthy", 0), ("broken", 1), ("contract_error", 2)]),
     (
         "exec-capability",
         &[

@@ -262,7 +262,7 @@ pub fn run(top_ws: Option<&PathBuf>, args: &InitArgs) -> Result<i32, CliError> {
         report(plan, &program, false);
     }
     println!(
-        "DOS workspace initialised. Try:  dos verify --workspace {} PLAN PHASE",
+        "DOS workspace initialised. Try:  dos doctor --workspace {}",
         args.dir.display()
     );
     Ok(0)

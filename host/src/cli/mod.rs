@@ -3,6 +3,7 @@
 
 pub mod completions;
 pub mod decisions;
+pub mod doctor;
 pub mod exec_capability;
 pub mod exit_codes;
 pub mod export;
@@ -99,6 +100,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the dos(1) man page (roff).
     Man(completions::ManArgs),
+    /// The workspace report: dos.toml, journals, lanes, plugins, hooks wired per runtime (exit 0 healthy, 1 broken).
+    Doctor(doctor::DoctorArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -183,6 +186,7 @@ where
         Command::ExitCodes(a) => exit_codes::run(a),
         Command::Completions(a) => completions::completions(a),
         Command::Man(a) => completions::man(a),
+        Command::Doctor(a) => doctor::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,
