@@ -7,6 +7,7 @@
 use super::init_io;
 use super::CliError;
 use crate::hooks::install::{self, is_dos_command, ConfigFormat, InstallSpec};
+use crate::hooks::plugin_groups;
 use crate::lanes::roster::Roster;
 use crate::plugin_host::PluginHost;
 use crate::workspace::Workspace;
@@ -233,13 +234,22 @@ fn hook_binary_version(path: &Path) -> Option<String> {
     Some(out.trim().to_string())
 }
 
-/// All built-in runtimes, one entry per config file (runtimes sharing a file merged).
-fn runtime_reports(root: &Path) -> Vec<RuntimeHooks> {
+/// Every runtime (built-in, then plugin installers), one entry per config
+/// file (runtimes sharing a file merged); a plugin installer that fails is
+/// a warning.
+fn runtime_reports(root: &Path, warnings: &mut Vec<String>) -> Vec<RuntimeHooks> {
+    let mut specs: Vec<InstallSpec> = install::BUILTIN_RUNTIMES
+        .iter()
+        .filter_map(|n| install::builtin(n))
+        .collect();
+    for name in plugin_groups::plugin_installer_names(root) {
+        match plugin_groups::plugin_installer(root, &name) {
+            Ok(spec) => specs.push(spec),
+            Err(e) => warnings.push(e.to_string()),
+        }
+    }
     let mut out: Vec<RuntimeHooks> = Vec::new();
-    for name in install::BUILTIN_RUNTIMES {
-        let Some(spec) = install::builtin(name) else {
-            continue;
-        };
+    for spec in specs {
         let Some(found) = inspect(root, &spec) else {
             continue;
         };
@@ -247,7 +257,7 @@ fn runtime_reports(root: &Path) -> Vec<RuntimeHooks> {
             .iter_mut()
             .find(|r| r.path == found.path && r.events == found.events)
         {
-            Some(r) => r.runtimes.push(name.to_string()),
+            Some(r) => r.runtimes.push(spec.runtime.clone()),
             None => out.push(found),
         }
     }
@@ -356,11 +366,16 @@ fn gather(root: &Path) -> (Value, Vec<String>, Vec<String>) {
                         f.reason
                     ));
                 }
-                warnings.extend(
-                    crate::plugin_host::warning_lines(inv)
-                        .into_iter()
-                        .filter(|w| !w.is_empty()),
-                );
+                warnings.extend(inv.notes.iter().cloned());
+                for c in &inv.conflicts {
+                    warnings.push(format!(
+                        "{} {} is provided by {}; the claim in {} is ignored",
+                        c.group.noun(),
+                        crate::pyrepr::py_repr(&c.name),
+                        c.winner,
+                        c.ignored.display()
+                    ));
+                }
                 report.insert(
                     "plugins".into(),
                     json!({
@@ -376,7 +391,7 @@ fn gather(root: &Path) -> (Value, Vec<String>, Vec<String>) {
 
     let check = |w: &str| resolve_program(w, root);
     let mut hooks = Vec::new();
-    for r in runtime_reports(root) {
+    for r in runtime_reports(root, &mut warnings) {
         problems.extend(runtime_problems(&r, &check));
         let programs: Vec<Value> = {
             let mut words: Vec<String> = r

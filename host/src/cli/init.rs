@@ -9,6 +9,7 @@ use super::init_io::{self, FileError};
 use super::CliError;
 use crate::hooks::install::{self, event_commands, InstallSpec, PerCallProgram};
 use crate::hooks::install_merge::{self, EventOutcome, Merged};
+use crate::hooks::plugin_groups::{self, InstallerError};
 use crate::oracle::scaffold;
 use std::path::{Path, PathBuf};
 
@@ -60,15 +61,17 @@ fn runtimes(args: &InitArgs) -> Vec<String> {
     out
 }
 
-/// The installer for `runtime`: a built-in one (plugin installers come from
-/// the `hook_installs` group).
-fn installer(runtime: &str) -> Result<InstallSpec, CliError> {
-    install::builtin(runtime).ok_or_else(|| {
-        CliError::Usage(format!(
-            "unknown runtime {} for --hooks — known: {}",
-            crate::pyrepr::py_repr(runtime),
-            install::BUILTIN_RUNTIMES.join(", ")
-        ))
+/// The installer for `runtime`: a built-in one, else the one a
+/// `hook_installs` plugin of the workspace at `root` provides.
+fn installer(root: &Path, runtime: &str) -> Result<InstallSpec, CliError> {
+    if let Some(spec) = install::builtin(runtime) {
+        return Ok(spec);
+    }
+    plugin_groups::plugin_installer(root, runtime).map_err(|e| match e {
+        InstallerError::Unknown { .. } => CliError::Usage(e.to_string()),
+        InstallerError::Failed { .. } => {
+            CliError::Failed(format!("dos init --hooks {runtime}: {e} (nothing was written)"))
+        }
     })
 }
 
@@ -111,7 +114,7 @@ fn plan_all(root: &Path, names: &[String], force: bool, with_marker: bool) -> Re
     let program = per_call_program();
     let mut plans: Vec<Plan> = Vec::new();
     for name in names {
-        let spec = installer(name)?;
+        let spec = installer(root, name)?;
         spec.validate().map_err(|e| {
             CliError::Failed(format!(
                 "dos init --hooks {name}: the installer is unusable: {e} (nothing was written)"
@@ -185,7 +188,15 @@ fn report(plan: &Plan, program: &PerCallProgram, dry_run: bool) {
         "  bound to {}: a refused call is DENIED (pretool), a stalled stream is re-surfaced (posttool), a stop on an unverified claim is refused (stop).",
         plan.spec.runtime
     );
-    println!("  {}.", program.describe());
+    let effective = install::effective_program(&plan.spec, program);
+    let why = match (program, effective.as_ref()) {
+        (PerCallProgram::Native(_), PerCallProgram::DosHook) => {
+            " (a plugin dialect is served by `dos hook`, not dos-hook)"
+        }
+        (PerCallProgram::DosHook, _) => " (no dos-hook binary next to dos or on PATH)",
+        _ => "",
+    };
+    println!("  {}{why}.", effective.describe());
     if !plan.spec.note.is_empty() {
         println!("  note: {}", plan.spec.note);
     }

@@ -6,15 +6,26 @@
 //! does anything that does not parse or needs no rewrite, so the verbs'
 //! byte-exact behaviour on Claude-Code-shaped input never changes.
 
+use super::dialect::{with_external, Dialect, Moment};
 use serde_json::{Map, Value};
 
-/// Rewrite `input` (the raw stdin event) for `dialect`; the bytes are
-/// returned unchanged unless a rewrite applies.
-pub fn normalize(dialect: Option<&str>, input: Vec<u8>) -> Vec<u8> {
+/// Rewrite `input` (the raw stdin event at `moment`) for `dialect`; the
+/// bytes are returned unchanged unless a rewrite applies. A plugin dialect
+/// parses through its driver; a failure there keeps the event as it came.
+pub fn normalize(dialect: Option<&str>, moment: Moment, input: Vec<u8>) -> Vec<u8> {
     let rewrite: fn(&mut Map<String, Value>) -> bool = match dialect.unwrap_or("") {
         "gemini" => gemini,
         "cursor" => cursor,
         "copilot-cli" => copilot_cli,
+        name if Dialect::resolve(Some(name)) == Ok(Dialect::External) => {
+            let Ok(event @ Value::Object(_)) = serde_json::from_slice::<Value>(&input) else {
+                return input;
+            };
+            return match with_external(|d| d.parse(moment, &event)).flatten() {
+                Some(parsed) => serde_json::to_vec(&parsed).unwrap_or(input),
+                None => input,
+            };
+        }
         _ => return input,
     };
     let Ok(Value::Object(mut event)) = serde_json::from_slice::<Value>(&input) else {
@@ -164,7 +175,7 @@ mod tests {
     use super::*;
 
     fn norm(d: &str, s: &str) -> String {
-        String::from_utf8(normalize(Some(d), s.as_bytes().to_vec())).unwrap()
+        String::from_utf8(normalize(Some(d), Moment::Pre, s.as_bytes().to_vec())).unwrap()
     }
 
     #[test]

@@ -30,7 +30,6 @@ fn yes() -> bool {
 
 /// Everything `dos init --hooks RUNTIME` needs to wire one runtime.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct InstallSpec {
     /// The `--hooks` name.
     pub runtime: String,
@@ -151,7 +150,7 @@ impl PerCallProgram {
                 p.display()
             ),
             PerCallProgram::DosHook => {
-                "per-call hooks run `dos hook VERB` (no dos-hook binary next to dos or on PATH); the stop hook runs `dos hook stop`".into()
+                "per-call hooks run `dos hook VERB`; the stop hook runs `dos hook stop`".into()
             }
         }
     }
@@ -183,8 +182,23 @@ pub enum Verb {
     Marker,
 }
 
+/// The program `spec`'s per-call hooks run: `dos-hook` serves the built-in
+/// dialects only, so a plugin dialect is wired as `dos hook VERB`.
+pub fn effective_program<'a>(
+    spec: &InstallSpec,
+    program: &'a PerCallProgram,
+) -> std::borrow::Cow<'a, PerCallProgram> {
+    match &spec.dialect {
+        Some(d) if !super::dialect::BUILTIN_NAMES.contains(&d.as_str()) => {
+            std::borrow::Cow::Owned(PerCallProgram::DosHook)
+        }
+        _ => std::borrow::Cow::Borrowed(program),
+    }
+}
+
 /// The command line `spec` wires for `verb`.
 pub fn command(spec: &InstallSpec, verb: Verb, program: &PerCallProgram) -> String {
+    let program = effective_program(spec, program);
     let dialect = match &spec.dialect {
         Some(d) => format!(" --dialect {d}"),
         None => String::new(),
@@ -467,6 +481,12 @@ mod tests {
             "dos hook posttool --workspace ."
         );
         assert_eq!(shell_word("it's"), "'it'\\''s'");
+        let mut plugin = builtin("cursor").unwrap();
+        plugin.dialect = Some("tallyho".into());
+        assert_eq!(
+            command(&plugin, Verb::Pre, &native),
+            "dos hook pretool --workspace . --dialect tallyho"
+        );
         let events = event_commands(&s, &PerCallProgram::DosHook, true);
         assert_eq!(events.len(), 4);
         let cc_events = event_commands(&cc, &PerCallProgram::DosHook, true);

@@ -22,6 +22,7 @@ pub mod io;
 pub mod json;
 pub mod leases;
 pub mod marker;
+pub mod plugin_groups;
 pub mod pretool;
 pub mod pyrepr;
 pub mod store;
