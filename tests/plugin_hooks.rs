@@ -5,21 +5,17 @@
 //! and installer plugins are fail-soft (the hook silent with exit 0; init
 //! reports and writes nothing).
 
+#[path = "../host/tests/init_common/mod.rs"]
+mod init_common;
 mod support;
 
+use init_common::{dos, run, text, DOS};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const DOS: &str = env!("CARGO_BIN_EXE_dos");
+use std::process::Command;
 
 fn fixture() -> PathBuf {
     support::build_fixture("tests/fixtures/hook-runtime", "dos_hook_runtime_fixture")
-}
-
-fn path_env() -> String {
-    let bin = Path::new(DOS).parent().unwrap();
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
 }
 
 /// A git workspace whose dos.toml loads the fixture, holding the kernel file
@@ -45,31 +41,6 @@ fn workspace() -> (tempfile::TempDir, PathBuf) {
     git(&["init", "-q", "."]);
     git(&["commit", "-q", "--allow-empty", "-m", "start"]);
     (tmp, root)
-}
-
-fn run(root: &Path, program: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(root)
-        .env("PATH", path_env())
-        .env_remove("DISPATCH_WORKSPACE")
-        .env_remove("DOS_PLUGIN_PATH")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn dos(root: &Path, args: &[&str]) -> Output {
-    run(root, DOS, args, "")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 /// tallyho's PRE event: a write to the kernel file.
@@ -127,7 +98,7 @@ fn init_wires_a_plugin_runtime_whose_commands_answer_its_events() {
     assert_eq!(stop, "dos hook stop --workspace . --dialect tallyho");
 
     // The wired PRE command, run as the runtime runs it, answers in tallyho's shape.
-    let answer = run(&root, "sh", &["-c", pre], &tallyho_pre(&root));
+    let answer = init_common::run_hook(&root, pre, &tallyho_pre(&root));
     assert_eq!(answer.status.code(), Some(0));
     let line = text(&answer.stdout);
     let v: Value =
@@ -249,29 +220,10 @@ fn hostile_dialect_plugins_leave_the_hook_silent() {
     );
 }
 
-fn files_under(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(root).unwrap() {
-        let p = e.unwrap().path();
-        // .git is the fixture's; .dos/ holds the plugin host's own bookkeeping.
-        if p.file_name().is_some_and(|n| n == ".git" || n == ".dos") {
-            continue;
-        }
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            let bytes = std::fs::read(&p).unwrap();
-            out.push((p, bytes));
-        }
-    }
-    out.sort();
-    out
-}
-
 #[test]
 fn hostile_installer_plugins_are_reported_and_nothing_is_written() {
     let (_tmp, root) = workspace();
-    let before = files_under(&root);
+    let before = init_common::files_under(&root, &[".git", ".dos"]);
     let cases = [
         ("panics", "panicked: hook driver exploded on purpose"),
         ("errors", "returned an error: hook driver on fire"),
@@ -291,9 +243,12 @@ fn hostile_installer_plugins_are_reported_and_nothing_is_written() {
         );
         assert!(err.trim_end().ends_with("(nothing was written)"), "{err}");
         assert!(
-            files_under(&root) == before,
+            init_common::files_under(&root, &[".git", ".dos"]) == before,
             "{name}: something was written: {:?}",
-            files_under(&root).iter().map(|f| &f.0).collect::<Vec<_>>()
+            init_common::files_under(&root, &[".git", ".dos"])
+                .iter()
+                .map(|f| &f.0)
+                .collect::<Vec<_>>()
         );
     }
     let out = dos(&root, &["init", "--hooks", "nope", "."]);

@@ -3,31 +3,11 @@
 //! wired program that does not exist, a partly wired runtime and an
 //! unparseable runtime config.
 
+mod init_common;
+
+use init_common::{dos, text, DOS};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const DOS: &str = env!("CARGO_BIN_EXE_dos");
-
-fn path_env() -> String {
-    let bin = Path::new(DOS).parent().unwrap();
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
-}
-
-fn dos(dir: &Path, args: &[&str]) -> Output {
-    Command::new(DOS)
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", path_env())
-        .env_remove("DISPATCH_WORKSPACE")
-        .env_remove("DOS_PLUGIN_PATH")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 fn initialised() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();

@@ -5,11 +5,12 @@
 //! byte-identical; diverged entries are kept unless `--force`; a malformed
 //! config is an error that writes nothing; `--dry-run` writes nothing.
 
+mod init_common;
+
+use init_common::{bin_dir, dos, run_hook, text, DOS};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const DOS: &str = env!("CARGO_BIN_EXE_dos");
+use std::process::Command;
 
 /// One runtime under test.
 struct Runtime {
@@ -95,33 +96,6 @@ const RUNTIMES: [Runtime; 7] = [
     },
 ];
 
-fn bin_dir() -> PathBuf {
-    Path::new(DOS).parent().unwrap().to_path_buf()
-}
-
-/// PATH with the built binaries first (so a wired `dos hook stop` resolves).
-fn path_env() -> String {
-    format!(
-        "{}:{}",
-        bin_dir().display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
-}
-
-fn dos(dir: &Path, args: &[&str]) -> Output {
-    Command::new(DOS)
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", path_env())
-        .env_remove("DISPATCH_WORKSPACE")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 /// A workspace holding the kernel file the PRE hook refuses to let an agent edit.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -142,46 +116,12 @@ fn parse(rt: &Runtime, body: &str) -> Value {
     }
 }
 
-/// Every `command` string under `v`.
-fn commands(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                match (k.as_str(), x) {
-                    ("command", Value::String(s)) => out.push(s.clone()),
-                    _ => commands(x, out),
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| commands(x, out)),
-        _ => {}
-    }
-}
-
 /// The commands wired on one event.
 fn event_commands(rt: &Runtime, doc: &Value, event: &str) -> Vec<String> {
     let mut out = Vec::new();
-    commands(&doc["hooks"][event], &mut out);
+    dos::cli::doctor::commands_under(&doc["hooks"][event], &mut out);
     assert!(!out.is_empty(), "{}: nothing wired on {event}: {doc}", rt.name);
     out
-}
-
-/// Run a wired command line as the runtime does: `sh -c` with the event on stdin.
-fn run_hook(root: &Path, command: &str, event: &str) -> Output {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(root)
-        .env("PATH", path_env())
-        .env_remove("DISPATCH_WORKSPACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(event.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn pre_event(rt: &Runtime, root: &Path) -> String {
@@ -245,11 +185,19 @@ fn fresh_workspace_every_runtime_wires_commands_that_answer_its_events() {
         );
 
         let mut all = Vec::new();
-        commands(&doc, &mut all);
+        dos::cli::doctor::commands_under(&doc, &mut all);
         let post = all.iter().find(|c| c.contains(" posttool ")).unwrap();
         let answer = run_hook(&root, post, &pre_event(rt, &root));
         assert_eq!(answer.status.code(), Some(0), "{}: {post}", rt.name);
     }
+}
+
+/// Write `body` as `rt`'s config in `root`; its path.
+fn write_config(root: &Path, rt: &Runtime, body: &str) -> PathBuf {
+    let path = root.join(rt.config);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, body).unwrap();
+    path
 }
 
 /// A user config with keys and a hook of their own on the PRE event.
@@ -268,10 +216,8 @@ fn user_config(rt: &Runtime) -> String {
 fn existing_config_keeps_the_users_hooks_and_a_second_run_is_byte_identical() {
     for rt in &RUNTIMES {
         let (_tmp, root) = workspace();
-        let path = root.join(rt.config);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let user = user_config(rt);
-        std::fs::write(&path, &user).unwrap();
+        write_config(&root, rt, &user);
         let out = dos(&root, &["init", "--hooks", rt.name, "."]);
         assert_eq!(out.status.code(), Some(0), "{}: {}", rt.name, text(&out.stderr));
         let first = read(&root, rt);
@@ -353,14 +299,12 @@ fn a_diverged_dos_entry_is_kept_without_force_and_repaired_with_it() {
 fn a_malformed_config_is_an_error_naming_file_and_line_and_nothing_is_written() {
     for rt in &RUNTIMES {
         let (_tmp, root) = workspace();
-        let path = root.join(rt.config);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let bad = if rt.toml {
             "model = \"x\"\n[hooks\n"
         } else {
             "{\n  \"hooks\": {\n    oops\n  }\n}\n"
         };
-        std::fs::write(&path, bad).unwrap();
+        let path = write_config(&root, rt, bad);
         let out = dos(&root, &["init", "--hooks", rt.name, "."]);
         assert_eq!(out.status.code(), Some(1), "{}", rt.name);
         let err = text(&out.stderr);
@@ -379,24 +323,11 @@ fn a_malformed_config_is_an_error_naming_file_and_line_and_nothing_is_written() 
     }
 }
 
-fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(root).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
-
 #[test]
 fn dry_run_prints_the_config_and_writes_nothing() {
     for rt in &RUNTIMES {
         let (_tmp, root) = workspace();
-        let before = files_under(&root);
+        let before = init_common::files_under(&root, &[]);
         let out = dos(&root, &["init", "--dry-run", "--hooks", rt.name, "."]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         let stdout = text(&out.stdout);
@@ -406,7 +337,7 @@ fn dry_run_prints_the_config_and_writes_nothing() {
         );
         assert!(stdout.contains("pretool --workspace ."), "{stdout}");
         assert_eq!(
-            files_under(&root),
+            init_common::files_under(&root, &[]),
             before,
             "{}: --dry-run wrote something",
             rt.name
@@ -464,7 +395,7 @@ fn an_existing_dos_toml_is_kept_and_a_loop_gets_the_marker_hook() {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join(".claude/settings.json")).unwrap()).unwrap();
     let mut stop = Vec::new();
-    commands(&doc["hooks"]["Stop"], &mut stop);
+    dos::cli::doctor::commands_under(&doc["hooks"]["Stop"], &mut stop);
     assert_eq!(stop.len(), 2, "{stop:?}");
     assert!(stop[1].ends_with("dos-hook marker --workspace ."), "{stop:?}");
     let cursor: Value =

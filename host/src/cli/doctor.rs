@@ -59,11 +59,6 @@ fn program_word(cmd: &str) -> String {
     cmd.split_whitespace().next().unwrap_or("").to_string()
 }
 
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 /// Resolve a program word as `sh` would: a path as is, a bare name on PATH.
 pub fn resolve_program(word: &str, root: &Path) -> ProgramCheck {
     let resolved = if word.contains('/') {
@@ -72,12 +67,12 @@ pub fn resolve_program(word: &str, root: &Path) -> ProgramCheck {
         } else {
             root.join(word)
         };
-        is_executable(&p).then_some(p)
+        init_io::is_executable(&p).then_some(p)
     } else {
         std::env::var_os("PATH").and_then(|paths| {
             std::env::split_paths(&paths)
                 .map(|d| d.join(word))
-                .find(|c| is_executable(c))
+                .find(|c| init_io::is_executable(c))
         })
     };
     ProgramCheck {
@@ -86,8 +81,8 @@ pub fn resolve_program(word: &str, root: &Path) -> ProgramCheck {
     }
 }
 
-/// Every `command` string under `v`.
-fn commands_under(v: &Value, out: &mut Vec<String>) {
+/// Every `command` string under `v` (a parsed hook config).
+pub fn commands_under(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {

@@ -89,13 +89,8 @@ pub fn per_call_program() -> PerCallProgram {
     beside
         .into_iter()
         .chain(on_path)
-        .find(|c| is_executable(c))
+        .find(|c| init_io::is_executable(c))
         .map_or(PerCallProgram::DosHook, PerCallProgram::Native)
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// Whether `dos.toml` configures a loop (a `[marker]` table), so the stop

@@ -48,6 +48,12 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
     }
 }
 
+/// Whether `path` is a regular file with an execute bit (what `sh` runs).
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 /// The real path of `parts` under `root` (which must be canonical): every
 /// existing symlink on the way is resolved and must stay inside `root`.
 pub fn resolve_inside(root: &Path, parts: &[String]) -> Result<PathBuf, FileError> {

@@ -361,16 +361,11 @@ pub fn builtin(runtime: &str) -> Option<InstallSpec> {
             "",
             true,
         ),
-        "claude-cowork" => spec(
-            runtime,
-            &[".claude", "settings.json"],
-            Json,
-            CC,
-            None,
-            cc_shape,
-            COWORK_NOTE,
-            true,
-        ),
+        "claude-cowork" => InstallSpec {
+            runtime: runtime.into(),
+            note: COWORK_NOTE.into(),
+            ..builtin("claude-code")?
+        },
         "cursor" => spec(
             runtime,
             &[".cursor", "hooks.json"],

@@ -31,34 +31,18 @@ use dos_plugin_api::Group;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
+// The built-ins are served by host code; they are registered so `dos
+// plugins` lists them and a plugin cannot shadow them. One entry per index
+// of the name arrays (a test checks every name is registered).
 macro_rules! host_served {
-    ($group:expr, $($name:literal),+) => {
+    ($group:expr, $names:expr, $($i:literal),+) => {
         $(inventory::submit! {
-            Builtin { group: $group, name: $name, make: |_| BuiltinDriver::HostServed }
+            Builtin { group: $group, name: $names[$i], make: |_| BuiltinDriver::HostServed }
         })+
     };
 }
-host_served!(
-    Group::HookDialects,
-    "antigravity",
-    "claude-code",
-    "claude-cowork",
-    "codex",
-    "copilot-cli",
-    "cursor",
-    "gemini",
-    "hermes"
-);
-host_served!(
-    Group::HookInstalls,
-    "antigravity",
-    "claude-code",
-    "claude-cowork",
-    "codex",
-    "copilot-cli",
-    "cursor",
-    "gemini"
-);
+host_served!(Group::HookDialects, BUILTIN_NAMES, 0, 1, 2, 3, 4, 5, 6, 7);
+host_served!(Group::HookInstalls, BUILTIN_RUNTIMES, 0, 1, 2, 3, 4, 5, 6);
 
 /// The wire form of a verdict.
 pub fn verdict_wire(verdict: &HookVerdict) -> Value {
