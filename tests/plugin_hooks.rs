@@ -125,6 +125,23 @@ fn init_wires_a_plugin_runtime_whose_commands_answer_its_events() {
     );
     assert!(v["why"].as_str().unwrap().contains("you claimed AUTH AUTH9"));
 
+    // The stop event is parsed by the dialect too: its transcript's claim is checked.
+    let transcript = root.join("transcript.jsonl");
+    let claim = r#"{"type": "assistant", "message": {"role": "assistant", "content": [{"type": "text", "text": "Done.\nDOS-CLAIM: AUTH AUTH7"}]}}"#;
+    std::fs::write(&transcript, format!("{claim}\n")).unwrap();
+    let event = format!(
+        r#"{{"kind": "end", "dir": "{}", "chat": "s2", "transcript": "{}"}}"#,
+        root.display(),
+        transcript.display()
+    );
+    let answer = init_common::run_hook(&root, stop, &event);
+    let v: Value = serde_json::from_slice(&answer.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {:?} {}", text(&answer.stdout), text(&answer.stderr)));
+    assert!(
+        v["why"].as_str().unwrap().contains("you claimed AUTH AUTH7"),
+        "{v}"
+    );
+
     // Idempotent, and doctor sees the runtime wired and healthy.
     assert_eq!(
         dos(&root, &["init", "--hooks", "tallyho", "."]).status.code(),
