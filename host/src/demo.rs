@@ -195,6 +195,25 @@ fn extract_context(stdout: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Act 3: `dos init --hooks claude-code .` wires the three hooks into
+/// `.claude/settings.json` (the existing `dos.toml` is kept); shows what it wrote.
+fn adopt(stage: &Stage, work: &Path) -> Result<bool, DemoError> {
+    let init = stage.run(&["init", "--hooks", "claude-code", "."], None, true)?;
+    let settings = std::fs::read_to_string(work.join(".claude").join("settings.json")).unwrap_or_default();
+    let parsed: serde_json::Value = serde_json::from_str(&settings).unwrap_or_default();
+    let mut wired = 0;
+    for event in ["PreToolUse", "PostToolUse", "Stop"] {
+        let command = parsed["hooks"][event][0]["hooks"][0]["command"]
+            .as_str()
+            .unwrap_or("");
+        if !command.is_empty() {
+            wired += 1;
+        }
+        println!("    .claude/settings.json  {event:<12} {command}");
+    }
+    Ok(init.code == 0 && wired == 3)
+}
+
 /// The acts after the caught-lie verdicts. Returns whether every act
 /// produced the outcome it demonstrates.
 pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
@@ -207,7 +226,11 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= stage.run(&["verify", "AUTH", "AUTH2"], None, false)?.code == 1;
 
     println!();
-    println!("── Act 3 · the agent's tool stream stalls: the PostToolUse hook catches it live");
+    println!("── Act 3 · adoption is one command: the hooks merged into Claude Code's settings");
+    ok &= adopt(&stage, work)?;
+
+    println!();
+    println!("── Act 4 · the agent's tool stream stalls: the PostToolUse hook catches it live");
     let post = serde_json::json!({
         "session_id": "demo-session", "hook_event_name": "PostToolUse", "tool_name": "Bash",
         "tool_input": {"command": "cargo test"},
@@ -257,7 +280,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= advised.stdout.contains("exec-capability (advisory)");
 
     println!();
-    println!("── Act 4 · the agent tries to stop claiming both phases; the stop hook asks git");
+    println!("── Act 5 · the agent tries to stop claiming both phases; the stop hook asks git");
     let transcript = work.join(".dos").join("demo-transcript.jsonl");
     let claim = "All done.\nDOS-CLAIM: AUTH AUTH1\nDOS-CLAIM: AUTH AUTH2";
     let line = serde_json::json!({"type": "assistant", "message": {"role": "assistant", "content": [{"type": "text", "text": claim}]}});
@@ -273,7 +296,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= stop.stdout.contains("\"decision\": \"block\"");
 
     println!();
-    println!("── Act 5 · an agent loop halts on a spinning lane; the decisions queue and the");
+    println!("── Act 6 · an agent loop halts on a spinning lane; the decisions queue and the");
     println!("   decision-class stop policy (a plugin) act on it");
     stage.run(
         &[
@@ -303,7 +326,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= scout.stdout.contains("stop_on_liveness");
 
     println!();
-    println!("── Act 6 · the digest goes out through the webhook plugin to a local listener");
+    println!("── Act 7 · the digest goes out through the webhook plugin to a local listener");
     let (port, listener) = one_shot_listener()?;
     let url = format!("http://127.0.0.1:{port}/dos-hook");
     let sent = stage.run(
@@ -330,7 +353,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     }
 
     println!();
-    println!("── Act 7 · the journal, folded; then exported through the file plugin, resumably");
+    println!("── Act 8 · the journal, folded; then exported through the file plugin, resumably");
     stage.run(&["observe"], None, false)?;
     let first = stage.run(
         &[
@@ -368,7 +391,7 @@ pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
     ok &= again.stdout.contains("0 event(s) pending");
 
     println!();
-    println!("── Act 8 · the plugins that served this demo");
+    println!("── Act 9 · the plugins that served this demo");
     stage.run(&["plugins"], None, true)?;
     Ok(ok)
 }

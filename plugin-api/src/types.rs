@@ -21,16 +21,24 @@ pub enum Group {
     Judges,
     /// `dos.evidence_sources`: gather un-authored evidence (generic channel).
     EvidenceSources,
+    /// `dos.hook_dialects`: parse a runtime's hook event and render a verdict
+    /// in its output shape (generic channel).
+    HookDialects,
+    /// `dos.hook_installs`: where and how `dos init --hooks` wires a runtime
+    /// (generic channel).
+    HookInstalls,
 }
 
 impl Group {
     /// Every group, in display order.
-    pub const ALL: [Group; 5] = [
+    pub const ALL: [Group; 7] = [
         Group::Exporters,
         Group::Notifiers,
         Group::StopPolicies,
         Group::Judges,
         Group::EvidenceSources,
+        Group::HookDialects,
+        Group::HookInstalls,
     ];
 
     /// The group's key as written in manifests and `dos.toml` (`stop_policies`).
@@ -41,6 +49,8 @@ impl Group {
             Group::StopPolicies => "stop_policies",
             Group::Judges => "judges",
             Group::EvidenceSources => "evidence_sources",
+            Group::HookDialects => "hook_dialects",
+            Group::HookInstalls => "hook_installs",
         }
     }
 
@@ -52,6 +62,8 @@ impl Group {
             Group::StopPolicies => "stop policy",
             Group::Judges => "judge",
             Group::EvidenceSources => "evidence source",
+            Group::HookDialects => "hook dialect",
+            Group::HookInstalls => "hook installer",
         }
     }
 

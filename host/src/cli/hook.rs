@@ -148,7 +148,12 @@ pub struct NativeHookCli {
 pub fn run_native(args: &[std::ffi::OsString]) -> i32 {
     use clap::Parser;
     match NativeHookCli::try_parse_from(args) {
-        Ok(cli) => run_per_call(None, &cli.cmd),
+        Ok(cli) => {
+            if let Some(note) = crate::hooks::plugin_groups::native_unknown_dialect(&cli.cmd) {
+                eprintln!("{note}");
+            }
+            run_per_call(None, &cli.cmd)
+        }
         Err(_) if args.get(1).is_some_and(|verb| verb == "stop") => {
             eprintln!(
                 "error: dos-hook serves posttool, marker and pretool; the verify-on-stop hook is `dos hook stop` (it needs git and the plugin host)"
@@ -198,6 +203,7 @@ pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
 
 /// Run a hook verb; returns the exit code.
 pub fn run(top_workspace: Option<&PathBuf>, args: &HookArgs) -> i32 {
+    crate::hooks::plugin_groups::prepare(top_workspace, &args.cmd);
     match &args.cmd {
         HookCmd::PerCall(cmd) => run_per_call(top_workspace, cmd),
         HookCmd::Stop(a) => match super::hook_stop::run(top_workspace, a) {
@@ -343,7 +349,11 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
         verb: "posttool",
         on: a.common.debug,
     };
-    let input = io::read_stdin().unwrap_or_default();
+    let input = crate::hooks::dialect_input::normalize(
+        a.dialect.as_deref(),
+        Moment::Post,
+        io::read_stdin().unwrap_or_default(),
+    );
     let Some(event) = io::nonempty_event(&input) else {
         dbg.say("no/invalid stdin event — emitting nothing");
         return 0;
@@ -728,7 +738,11 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         verb: "pretool",
         on: a.common.debug,
     };
-    let input = io::read_stdin().unwrap_or_default();
+    let input = crate::hooks::dialect_input::normalize(
+        a.dialect.as_deref(),
+        Moment::Pre,
+        io::read_stdin().unwrap_or_default(),
+    );
     let Some(event) = io::nonempty_event(&input) else {
         dbg.say("no/invalid stdin event — emitting nothing");
         return 0;

@@ -230,6 +230,11 @@ pub fn run(top_ws: Option<&PathBuf>, args: &HookStopArgs) -> Result<i32, CliErro
     if std::io::stdin().read_to_end(&mut raw).is_err() {
         raw.clear();
     }
+    let raw = crate::hooks::dialect_input::normalize(
+        args.dialect.as_deref(),
+        crate::hooks::dialect::Moment::Stop,
+        raw,
+    );
     let run = evaluate(args, &raw, top_ws.map(PathBuf::as_path));
     record(&run);
     let mut err = std::io::stderr().lock();

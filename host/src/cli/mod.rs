@@ -1,13 +1,17 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
+pub mod completions;
 pub mod decisions;
+pub mod doctor;
 pub mod exec_capability;
+pub mod exit_codes;
 pub mod export;
 pub mod hook;
 pub mod hook_exit;
 pub mod hook_stop;
 pub mod init;
+pub mod init_io;
 pub mod judge_eval;
 pub mod lanes;
 pub mod notify;
@@ -63,7 +67,7 @@ pub enum Command {
     Loop(supervise::LoopArgs),
     /// Ask the ship oracle whether PLAN PHASE shipped (exit 0 SHIPPED, 1 NOT_SHIPPED).
     Verify(verify::VerifyArgs),
-    /// Scaffold a dos.toml in DIR.
+    /// Scaffold a dos.toml in DIR and wire the DOS hooks into agent runtimes (--hooks).
     Init(init::InitArgs),
     /// Run the demo in a throwaway repo: the caught lie, the hooks, decisions, journal and exports through real plugins.
     Quickstart(quickstart::QuickstartArgs),
@@ -89,6 +93,15 @@ pub enum Command {
     ExecCapability(exec_capability::ExecCapabilityArgs),
     /// Map a plain shell hook's exit code to an intervention verb.
     HookExit(hook_exit::HookExitArgs),
+    /// The verdict-is-the-exit-code table of the verdict-bearing verbs.
+    #[command(name = "exit-codes")]
+    ExitCodes(exit_codes::ExitCodesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the dos(1) man page (roff).
+    Man(completions::ManArgs),
+    /// The workspace report: dos.toml, journals, lanes, plugins, hooks wired per runtime (exit 0 healthy, 1 broken).
+    Doctor(doctor::DoctorArgs),
 }
 
 /// An error a command reports: rendered as `error: …` on stderr.
@@ -170,6 +183,10 @@ where
         Command::Hook(a) => Ok(hook::run(cli.workspace.as_ref(), a)),
         Command::ExecCapability(a) => Ok(exec_capability::run(cli.workspace.as_ref(), a)),
         Command::HookExit(a) => Ok(hook_exit::run(cli.workspace.as_ref(), a)),
+        Command::ExitCodes(a) => exit_codes::run(a),
+        Command::Completions(a) => completions::completions(a),
+        Command::Man(a) => completions::man(a),
+        Command::Doctor(a) => doctor::run(cli.workspace.as_ref(), a),
     };
     match outcome {
         Ok(code) => code,

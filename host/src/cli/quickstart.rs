@@ -45,6 +45,9 @@ pub fn run(args: &QuickstartArgs) -> Result<i32, CliError> {
                 Ok(acts) => {
                     println!();
                     println!("Run it on your own repo:   dos verify --workspace . PLAN PHASE");
+                    println!(
+                        "Adopt the hooks there:     dos init --hooks claude-code .   (then `dos doctor`)"
+                    );
                     if acts {
                         Ok(0)
                     } else {

@@ -1,9 +1,13 @@
 //! Hook dialects: one neutral verdict (pass / warn / deny) rendered into the
 //! output envelope each agent host understands. Every hook verb (and the stop
 //! hook) decides in Claude Code terms, extracts the neutral verdict, and
-//! renders it here, byte-exact with the reference.
+//! renders it here, byte-exact with the reference — the one renderer for
+//! every moment. A dialect a `hook_dialects` plugin provides is installed
+//! for the process by `dos hook` ([`install_external`]); `dos-hook` never
+//! installs one (it stays loader-free).
 
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 
 /// When in the tool-call lifecycle the verdict applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +18,8 @@ pub enum Moment {
     Post,
     /// When the agent stops (`Stop`).
     Stop,
+    /// When a session starts (`SessionStart`).
+    Session,
 }
 
 impl Moment {
@@ -23,6 +29,17 @@ impl Moment {
             Moment::Pre => "PreToolUse",
             Moment::Post => "PostToolUse",
             Moment::Stop => "Stop",
+            Moment::Session => "SessionStart",
+        }
+    }
+
+    /// The moment's name on the plugin wire (`pre`, `post`, `stop`, `session`).
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Moment::Pre => "pre",
+            Moment::Post => "post",
+            Moment::Stop => "stop",
+            Moment::Session => "session",
         }
     }
 }
@@ -61,15 +78,62 @@ pub enum Dialect {
     Hermes,
     /// Cursor.
     Cursor,
+    /// GitHub Copilot CLI: Claude Code's field names, flat at the top level.
+    CopilotCli,
+    /// Claude Cowork (runs the Claude Code harness: Claude Code's envelope).
+    ClaudeCowork,
+    /// The dialect a plugin provides, installed for this process.
+    External,
 }
+
+/// The built-in dialect names, sorted.
+pub const BUILTIN_NAMES: [&str; 8] = [
+    "antigravity",
+    "claude-code",
+    "claude-cowork",
+    "codex",
+    "copilot-cli",
+    "cursor",
+    "gemini",
+    "hermes",
+];
 
 /// An unknown `--dialect` name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown hook dialect {} — known: claude-code (or a registered dos.hook_dialects plugin). Refusing to fall back to 'claude-code': a wrong dialect against a non-Claude-Code host is a silent no-op.", crate::hooks::pyrepr::repr(.0))]
 pub struct UnknownDialect(pub String);
 
+/// A dialect served outside the built-ins (a `hook_dialects` plugin).
+pub trait ExternalDialect {
+    /// Rewrite the runtime's `event` into the Claude-Code-shaped event the
+    /// verbs read; `None` keeps the event as it came.
+    fn parse(&mut self, moment: Moment, event: &Value) -> Option<Value>;
+    /// Render `verdict` at `moment`: the object to print, or `None` for nothing.
+    fn render(&mut self, verdict: &HookVerdict, moment: Moment) -> Option<Value>;
+}
+
+thread_local! {
+    static EXTERNAL: RefCell<Option<(String, Box<dyn ExternalDialect>)>> = const { RefCell::new(None) };
+}
+
+/// Install `dialect` under `name` for this thread (the hook verbs run on
+/// the main thread): `--dialect name` then resolves to it.
+pub fn install_external(name: &str, dialect: Box<dyn ExternalDialect>) {
+    EXTERNAL.with(|e| *e.borrow_mut() = Some((name.to_string(), dialect)));
+}
+
+/// Run `f` on the installed external dialect, if any.
+pub fn with_external<T>(f: impl FnOnce(&mut dyn ExternalDialect) -> T) -> Option<T> {
+    EXTERNAL.with(|e| e.borrow_mut().as_mut().map(|(_, d)| f(d.as_mut())))
+}
+
+fn external_named(name: &str) -> bool {
+    EXTERNAL.with(|e| e.borrow().as_ref().is_some_and(|(n, _)| n == name))
+}
+
 impl Dialect {
-    /// Resolve `--dialect` (absent or empty → Claude Code).
+    /// Resolve `--dialect` (absent or empty → Claude Code; a name that is
+    /// not built in → the installed external dialect of that name).
     pub fn resolve(name: Option<&str>) -> Result<Dialect, UnknownDialect> {
         Ok(match name.unwrap_or("") {
             "" | "claude-code" => Dialect::ClaudeCode,
@@ -78,6 +142,9 @@ impl Dialect {
             "antigravity" => Dialect::Antigravity,
             "hermes" => Dialect::Hermes,
             "cursor" => Dialect::Cursor,
+            "copilot-cli" => Dialect::CopilotCli,
+            "claude-cowork" => Dialect::ClaudeCowork,
+            other if external_named(other) => Dialect::External,
             other => return Err(UnknownDialect(other.to_string())),
         })
     }
@@ -132,7 +199,33 @@ pub fn render(dialect: Dialect, verdict: &HookVerdict, moment: Moment) -> Option
         return None; // a warning with nothing to say is a pass
     }
     match dialect {
-        Dialect::ClaudeCode | Dialect::Codex => claude_code(verdict, moment),
+        Dialect::External => with_external(|d| d.render(verdict, moment)).flatten(),
+        // The stop refusal Claude Code acts on (our fix: the reference emits
+        // a PreToolUse-style object there, which Claude Code ignores).
+        Dialect::ClaudeCode | Dialect::Codex | Dialect::ClaudeCowork if moment == Moment::Stop => {
+            match verdict {
+                HookVerdict::Deny { reason, .. } => {
+                    Some(obj(vec![("decision", s("block")), ("reason", s(reason))]))
+                }
+                other => claude_code(other, moment),
+            }
+        }
+        Dialect::ClaudeCode | Dialect::Codex | Dialect::ClaudeCowork => claude_code(verdict, moment),
+        Dialect::CopilotCli => match verdict {
+            HookVerdict::Pass => None,
+            HookVerdict::Warn { context } => Some(obj(vec![
+                ("permissionDecision", s("allow")),
+                ("permissionDecisionReason", s(context)),
+            ])),
+            HookVerdict::Deny { reason, context } => {
+                let j = joined(reason, context);
+                let mut pairs = vec![("permissionDecision", s("deny"))];
+                if !j.is_empty() {
+                    pairs.push(("permissionDecisionReason", s(&j)));
+                }
+                Some(obj(pairs))
+            }
+        },
         Dialect::Gemini => match verdict {
             HookVerdict::Pass => None,
             HookVerdict::Warn { context } => Some(obj(vec![(
@@ -238,7 +331,9 @@ mod tests {
             (Antigravity, &warn, Moment::Post, "{\"reason\": \"c\\u2014x\"}\n"),
             (Hermes, &warn, Moment::Post, "{}\n"),
             (Cursor, &warn, Moment::Post, "{\"agent_message\": \"c\\u2014x\", \"permission\": \"allow\"}\n"),
-            (ClaudeCode, &deny, Moment::Stop, "{\"hookSpecificOutput\": {\"hookEventName\": \"Stop\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r\"}}\n"),
+            (ClaudeCode, &deny, Moment::Stop, "{\"decision\": \"block\", \"reason\": \"r\"}\n"),
+            (Codex, &deny_ctx, Moment::Stop, "{\"decision\": \"block\", \"reason\": \"r\"}\n"),
+            (ClaudeCode, &warn, Moment::Session, "{\"hookSpecificOutput\": {\"additionalContext\": \"c\\u2014x\", \"hookEventName\": \"SessionStart\"}}\n"),
             (ClaudeCode, &deny_ctx, Moment::Pre, "{\"hookSpecificOutput\": {\"additionalContext\": \"n\", \"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r\"}}\n"),
             (Gemini, &deny, Moment::Pre, "{\"continue\": false, \"stopReason\": \"r\"}\n"),
             (Gemini, &deny_ctx, Moment::Pre, "{\"continue\": false, \"hookSpecificOutput\": {\"additionalContext\": \"n\"}, \"stopReason\": \"r\"}\n"),
@@ -247,6 +342,10 @@ mod tests {
             (Hermes, &deny, Moment::Stop, "{\"decision\": \"block\", \"reason\": \"r\"}\n"),
             (Cursor, &deny_ctx, Moment::Pre, "{\"agent_message\": \"r n\", \"permission\": \"deny\"}\n"),
             (Cursor, &HookVerdict::Pass, Moment::Pre, ""),
+            (ClaudeCowork, &warn, Moment::Post, "{\"hookSpecificOutput\": {\"additionalContext\": \"c\\u2014x\", \"hookEventName\": \"PostToolUse\"}}\n"),
+            (CopilotCli, &warn, Moment::Post, "{\"permissionDecision\": \"allow\", \"permissionDecisionReason\": \"c\\u2014x\"}\n"),
+            (CopilotCli, &deny_ctx, Moment::Pre, "{\"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r n\"}\n"),
+            (CopilotCli, &HookVerdict::Pass, Moment::Pre, ""),
         ];
         for (i, (d, v, m, expected)) in table.into_iter().enumerate() {
             assert_eq!(line(d, v, m), expected, "row {i}");

@@ -4,6 +4,7 @@
 
 use super::claims::Claim;
 use super::verdict::JSON_LINE;
+use crate::hooks::dialect::{Dialect, HookVerdict, Moment};
 use crate::pyjson::dumps;
 use serde_json::{json, Map, Value};
 
@@ -89,16 +90,6 @@ pub fn loop_guard_active(event: &Map<String, Value>) -> bool {
     }
 }
 
-/// The dialects a stop refusal can be rendered in (all built in).
-pub const DIALECTS: [&str; 6] = [
-    "antigravity",
-    "claude-code",
-    "codex",
-    "cursor",
-    "gemini",
-    "hermes",
-];
-
 fn py_repr(s: &str) -> String {
     if s.contains('\'') && !s.contains('"') {
         format!("\"{s}\"")
@@ -107,23 +98,17 @@ fn py_repr(s: &str) -> String {
     }
 }
 
-/// The block object for `dialect` (`None`/empty = the default Stop shape),
-/// or an error message for an unknown dialect. Claude Code and Codex get the
-/// Stop shape they act on, `{"decision": "block", "reason": …}` (our fix: the
-/// reference emits a PreToolUse-style object there, which Claude Code ignores).
-pub fn block_object(reason: &str, dialect: Option<&str>) -> Result<Value, String> {
-    let joined = reason.trim();
-    match dialect.unwrap_or("") {
-        "" | "claude-code" | "codex" | "gemini" => Ok(json!({"decision": "block", "reason": reason})),
-        "hermes" => Ok(if joined.is_empty() { json!({"decision": "block"}) } else { json!({"decision": "block", "reason": joined}) }),
-        "antigravity" => Ok(if joined.is_empty() { json!({"decision": "deny"}) } else { json!({"decision": "deny", "reason": joined}) }),
-        "cursor" => Ok(if reason.is_empty() { json!({"permission": "deny"}) } else { json!({"agent_message": reason, "permission": "deny"}) }),
-        other => Err(format!(
-            "unknown hook dialect {} — known: {}. Refusing to fall back to 'claude-code': a wrong dialect against a non-Claude-Code host is a silent no-op.",
-            py_repr(other),
-            DIALECTS.join(", ")
-        )),
-    }
+/// The block object for `dialect` (`None`/empty = Claude Code's Stop
+/// shape) through the one dialect renderer (moment STOP); `Ok(None)` when
+/// a plugin dialect renders nothing (or fails: fail-soft), an error message
+/// for an unknown dialect.
+pub fn block_object(reason: &str, dialect: Option<&str>) -> Result<Option<Value>, String> {
+    let d = Dialect::resolve(dialect).map_err(|e| e.to_string())?;
+    let verdict = HookVerdict::Deny {
+        reason: reason.to_string(),
+        context: String::new(),
+    };
+    Ok(crate::hooks::dialect::render(d, &verdict, Moment::Stop))
 }
 
 /// What the hook writes: stdout (one line, or nothing) and stderr lines.
@@ -164,7 +149,8 @@ pub fn render(outcome: &Outcome, as_json: bool, dialect: Option<&str>) -> Emissi
     }
     if let Outcome::Block { reason, .. } = outcome {
         let obj = match block_object(reason, dialect) {
-            Ok(v) => v,
+            Ok(Some(v)) => v,
+            Ok(None) => return e,
             Err(msg) => {
                 e.stderr.push(format!(
                     "dos hook stop: unknown --dialect {} ({msg}); emitting the Claude-Code block shape",
@@ -245,6 +231,11 @@ mod tests {
             (Some("hermes"), r#"{"decision": "block", "reason": "r"}"#),
             (Some("antigravity"), r#"{"decision": "deny", "reason": "r"}"#),
             (Some("cursor"), r#"{"agent_message": "r", "permission": "deny"}"#),
+            (Some("claude-cowork"), r#"{"decision": "block", "reason": "r"}"#),
+            (
+                Some("copilot-cli"),
+                r#"{"permissionDecision": "deny", "permissionDecisionReason": "r"}"#,
+            ),
             (Some("bogus"), r#"{"decision": "block", "reason": "r"}"#),
         ];
         for (dialect, expected) in table {

@@ -16,6 +16,9 @@ pub enum BuiltinDriver {
     StopPolicy(Box<dyn StopPolicy>),
     /// A judge.
     Judge(Box<dyn Judge>),
+    /// Served by host code outside the plugin host (the built-in hook
+    /// dialects and installers): listed and unshadowable, never constructed here.
+    HostServed,
 }
 
 /// One built-in: its group, its name and how to build it.

@@ -1,0 +1,83 @@
+//! Helpers shared by the `dos init` / `dos doctor` / hook-plugin tests: run
+//! the built `dos` (or any program, e.g. `sh -c` with a wired command line)
+//! with the built binaries first on PATH, so a wired `dos hook …` resolves.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The `dos` binary under test.
+pub const DOS: &str = env!("CARGO_BIN_EXE_dos");
+
+/// The directory holding `dos` and `dos-hook`.
+pub fn bin_dir() -> PathBuf {
+    Path::new(DOS).parent().expect("bin dir").to_path_buf()
+}
+
+/// PATH with the built binaries first.
+pub fn path_env() -> String {
+    format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// Run `program ARGS` in `dir` with `stdin`, a clean DOS environment and
+/// the built binaries on PATH.
+pub fn run(dir: &Path, program: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env("PATH", path_env())
+        .env_remove("DISPATCH_WORKSPACE")
+        .env_remove("DOS_PLUGIN_PATH")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// Run `dos ARGS` in `dir`.
+pub fn dos(dir: &Path, args: &[&str]) -> Output {
+    run(dir, DOS, args, "")
+}
+
+/// Run a wired command line as the runtime does: `sh -c` with the event on stdin.
+pub fn run_hook(dir: &Path, command: &str, event: &str) -> Output {
+    run(dir, "sh", &["-c", command], event)
+}
+
+/// Lossy text of a captured stream.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every regular file under `root` with its bytes (sorted), skipping the
+/// top-level names in `skip`.
+pub fn files_under(root: &Path, skip: &[&str]) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(root).expect("read_dir") {
+        let p = e.expect("entry").path();
+        if p.file_name().is_some_and(|n| skip.iter().any(|s| n == *s)) {
+            continue;
+        }
+        if p.is_dir() {
+            out.extend(files_under(&p, skip));
+        } else {
+            let bytes = std::fs::read(&p).expect("read");
+            out.push((p, bytes));
+        }
+    }
+    out.sort();
+    out
+}
