@@ -80,7 +80,7 @@ pub fn construct_all(plugin: &LoadedPlugin, host: &PluginHost, ws: &Workspace) -
                 Some(Group::Notifiers) => outcome((root.new_notifier())(name, cfg)),
                 Some(Group::StopPolicies) => outcome((root.new_stop_policy())(name, cfg)),
                 Some(Group::Judges) => outcome((root.new_judge())(name, cfg)),
-                Some(Group::EvidenceSources) | None => {
+                Some(Group::EvidenceSources | Group::HookDialects | Group::HookInstalls) | None => {
                     outcome((root.new_driver())(d.group.as_str().into(), name, cfg))
                 }
             };
