@@ -17,6 +17,7 @@ pub mod oracle;
 pub mod plugin_host;
 pub mod pyrepr;
 pub mod run_id;
+pub mod safe_fs;
 pub mod scout;
 pub mod stop;
 pub mod tailscan;
