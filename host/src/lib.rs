@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod config_check;
 pub mod decisions;
 pub mod demo;
 pub mod export;

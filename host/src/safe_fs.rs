@@ -63,6 +63,20 @@ impl From<SafeFsError> for std::io::Error {
     }
 }
 
+/// The [`SafeFsError`] inside an I/O error from this module, if that is
+/// what it carries (else the I/O error back).
+pub fn refusal(e: std::io::Error) -> Result<SafeFsError, std::io::Error> {
+    if e.get_ref().is_some_and(|i| i.is::<SafeFsError>()) {
+        if let Some(inner) = e.into_inner() {
+            if let Ok(r) = inner.downcast::<SafeFsError>() {
+                return Ok(*r);
+            }
+        }
+        return Err(std::io::ErrorKind::Other.into());
+    }
+    Err(e)
+}
+
 fn absolute(path: &Path) -> PathBuf {
     if path.is_absolute() {
         path.to_path_buf()

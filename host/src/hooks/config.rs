@@ -36,8 +36,11 @@ impl HookConfig {
     /// Read `<root>/dos.toml` (missing or unreadable = empty).
     pub fn load(root: &Path) -> HookConfig {
         let path = root.join("dos.toml");
-        let text = std::fs::read_to_string(&path)
+        // Bounded and FIFO-safe; unusable = empty, as unreadable always was.
+        let text = crate::config::read_config_bytes(&path)
             .ok()
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok())
             .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t));
         HookConfig {
             path,

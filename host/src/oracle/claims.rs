@@ -163,9 +163,16 @@ pub fn assistant_text(contents: &str, last_turns: i64) -> String {
     turns[start..].join("\n")
 }
 
-/// Read a transcript file (invalid UTF-8 replaced); unreadable → empty text.
+/// How much of a transcript's end is read: the claim extraction needs only
+/// the last few assistant turns, and a transcript up to this size is read
+/// whole (so the result is the reference's for any normal session).
+pub const TRANSCRIPT_TAIL_CAP: u64 = 32 << 20;
+
+/// Read a transcript file's tail (invalid UTF-8 replaced); unreadable, not a
+/// regular file (FIFO, `/dev/zero`) → empty text. At most
+/// [`TRANSCRIPT_TAIL_CAP`] bytes, whole lines only.
 pub fn assistant_text_from_file(path: &Path, last_turns: i64) -> String {
-    match std::fs::read(path) {
+    match crate::safe_fs::read_regular_tail(path, TRANSCRIPT_TAIL_CAP) {
         Ok(bytes) => assistant_text(&String::from_utf8_lossy(&bytes), last_turns),
         Err(_) => String::new(),
     }

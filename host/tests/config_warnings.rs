@@ -1,0 +1,66 @@
+//! Issue #12 weak spot: `dos.toml` typos are reported (file, line, nearest
+//! known name) by commands, and by hooks only under `--debug`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run(args: &[&str], cwd: &std::path::Path, stdin: &[u8]) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dos"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DISPATCH_OBSERVE")
+        .env_remove("DISPATCH_WORKSPACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    c.stdin.take().unwrap().write_all(stdin).unwrap();
+    let o = c.wait_with_output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn typos_warn_in_commands_and_only_under_debug_in_hooks() {
+    let ws = tempfile::tempdir().unwrap();
+    let toml = ws.path().join("dos.toml");
+    std::fs::write(
+        &toml,
+        "# workspace\n[pathz]\nlane_journal = \"j.jsonl\"\n\n[plugins]\ncall_timeout_ms = 10\npaht = []\n",
+    )
+    .unwrap();
+    let w = ws.path().to_str().unwrap();
+    let (code, _, err) = run(&["--workspace", w, "lease-lane", "live"], ws.path(), b"");
+    assert_eq!(code, 0, "{err}");
+    let t = toml.display();
+    assert_eq!(
+        err,
+        format!(
+            "warning: {t}:2: unknown table `[pathz]` (did you mean `paths`?) — it is ignored\n\
+             warning: {t}:7: unknown key `paht` in [plugins] (did you mean `paths`?) — it is ignored\n"
+        )
+    );
+    let event = serde_json::json!({"cwd": ws.path()}).to_string();
+    let (code, _, err) = run(&["hook", "stop"], ws.path(), event.as_bytes());
+    assert_eq!((code, err.as_str()), (0, ""));
+    let (code, _, err) = run(&["hook", "stop", "--debug"], ws.path(), event.as_bytes());
+    assert_eq!(code, 0);
+    assert!(
+        err.contains(&format!("{t}:2: unknown table `[pathz]` (did you mean `paths`?)")),
+        "{err}"
+    );
+    // A wrong-typed value names its line.
+    std::fs::write(&toml, "[plugins]\n\ncall_timeout_ms = \"soon\"\n").unwrap();
+    let (code, _, err) = run(&["--workspace", w, "plugins"], ws.path(), b"");
+    assert_ne!(code, 0);
+    assert!(
+        err.contains(&format!(
+            "{t}:3: `plugins.call_timeout_ms` must be a non-negative integer, found a string"
+        )),
+        "{err}"
+    );
+}
