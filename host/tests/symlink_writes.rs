@@ -111,6 +111,8 @@ fn commands_refuse_outside_links_by_name() {
     let f = Fixture::new();
     let ws = f.ws.path();
     let lane = f.link_out("lane-journal.jsonl");
+    // A dangling `.gitignore` link must not create a file outside.
+    symlink(f.outside.path().join("planted"), ws.join(".dos/.gitignore")).unwrap();
     let w = ws.to_str().unwrap();
     let (code, _, err) = run(
         &[
@@ -133,6 +135,10 @@ fn commands_refuse_outside_links_by_name() {
         "{err}"
     );
     assert_eq!(std::fs::read_to_string(&lane).unwrap(), "keep\n");
+    assert!(
+        !f.outside.path().join("planted").exists(),
+        ".gitignore written through a link"
+    );
     // The export cursor: a linked cursor directory is not written into.
     symlink(f.outside.path(), ws.join(".dos/cursors")).unwrap();
     let cursor = ws.join(".dos/cursors/file.cursor");
