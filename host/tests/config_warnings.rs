@@ -64,3 +64,34 @@ fn typos_warn_in_commands_and_only_under_debug_in_hooks() {
         "{err}"
     );
 }
+
+#[test]
+fn per_call_hooks_report_config_notes_only_under_debug() {
+    let ws = tempfile::tempdir().unwrap();
+    let toml = ws.path().join("dos.toml");
+    std::fs::write(&toml, "[tool_stream]\nrepeat_nn = 3\n").unwrap();
+    let event = serde_json::json!({"cwd": ws.path(), "session_id": "s", "tool_name": "Bash",
+        "tool_input": {"command": "ls"}, "tool_response": "x"})
+    .to_string();
+    let (code, _, err) = run(&["hook", "posttool"], ws.path(), event.as_bytes());
+    assert_eq!((code, err.as_str()), (0, ""));
+    let (code, _, err) = run(&["hook", "posttool", "--debug"], ws.path(), event.as_bytes());
+    assert_eq!(code, 0);
+    let t = toml.display();
+    assert!(
+        err.contains(&format!(
+            "[dos hook posttool] warning: {t}:2: unknown key `repeat_nn` in [tool_stream] (did you mean `repeat_n`?) — it is ignored"
+        )),
+        "{err}"
+    );
+    std::fs::remove_file(&toml).unwrap();
+    assert!(Command::new("mkfifo").arg(&toml).status().unwrap().success());
+    let (code, _, err) = run(&["hook", "posttool", "--debug"], ws.path(), event.as_bytes());
+    assert_eq!(code, 0);
+    assert!(
+        err.contains(&format!(
+            "dos.toml not used: cannot use {t}: it is a FIFO, not a regular file"
+        )),
+        "{err}"
+    );
+}
