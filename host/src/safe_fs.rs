@@ -15,7 +15,7 @@
 use rustix::fs::OFlags;
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 
@@ -271,28 +271,6 @@ pub fn read_regular(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Read the last `cap` bytes of a regular file; when the file is larger, the
-/// partial first line of the window is dropped so only whole lines remain.
-/// A file of at most `cap` bytes is returned whole.
-pub fn read_regular_tail(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
-    let (mut file, size) = open_regular(path)?;
-    let start = size.saturating_sub(cap);
-    // Read one byte before the window too: it tells whether the window
-    // starts on a line boundary.
-    let from = start.saturating_sub(1);
-    file.seek(SeekFrom::Start(from))?;
-    let mut buf = Vec::with_capacity((size - from) as usize);
-    file.take(size - from).read_to_end(&mut buf)?;
-    if start > 0 {
-        let cut = match memchr::memchr(b'\n', &buf) {
-            Some(i) => i + 1,
-            None => buf.len(),
-        };
-        buf.drain(..cut);
-    }
-    Ok(buf)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,16 +340,12 @@ mod tests {
         rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::from_raw_mode(0o600)).unwrap();
         let e = read_regular(&fifo, 10).unwrap_err();
         assert!(e.to_string().contains("is a FIFO"), "{e}");
-        let e = read_regular_tail(Path::new("/dev/zero"), 10).unwrap_err();
+        let e = read_regular(Path::new("/dev/zero"), 10).unwrap_err();
         assert!(e.to_string().contains("character device"), "{e}");
         let f = dir.path().join("f");
         std::fs::write(&f, "aa\nbb\ncc\n").unwrap();
         assert!(read_regular(&f, 8).is_err());
         assert_eq!(read_regular(&f, 9).unwrap(), b"aa\nbb\ncc\n");
-        assert_eq!(read_regular_tail(&f, 100).unwrap(), b"aa\nbb\ncc\n");
-        assert_eq!(read_regular_tail(&f, 5).unwrap(), b"cc\n");
-        assert_eq!(read_regular_tail(&f, 6).unwrap(), b"bb\ncc\n");
-        assert_eq!(read_regular_tail(&f, 7).unwrap(), b"bb\ncc\n");
         assert_eq!(non_regular_kind(&fifo), Some("a FIFO"));
         assert_eq!(non_regular_kind(&f), None);
     }

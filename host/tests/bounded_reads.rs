@@ -125,7 +125,7 @@ fn a_huge_transcript_is_read_by_its_tail_with_the_same_verdict() {
         &stop_event(ws.path(), &small),
     );
     assert!(expected.stdout.contains("AUTH AUTH2"), "{}", expected.stdout);
-    // 40 MiB of user turns (above the tail cap), then the claim.
+    // 40 MiB of user turns, then the claim: only the end is scanned.
     let big = ws.path().join("big.jsonl");
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
