@@ -135,6 +135,41 @@ fn create(path: &Path, owner: &str) -> std::io::Result<()> {
     }
 }
 
+/// Remove temp files a killed creator or stealer left beside the lock
+/// (`.<lock>.new.*`, `.<lock>.steal.*`) once they are `ttl_s` old: no live
+/// acquire keeps one that long.
+fn sweep_temps(path: &Path, ttl_s: i64) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let name = name.to_string_lossy();
+    let prefixes = [format!(".{name}.new."), format!(".{name}.steal.")];
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if !prefixes.iter().any(|p| file.starts_with(p.as_str())) {
+            continue;
+        }
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|m| std::time::SystemTime::now().duration_since(m).ok())
+            .is_some_and(|age| age.as_secs() as i64 >= ttl_s);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Seconds since the lock was taken: its `acquired_at`, else (no readable
 /// stamp: an empty or foreign body) the file's mtime.
 fn age_s(seen: &LockSeen) -> Option<i64> {
@@ -158,7 +193,10 @@ impl LeaseMutex {
         let mut last_holder = None;
         for attempt in 0..=retries {
             match create(path, owner) {
-                Ok(()) => return Ok(LeaseMutex::held(path, owner)),
+                Ok(()) => {
+                    sweep_temps(path, ttl_s);
+                    return Ok(LeaseMutex::held(path, owner));
+                }
                 Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
                     // The lock directory is unusable: report busy, naming nobody.
                     last_holder = None;
@@ -302,6 +340,22 @@ mod tests {
         assert!(LeaseMutex::acquire(&p, "b", 0, Duration::ZERO, 300).is_err());
         age_file(&p, 400);
         drop(LeaseMutex::acquire(&p, "b", 0, Duration::ZERO, 300).expect("stale by mtime"));
+    }
+
+    #[test]
+    fn temps_left_by_killed_creators_are_swept_once_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(".lane-lease.lock");
+        let stale = dir.path().join("..lane-lease.lock.new.123.456");
+        let fresh = dir.path().join("..lane-lease.lock.steal.123.789");
+        let other = dir.path().join("lane-journal.jsonl");
+        for f in [&stale, &fresh, &other] {
+            std::fs::write(f, "owner: x\n").unwrap();
+        }
+        age_file(&stale, 301);
+        age_file(&other, 301);
+        drop(LeaseMutex::acquire(&p, "a", 0, Duration::ZERO, 300).unwrap());
+        assert!(!stale.exists() && fresh.exists() && other.exists());
     }
 
     #[test]
