@@ -1,27 +1,13 @@
 //! Issue #12 weak spot: `dos.toml` typos are reported (file, line, nearest
 //! known name) by commands, and by hooks only under `--debug`.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod hooks_common;
+
+use std::process::Command;
 
 fn run(args: &[&str], cwd: &std::path::Path, stdin: &[u8]) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dos"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("DISPATCH_OBSERVE")
-        .env_remove("DISPATCH_WORKSPACE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    c.stdin.take().unwrap().write_all(stdin).unwrap();
-    let o = c.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let o = hooks_common::run(env!("CARGO_BIN_EXE_dos"), cwd, args, &[], stdin);
+    (o.code, o.stdout, o.stderr)
 }
 
 #[test]

@@ -31,6 +31,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The export every exporting writer runs.
+const EXPORT: [&str; 7] = ["export", "--to", "file", "--path", "out.jsonl", "--since", "auto"];
+
 /// A child that outlives this is hung: killed and counted as a violation.
 const HANG_LIMIT: Duration = Duration::from_secs(30);
 
@@ -148,17 +151,7 @@ fn spawn(ws: &Path, kind: Kind, rng: &mut Rng, n: usize) -> Child {
         }
         Kind::Export => {
             let mut c = dos_cmd(ws, dos);
-            c.args([
-                "--workspace",
-                w,
-                "export",
-                "--to",
-                "file",
-                "--path",
-                "out.jsonl",
-                "--since",
-                "auto",
-            ]);
+            c.args(["--workspace", w]).args(EXPORT);
             c.stdin(Stdio::null());
             c.spawn().expect("spawn export")
         }
@@ -388,20 +381,11 @@ fn run_suite(seed: u64, rounds: usize, batch: usize, max_delay_ms: u64) -> Figur
         round(ws.path(), &mut rng, &mut figures, batch, max_delay_ms);
     }
     // A last, unkilled export must bring the cursor up to the journal.
-    let o = export_support::run(
-        ws.path(),
-        &[
-            "--workspace",
-            ws.path().to_str().expect("utf-8"),
-            "export",
-            "--to",
-            "file",
-            "--path",
-            "out.jsonl",
-            "--since",
-            "auto",
-        ],
-    );
+    let o = export_support::dos(ws.path())
+        .args(["--workspace", ws.path().to_str().expect("utf-8")])
+        .args(EXPORT)
+        .output()
+        .expect("dos runs");
     if !o.status.success() {
         figures
             .violations

@@ -4,39 +4,14 @@
 //! outside file is not written through: hooks stay silent (exit 0),
 //! commands fail with an error naming the path.
 
-use std::io::Write;
+mod hooks_common;
+
 use std::os::unix::fs::symlink;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)], stdin: &[u8]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dos"));
-    cmd.args(args).current_dir(cwd);
-    for k in [
-        "DISPATCH_OBSERVE",
-        "DISPATCH_WORKSPACE",
-        "DISPATCH_VERDICT_JOURNAL_PATH",
-        "DISPATCH_LANE_JOURNAL_PATH",
-        "DOS_LOOP",
-    ] {
-        cmd.env_remove(k);
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut c = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    c.stdin.take().unwrap().write_all(stdin).unwrap();
-    let o = c.wait_with_output().unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let o = hooks_common::run(env!("CARGO_BIN_EXE_dos"), cwd, args, env, stdin);
+    (o.code, o.stdout, o.stderr)
 }
 
 struct Fixture {
@@ -114,21 +89,24 @@ fn commands_refuse_outside_links_by_name() {
     // A dangling `.gitignore` link must not create a file outside.
     symlink(f.outside.path().join("planted"), ws.join(".dos/.gitignore")).unwrap();
     let w = ws.to_str().unwrap();
-    let (code, _, err) = run(
-        &[
-            "--workspace",
-            w,
-            "lease-lane",
-            "acquire",
-            "--lane",
-            "main",
-            "--owner",
-            "w",
-        ],
-        ws,
-        &[],
-        b"",
-    );
+    let acquire = || {
+        run(
+            &[
+                "--workspace",
+                w,
+                "lease-lane",
+                "acquire",
+                "--lane",
+                "main",
+                "--owner",
+                "w",
+            ],
+            ws,
+            &[],
+            b"",
+        )
+    };
+    let (code, _, err) = acquire();
     assert_ne!(code, 0);
     assert!(
         err.contains("lane-journal.jsonl") && err.contains("outside the workspace"),
@@ -154,21 +132,7 @@ fn commands_refuse_outside_links_by_name() {
     std::fs::remove_file(ws.join(".dos/lane-journal.jsonl")).unwrap();
     std::fs::write(ws.join("lanes.jsonl"), "").unwrap();
     symlink(ws.join("lanes.jsonl"), ws.join(".dos/lane-journal.jsonl")).unwrap();
-    let (code, _, err) = run(
-        &[
-            "--workspace",
-            w,
-            "lease-lane",
-            "acquire",
-            "--lane",
-            "main",
-            "--owner",
-            "w",
-        ],
-        ws,
-        &[],
-        b"",
-    );
+    let (code, _, err) = acquire();
     assert_eq!(code, 0, "{err}");
     assert!(std::fs::read_to_string(ws.join("lanes.jsonl"))
         .unwrap()
