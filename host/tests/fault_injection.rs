@@ -247,11 +247,30 @@ fn check_lock(ws: &Path, figures: &mut Figures) {
         return;
     }
     figures.locks_left += 1;
-    let body = std::fs::read_to_string(&lock).unwrap_or_default();
+    let body = match std::fs::read_to_string(&lock) {
+        Ok(b) => b,
+        Err(e) => {
+            figures
+                .violations
+                .push(format!("the lease lock changed while no writer ran: {e}"));
+            return;
+        }
+    };
     if !body.starts_with("owner: ") || !body.contains("\nacquired_at: ") || !body.ends_with('\n') {
-        figures
-            .violations
-            .push(format!("a lease lock was visible half-written: {body:?}"));
+        let meta = std::fs::metadata(&lock).ok().map(|m| {
+            use std::os::unix::fs::MetadataExt;
+            (m.len(), m.nlink(), m.ino(), m.modified().ok())
+        });
+        let names: Vec<String> = std::fs::read_dir(ws.join(".dos"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        figures.violations.push(format!(
+            "a lease lock was visible half-written: {body:?} (len, nlink, ino, mtime: {meta:?}; now {:?}; .dos: {names:?})",
+            std::time::SystemTime::now()
+        ));
     }
     match LeaseMutex::acquire(&lock, "fault-checker", 0, Duration::ZERO, 0) {
         Ok(held) => drop(held),
