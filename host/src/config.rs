@@ -1,6 +1,7 @@
 //! `dos.toml`: read once per command, queried with typed accessors whose
 //! errors name the key and what was wrong.
 
+use crate::safe_fs::SafeFsError;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
@@ -16,6 +17,15 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file is a FIFO, device or directory, or larger than
+    /// [`MAX_CONFIG_BYTES`]: it is not read at all (a FIFO would hang).
+    #[error("cannot use {path}: {reason}")]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it (`it is a FIFO, not a regular file`).
+        reason: String,
+    },
     /// The file is not valid TOML.
     #[error("{path} is not valid TOML: {message}")]
     Parse {
@@ -23,6 +33,20 @@ pub enum ConfigError {
         path: PathBuf,
         /// The parser's message (with line and column).
         message: String,
+    },
+    /// A value has the wrong type, at a known line of the file.
+    #[error("{}:{line}: `{key}` must be {expected}, found {found}", .path.display())]
+    TypeAt {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line of the key.
+        line: usize,
+        /// Dotted key (`plugins.call_timeout_ms`).
+        key: String,
+        /// What was expected (`an integer`).
+        expected: &'static str,
+        /// What was found (`a string`).
+        found: &'static str,
     },
     /// A value has the wrong type.
     #[error("dos.toml: `{key}` must be {expected}, found {found}")]
@@ -41,6 +65,10 @@ pub enum ConfigError {
 pub struct Config {
     table: Table,
     path: Option<PathBuf>,
+    /// The file's text, to name the line of a bad value.
+    text: Option<std::sync::Arc<str>>,
+    /// Unknown tables and keys (see [`crate::config_check`]).
+    diagnostics: Vec<String>,
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -55,19 +83,47 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// The largest `dos.toml` read; a configuration is a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// Read the bytes of a configuration file, bounded: `Ok(None)` when it does
+/// not exist; a FIFO (never opened blocking), device, directory or oversized
+/// file is an error naming it.
+pub fn read_config_bytes(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
+    match crate::safe_fs::read_regular(path, MAX_CONFIG_BYTES) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(match crate::safe_fs::refusal(e) {
+            Ok(SafeFsError::NotRegular { kind, .. }) => ConfigError::Unusable {
+                path: path.to_path_buf(),
+                reason: format!("it is {kind}, not a regular file"),
+            },
+            Ok(SafeFsError::TooLarge { size, cap, .. }) => ConfigError::Unusable {
+                path: path.to_path_buf(),
+                reason: format!("it is {size} bytes, above the {cap}-byte limit for a configuration file"),
+            },
+            Ok(other) => ConfigError::Unusable {
+                path: path.to_path_buf(),
+                reason: other.to_string(),
+            },
+            Err(source) => ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        }),
+    }
+}
+
 impl Config {
     /// Read `path`; a missing file is an empty configuration.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(source) => {
-                return Err(ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
+        let Some(bytes) = read_config_bytes(path)? else {
+            return Ok(Config::default());
         };
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })?;
         Config::parse(&text, path)
     }
 
@@ -77,10 +133,64 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string().trim().replace('\n', " "),
         })?;
+        let groups: Vec<&str> = dos_plugin_api::Group::ALL.iter().map(|g| g.key()).collect();
+        let diagnostics = crate::config_check::check(text, &table, path, &groups);
         Ok(Config {
             table,
             path: Some(path.to_path_buf()),
+            text: Some(text.into()),
+            diagnostics,
         })
+    }
+
+    /// Warnings about unknown tables and keys (file, line, nearest name).
+    pub fn diagnostics(&self) -> &[String] {
+        &self.diagnostics
+    }
+
+    /// Print the diagnostics to stderr, once per process (commands call this
+    /// when they open the workspace; hooks never do).
+    pub fn warn_once(&self) {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static WARNED: AtomicBool = AtomicBool::new(false);
+        if self.diagnostics.is_empty() || WARNED.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        for d in &self.diagnostics {
+            eprintln!("{d}");
+        }
+    }
+
+    /// A type error for `table.key`, naming its line when the text shows it.
+    fn type_error(
+        &self,
+        table: &str,
+        key: Option<&str>,
+        expected: &'static str,
+        found: &'static str,
+    ) -> ConfigError {
+        let full = match key {
+            Some(k) => format!("{table}.{k}"),
+            None => table.to_string(),
+        };
+        let line = self.text.as_deref().and_then(|t| match key {
+            Some(k) => crate::config_check::key_line(t, table, k),
+            None => crate::config_check::table_line(t, table),
+        });
+        match (line, &self.path) {
+            (Some(line), Some(path)) => ConfigError::TypeAt {
+                path: path.clone(),
+                line,
+                key: full,
+                expected,
+                found,
+            },
+            _ => ConfigError::Type {
+                key: full,
+                expected,
+                found,
+            },
+        }
     }
 
     /// Where the configuration came from, if a file was read.
@@ -93,11 +203,7 @@ impl Config {
         match self.table.get(key) {
             None => Ok(None),
             Some(Value::Table(t)) => Ok(Some(t)),
-            Some(other) => Err(ConfigError::Type {
-                key: key.into(),
-                expected: "a table",
-                found: kind(other),
-            }),
+            Some(other) => Err(self.type_error(key, None, "a table", kind(other))),
         }
     }
 
@@ -106,11 +212,7 @@ impl Config {
         match self.table(outer)?.and_then(|t| t.get(inner)) {
             None => Ok(None),
             Some(Value::Table(t)) => Ok(Some(t)),
-            Some(other) => Err(ConfigError::Type {
-                key: format!("{outer}.{inner}"),
-                expected: "a table",
-                found: kind(other),
-            }),
+            Some(other) => Err(self.type_error(outer, Some(inner), "a table", kind(other))),
         }
     }
 
@@ -119,11 +221,7 @@ impl Config {
         match self.table(table)?.and_then(|t| t.get(key)) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(other) => Err(ConfigError::Type {
-                key: format!("{table}.{key}"),
-                expected: "a string",
-                found: kind(other),
-            }),
+            Some(other) => Err(self.type_error(table, Some(key), "a string", kind(other))),
         }
     }
 
@@ -132,15 +230,16 @@ impl Config {
         match self.table(table)?.and_then(|t| t.get(key)) {
             None => Ok(None),
             Some(Value::Integer(i)) if *i >= 0 => Ok(Some(*i as u64)),
-            Some(other) => Err(ConfigError::Type {
-                key: format!("{table}.{key}"),
-                expected: "a non-negative integer",
-                found: if matches!(other, Value::Integer(_)) {
+            Some(other) => Err(self.type_error(
+                table,
+                Some(key),
+                "a non-negative integer",
+                if matches!(other, Value::Integer(_)) {
                     "a negative integer"
                 } else {
                     kind(other)
                 },
-            }),
+            )),
         }
     }
 
@@ -149,17 +248,12 @@ impl Config {
         match self.table(table)?.and_then(|t| t.get(key)) {
             None => Ok(None),
             Some(Value::Boolean(b)) => Ok(Some(*b)),
-            Some(other) => Err(ConfigError::Type {
-                key: format!("{table}.{key}"),
-                expected: "a boolean",
-                found: kind(other),
-            }),
+            Some(other) => Err(self.type_error(table, Some(key), "a boolean", kind(other))),
         }
     }
 
     /// A list of strings `[table] key` (a single string counts as a list of one).
     pub fn strings(&self, table: &str, key: &str) -> Result<Option<Vec<String>>, ConfigError> {
-        let full = || format!("{table}.{key}");
         match self.table(table)?.and_then(|t| t.get(key)) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(vec![s.clone()])),
@@ -167,19 +261,11 @@ impl Config {
                 .iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s.clone()),
-                    other => Err(ConfigError::Type {
-                        key: full(),
-                        expected: "an array of strings",
-                        found: kind(other),
-                    }),
+                    other => Err(self.type_error(table, Some(key), "an array of strings", kind(other))),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(other) => Err(ConfigError::Type {
-                key: full(),
-                expected: "an array of strings",
-                found: kind(other),
-            }),
+            Some(other) => Err(self.type_error(table, Some(key), "an array of strings", kind(other))),
         }
     }
 
@@ -218,12 +304,21 @@ mod tests {
         let e = c.uint("plugins", "call_timeout_ms").unwrap_err().to_string();
         assert_eq!(
             e,
-            "dos.toml: `plugins.call_timeout_ms` must be a non-negative integer, found a string"
+            "dos.toml:2: `plugins.call_timeout_ms` must be a non-negative integer, found a string"
         );
         let e = c.strings("plugins", "paths").unwrap_err().to_string();
         assert_eq!(
             e,
-            "dos.toml: `plugins.paths` must be an array of strings, found an integer"
+            "dos.toml:3: `plugins.paths` must be an array of strings, found an integer"
+        );
+        let e = cfg("x = 1\nplugins = 3\n")
+            .table("plugins")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "dos.toml:2: `plugins` must be a table, found an integer");
+        assert_eq!(
+            cfg("[pathz]\n").diagnostics(),
+            ["warning: dos.toml:1: unknown table `[pathz]` (did you mean `paths`?) — it is ignored"]
         );
     }
 

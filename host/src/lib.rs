@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod config_check;
 pub mod decisions;
 pub mod demo;
 pub mod export;
@@ -17,6 +18,7 @@ pub mod oracle;
 pub mod plugin_host;
 pub mod pyrepr;
 pub mod run_id;
+pub mod safe_fs;
 pub mod scout;
 pub mod stop;
 pub mod tailscan;

@@ -367,6 +367,7 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
         return 0;
     };
     let mut cfg = HookConfig::load(&root);
+    cfg.say_notes(&dbg);
     let Some(policy) = policy(&mut cfg, "tool_stream", config::stream_policy) else {
         return 0;
     };
@@ -532,6 +533,7 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         return 0;
     };
     let mut cfg = HookConfig::load(&root);
+    cfg.say_notes(&dbg);
     let Some(policy) = policy(&mut cfg, "marker", config::marker_policy) else {
         return 0;
     };
@@ -760,6 +762,7 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         return 0;
     };
     let mut cfg = HookConfig::load(&root);
+    cfg.say_notes(&dbg);
     let tool = io::event_str(&event, "tool_name")
         .map(|s| s.text)
         .unwrap_or_default();

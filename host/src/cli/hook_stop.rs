@@ -10,7 +10,7 @@
 use super::CliError;
 use crate::journal::{record_if_armed, VerdictEvent};
 use crate::oracle::stop::{self, Emission, Outcome, Row};
-use crate::oracle::{claims, digest, load_config_lenient, pytext, Base, Oracle};
+use crate::oracle::{claims, digest, load_config_noting, pytext, Base, Oracle};
 use crate::workspace::{resolve_root, Workspace};
 use serde_json::{Map, Value};
 use std::io::{Read, Write};
@@ -142,7 +142,7 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
         }
     };
     let mut warnings = Vec::new();
-    let config = load_config_lenient(&root, &mut warnings);
+    let config = load_config_noting(&root, &mut warnings, &mut run.debug);
     let oracle = Oracle::new(&root, &config, base, &mut warnings);
     run.emission.stderr.extend(warnings);
     let journal = digest::lane_journal_path(&root, &config);

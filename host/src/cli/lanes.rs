@@ -22,7 +22,8 @@ pub fn ensure_home(ws: &Workspace) {
     let _ = std::fs::create_dir_all(&ws.state_dir);
     let gi = ws.state_dir.join(".gitignore");
     if !gi.exists() {
-        let _ = std::fs::write(&gi, DOT_DOS_GITIGNORE);
+        let _ = crate::safe_fs::create_new(&gi)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, DOT_DOS_GITIGNORE.as_bytes()));
     }
     if first {
         eprintln!(

@@ -137,7 +137,9 @@ impl CliError {
 /// The workspace for a command: the subcommand's `--workspace` wins over the
 /// top-level one.
 pub fn workspace(top: Option<&PathBuf>, sub: Option<&PathBuf>) -> Result<Workspace, CliError> {
-    Ok(Workspace::resolve(sub.or(top).map(PathBuf::as_path))?)
+    let ws = Workspace::resolve(sub.or(top).map(PathBuf::as_path))?;
+    ws.config.warn_once();
+    Ok(ws)
 }
 
 /// Run `dos` with `args` (including the program name); returns the exit code.

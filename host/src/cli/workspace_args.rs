@@ -24,6 +24,8 @@ impl WorkspaceArgs {
     /// top-level one.
     pub fn resolve(&self, top: Option<&PathBuf>) -> Result<Workspace, CliError> {
         let flag = self.workspace.as_ref().or(top).map(PathBuf::as_path);
-        Ok(Workspace::resolve_with(flag, self.driver.as_deref(), self.job)?)
+        let ws = Workspace::resolve_with(flag, self.driver.as_deref(), self.job)?;
+        ws.config.warn_once();
+        Ok(ws)
     }
 }

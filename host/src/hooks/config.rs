@@ -30,20 +30,59 @@ pub struct HookConfig {
     path: PathBuf,
     text: Option<String>,
     parsed: Option<Result<Table, String>>,
+    /// Why the file could not be used (a FIFO, too large…), for `--debug`.
+    unusable: Option<String>,
 }
 
 impl HookConfig {
     /// Read `<root>/dos.toml` (missing or unreadable = empty).
     pub fn load(root: &Path) -> HookConfig {
         let path = root.join("dos.toml");
-        let text = std::fs::read_to_string(&path)
-            .ok()
+        // Bounded and FIFO-safe; unusable = empty, as unreadable always was.
+        let (bytes, unusable) = match crate::config::read_config_bytes(&path) {
+            Ok(b) => (b, None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        let text = bytes
+            .and_then(|b| String::from_utf8(b).ok())
             .map(|t| t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t));
         HookConfig {
             path,
             text,
             parsed: None,
+            unusable,
         }
+    }
+
+    /// Under `--debug`, say why the file was not used and which of its
+    /// tables and keys are unknown (file, line, nearest name). Parses the
+    /// file only when debugging.
+    pub fn say_notes(&mut self, dbg: &super::io::Debug) {
+        if !dbg.on {
+            return;
+        }
+        if let Some(why) = &self.unusable {
+            dbg.say(&format!("dos.toml not used: {why}"));
+        }
+        if let Some(Ok(table)) = self.parse() {
+            let groups: Vec<&str> = dos_plugin_api::Group::ALL.iter().map(|g| g.key()).collect();
+            let text = self.text.as_deref().unwrap_or("");
+            for note in crate::config_check::check(text, &table, &self.path, &groups) {
+                dbg.say(&note);
+            }
+        }
+    }
+
+    fn parse(&mut self) -> Option<Result<Table, String>> {
+        let text = self.text.as_ref()?;
+        Some(
+            self.parsed
+                .get_or_insert_with(|| {
+                    text.parse::<Table>()
+                        .map_err(|e| e.message().trim().replace('\n', " "))
+                })
+                .clone(),
+        )
     }
 
     /// The file's path.

@@ -4,7 +4,7 @@
 //! not grow with the session), and the locked, fsynced, torn-tail-safe append.
 
 use super::json::{self, Val};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -196,11 +196,7 @@ impl LockedFile {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(path)?;
+        let file = crate::safe_fs::open_append(path, true)?;
         file.lock()?;
         Ok(LockedFile {
             file,
@@ -211,7 +207,7 @@ impl LockedFile {
     /// Open an existing file for reading and appending (exclusive lock);
     /// `None` if it does not exist (nothing is created).
     pub fn open_existing_rw(path: &Path) -> std::io::Result<Option<LockedFile>> {
-        match OpenOptions::new().read(true).append(true).open(path) {
+        match crate::safe_fs::open_existing_append(path) {
             Ok(file) => {
                 file.lock()?;
                 Ok(Some(LockedFile {

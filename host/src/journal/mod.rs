@@ -14,7 +14,7 @@ pub use reader::{Entry, JournalReader};
 pub use record::VerdictEvent;
 
 use crate::workspace::Workspace;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -80,11 +80,7 @@ pub fn append(path: &Path, event: &VerdictEvent) -> std::io::Result<i64> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut file = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(path)?;
+    let mut file = crate::safe_fs::open_append(path, true)?;
     file.lock()?;
     let result = append_locked(&mut file, event);
     let _ = file.unlock();

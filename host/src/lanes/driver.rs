@@ -148,10 +148,7 @@ pub fn supervisor_lock_path(journal: &Path) -> PathBuf {
 }
 
 fn create_lock(path: &Path) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
+    let mut f = crate::safe_fs::create_new(path)?;
     writeln!(f, "supervisor pid={}", std::process::id())
 }
 

@@ -15,7 +15,7 @@ use crate::journal::record::{format_ts, now_ts};
 use crate::pyjson::{dumps, Style};
 use crate::workspace::Workspace;
 use serde_json::{Map, Value};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -339,11 +339,7 @@ pub fn append(path: &Path, entry: &Entry) -> std::io::Result<Entry> {
             std::fs::create_dir_all(parent)?;
         }
     }
-    let mut file = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(path)?;
+    let mut file = crate::safe_fs::open_append(path, true)?;
     file.lock()?;
     let result = append_locked(&mut file, entry);
     let _ = file.unlock();
@@ -426,7 +422,7 @@ pub fn compact_file(path: &Path) -> std::io::Result<CompactReport> {
     }
     let tmp = PathBuf::from(format!("{}.compact.tmp", path.display()));
     {
-        let mut f = File::create(&tmp)?;
+        let mut f = crate::safe_fs::create_truncate(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
     }

@@ -135,40 +135,115 @@ fn text_blocks(content: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// The text of one transcript line if it is an assistant turn with text.
+fn assistant_turn(raw: &str) -> Option<String> {
+    let raw = py_strip(raw);
+    if raw.is_empty() {
+        return None;
+    }
+    let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(raw) else {
+        return None;
+    };
+    let Some(Value::Object(msg)) = obj.get("message") else {
+        return None;
+    };
+    if msg.get("role").and_then(Value::as_str) != Some("assistant") {
+        return None;
+    }
+    let blocks = text_blocks(msg.get("content"));
+    (!blocks.is_empty()).then(|| blocks.join("\n"))
+}
+
 /// The text of the last `last_turns` assistant turns of a transcript's
 /// contents (JSON lines; values below 1 mean 1), joined with `\n`.
 pub fn assistant_text(contents: &str, last_turns: i64) -> String {
     let n = last_turns.max(1) as usize;
-    let mut turns: Vec<String> = Vec::new();
-    for raw in py_splitlines(contents) {
-        let raw = py_strip(raw);
-        if raw.is_empty() {
-            continue;
-        }
-        let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(raw) else {
-            continue;
-        };
-        let Some(Value::Object(msg)) = obj.get("message") else {
-            continue;
-        };
-        if msg.get("role").and_then(Value::as_str) != Some("assistant") {
-            continue;
-        }
-        let blocks = text_blocks(msg.get("content"));
-        if !blocks.is_empty() {
-            turns.push(blocks.join("\n"));
-        }
-    }
+    let turns: Vec<String> = py_splitlines(contents)
+        .into_iter()
+        .filter_map(assistant_turn)
+        .collect();
     let start = turns.len().saturating_sub(n);
     turns[start..].join("\n")
 }
 
-/// Read a transcript file (invalid UTF-8 replaced); unreadable → empty text.
+/// How far back from its end a transcript is scanned for assistant turns.
+/// A session's last turns sit at its end, so this only matters for a turn
+/// buried under more than this many bytes of later lines.
+pub const TRANSCRIPT_SCAN_CAP: u64 = 64 << 20;
+/// A transcript line longer than this is skipped (never held in memory).
+pub const TRANSCRIPT_LINE_CAP: usize = 8 << 20;
+const SCAN_CHUNK: usize = 1 << 20;
+
+/// Read a transcript's last assistant turns, scanning whole lines backwards
+/// from the end in chunks, and stopping once `last_turns` turns are found
+/// or [`TRANSCRIPT_SCAN_CAP`] bytes were scanned. Memory stays bounded by a
+/// chunk plus one line of at most [`TRANSCRIPT_LINE_CAP`]. Only a regular
+/// file is read (a FIFO, `/dev/zero` or unreadable file gives empty text);
+/// invalid UTF-8 is replaced, as the reference does.
 pub fn assistant_text_from_file(path: &Path, last_turns: i64) -> String {
-    match std::fs::read(path) {
-        Ok(bytes) => assistant_text(&String::from_utf8_lossy(&bytes), last_turns),
-        Err(_) => String::new(),
+    use std::io::{Read, Seek, SeekFrom};
+    let n = last_turns.max(1) as usize;
+    let Ok((mut file, size)) = crate::safe_fs::open_regular(path) else {
+        return String::new();
+    };
+    let floor = size.saturating_sub(TRANSCRIPT_SCAN_CAP);
+    let mut pos = size;
+    // Bytes of the line being assembled (it ends where the previous chunk began).
+    let mut line: Vec<u8> = Vec::new();
+    let mut overlong = false;
+    let mut turns_rev: Vec<String> = Vec::new();
+    let take_line = |bytes: &[u8], turns_rev: &mut Vec<String>| {
+        let text = String::from_utf8_lossy(bytes);
+        // `splitlines` breaks at more than `\n`: a segment may hold several.
+        for piece in py_splitlines(&text).into_iter().rev() {
+            if let Some(t) = assistant_turn(piece) {
+                turns_rev.push(t);
+            }
+        }
+    };
+    let mut chunk = vec![0u8; SCAN_CHUNK];
+    while pos > floor && turns_rev.len() < n {
+        let len = (pos - floor).min(SCAN_CHUNK as u64) as usize;
+        pos -= len as u64;
+        if file.seek(SeekFrom::Start(pos)).is_err() || file.read_exact(&mut chunk[..len]).is_err() {
+            return String::new();
+        }
+        let buf = &chunk[..len];
+        let mut end = len;
+        while let Some(i) = memchr::memrchr(b'\n', &buf[..end]) {
+            let seg = &buf[i + 1..end];
+            if !overlong && line.len() + seg.len() <= TRANSCRIPT_LINE_CAP {
+                let mut whole = seg.to_vec();
+                whole.extend_from_slice(&line);
+                take_line(&whole, &mut turns_rev);
+            }
+            line.clear();
+            overlong = false;
+            end = i;
+            if turns_rev.len() >= n {
+                break;
+            }
+        }
+        if turns_rev.len() >= n {
+            break;
+        }
+        // The chunk's head continues a line that started earlier.
+        if !overlong && line.len() + end <= TRANSCRIPT_LINE_CAP {
+            let mut joined = buf[..end].to_vec();
+            joined.extend_from_slice(&line);
+            line = joined;
+        } else {
+            overlong = true;
+            line.clear();
+        }
     }
+    // The file's first line, when the scan reached the start of the file.
+    if pos == 0 && turns_rev.len() < n && !overlong && !line.is_empty() {
+        take_line(&line, &mut turns_rev);
+    }
+    turns_rev.truncate(n);
+    turns_rev.reverse();
+    turns_rev.join("\n")
 }
 
 #[cfg(test)]
@@ -250,6 +325,60 @@ mod tests {
             "Earlier turn: AUTH30 is done.\nAUTH1 shipped.\nAUTH2 is done."
         );
         assert_eq!(assistant_text("", 1), "");
+    }
+
+    /// The backward scan reads what the whole-text reader reads, for any
+    /// number of turns, line endings and chunk-straddling lines.
+    #[test]
+    fn backward_file_scan_matches_the_whole_text_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.jsonl");
+        let turn = |i: usize, pad: usize| {
+            format!(
+                "{{\"message\":{{\"role\":\"assistant\",\"content\":\"T{i} {}\"}}}}",
+                "x".repeat(pad)
+            )
+        };
+        let user = "{\"message\":{\"role\":\"user\",\"content\":\"u\"}}";
+        let mut texts = vec![
+            String::new(),
+            "garbage".into(),
+            format!("{}\n", turn(1, 0)),
+            format!("{}", turn(1, 0)),
+            format!("{}\r\n{user}\r\n{}\r\n\n", turn(1, 3), turn(2, 5)),
+            format!("{}\u{2028}{}\n", turn(1, 0), turn(2, 0)),
+            format!("\u{feff}{}\n\u{fffd}\n", turn(1, 0)),
+        ];
+        // Lines that straddle the 1 MiB chunk boundary.
+        let mut big = String::new();
+        for i in 0..6 {
+            big.push_str(&turn(i, 300_000 + i * 7));
+            big.push('\n');
+            big.push_str(user);
+            big.push('\n');
+        }
+        texts.push(big);
+        for text in &texts {
+            std::fs::write(&p, text).unwrap();
+            for n in [0, 1, 2, 3, 10] {
+                assert_eq!(
+                    assistant_text_from_file(&p, n),
+                    assistant_text(text, n),
+                    "{:?} n={n}",
+                    &text[..text.len().min(80)]
+                );
+            }
+        }
+        // Invalid UTF-8 is replaced, as the whole-file reader does.
+        let mut bytes = turn(7, 0).into_bytes();
+        bytes.extend_from_slice(b"\xff\xfe\n\xe2\x80\n");
+        std::fs::write(&p, &bytes).unwrap();
+        assert_eq!(
+            assistant_text_from_file(&p, 2),
+            assistant_text(&String::from_utf8_lossy(&bytes), 2)
+        );
+        assert_eq!(assistant_text_from_file(Path::new("/dev/zero"), 1), "");
+        assert_eq!(assistant_text_from_file(&dir.path().join("missing"), 1), "");
     }
 
     #[test]

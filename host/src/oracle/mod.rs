@@ -60,16 +60,25 @@ impl Base {
 
 /// Read `<root>/dos.toml` leniently: a missing file is empty; an unreadable
 /// or unparsable one yields a warning and an empty configuration (a BOM is
-/// tolerated).
-pub fn load_config_lenient(root: &Path, warnings: &mut Vec<String>) -> Config {
+/// tolerated). Problems the reference does not report (a FIFO or oversized
+/// file, unknown keys) go to `notes`: a command prints them, a hook only
+/// under `--debug`.
+pub fn load_config_noting(root: &Path, warnings: &mut Vec<String>, notes: &mut Vec<String>) -> Config {
     let path = root.join("dos.toml");
-    let text = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(_) => return Config::default(),
+    let text = match crate::config::read_config_bytes(&path) {
+        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(None) | Err(crate::config::ConfigError::Read { .. }) => return Config::default(),
+        Err(e) => {
+            notes.push(format!("warning: ignoring the configuration: {e}"));
+            return Config::default();
+        }
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     match Config::parse(text, &path) {
-        Ok(c) => c,
+        Ok(c) => {
+            notes.extend(c.diagnostics().iter().cloned());
+            c
+        }
         Err(e) => {
             warnings.push(format!(
                 "warning: ignoring malformed [stamp] in {}: {e}",
@@ -78,6 +87,14 @@ pub fn load_config_lenient(root: &Path, warnings: &mut Vec<String>) -> Config {
             Config::default()
         }
     }
+}
+
+/// [`load_config_noting`] for a command: the notes join the warnings.
+pub fn load_config_lenient(root: &Path, warnings: &mut Vec<String>) -> Config {
+    let mut notes = Vec::new();
+    let c = load_config_noting(root, warnings, &mut notes);
+    warnings.extend(notes);
+    c
 }
 
 /// The oracle for one workspace: its convention and state paths, with the

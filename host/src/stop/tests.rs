@@ -113,6 +113,6 @@ fn the_policy_name_comes_from_the_flag_or_dos_toml() {
     let err = configured_policy_name(&cfg("[scout]\nstop_policy = 3\n"), None).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "dos.toml: `scout.stop_policy` must be a string, found an integer"
+        "dos.toml:2: `scout.stop_policy` must be a string, found an integer"
     );
 }
