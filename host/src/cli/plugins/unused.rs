@@ -29,32 +29,12 @@ impl Unused {
     }
 }
 
-/// Levenshtein distance over characters.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb {
-                prev
-            } else {
-                1 + prev.min(row[j]).min(row[j + 1])
-            };
-            prev = cur;
-        }
-    }
-    row[b.len()]
-}
-
 /// The known name closest to `name`, if it is within a third of the
 /// longer name's length (at least 1 edit, at most 3).
 pub fn nearest(name: &str, known: &[String]) -> Option<String> {
     known
         .iter()
-        .map(|k| (edit_distance(name, k), k))
+        .map(|k| (crate::config_check::distance(name, k), k))
         .filter(|(d, k)| *d <= (name.chars().count().max(k.chars().count()) / 3).clamp(1, 3))
         .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)))
         .map(|(_, k)| k.clone())
@@ -92,7 +72,7 @@ mod tests {
             ("", "ab", 2),
             ("abc", "xyz", 3),
         ] {
-            assert_eq!(edit_distance(a, b), d, "{a} {b}");
+            assert_eq!(crate::config_check::distance(a, b), d, "{a} {b}");
         }
     }
 
