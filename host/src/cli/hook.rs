@@ -386,10 +386,6 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
         ));
         return 0;
     };
-    if tool.has_surrogate {
-        dbg.say(&write_error("tool_name holds a lone surrogate: not encodable"));
-        return 0;
-    }
     let path = root.join(".dos").join("streams").join(format!("{stem}.jsonl"));
     let mut file = match LockedFile::open(&path) {
         Ok(f) => f,
@@ -398,6 +394,12 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
             return 0;
         }
     };
+    if tool.has_surrogate {
+        // The reference opens (creates) the stream file before it encodes the
+        // record, which then fails: an empty file stays behind (spec §0.5).
+        dbg.say(&write_error("tool_name holds a lone surrogate: not encodable"));
+        return 0;
+    }
     let (run, step_index) = match replay_stream(&mut file, &step, &policy) {
         Ok(r) => r,
         Err(e) => {
@@ -751,8 +753,12 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         .unwrap_or_default();
     let input = event.get("tool_input");
     let cwd = io::event_str(&event, "cwd").map(|s| s.text).unwrap_or_default();
-    let holder = io::event_str(&event, "session_id")
-        .map(|s| s.text)
+    // The reference's holder is `str(session_id or "")`: a non-string id
+    // (`12345`, `["a"]`) is its Python `str()`, a falsy one is "".
+    let holder = event
+        .get("session_id")
+        .filter(|v| v.truthy())
+        .map(Val::py_str)
         .unwrap_or_default();
     let mut tree = pretool::extract_tree(&tool, input);
     tree.paths = tree

@@ -114,18 +114,21 @@ pub fn dumps(v: &Val<'_>, s: &mut dyn Sink) {
             s.put("]");
         }
         Val::Obj(members) => {
-            // Last duplicate wins; keys sorted by code point (= UTF-8 byte order).
-            let mut decoded: Vec<(String, &Val<'_>)> =
-                members.iter().map(|(k, v)| (k.decode().text, v)).collect();
-            decoded.reverse();
-            decoded.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the last duplicate sorts first
-            decoded.dedup_by(|later, earlier| later.0 == earlier.0);
+            // As the reference: the last duplicate wins and keys sort by code
+            // point on the Python string (lone surrogates included); only the
+            // output replaces each surrogate with `?`, so `"\ud83d"` sorts
+            // after `"a"` and two distinct surrogate keys both stay.
+            let mut keyed: Vec<(Vec<u8>, &RawStr<'_>, &Val<'_>)> =
+                members.iter().map(|(k, v)| (k.code_point_key(), k, v)).collect();
+            keyed.reverse();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the last duplicate sorts first
+            keyed.dedup_by(|later, earlier| later.0 == earlier.0);
             s.put("{");
-            for (i, (k, v)) in decoded.iter().enumerate() {
+            for (i, (_, k, v)) in keyed.iter().enumerate() {
                 if i > 0 {
                     s.put(", ");
                 }
-                put_escaped(k, s);
+                dump_str(k, s);
                 s.put(": ");
                 dumps(v, s);
             }
@@ -137,12 +140,6 @@ pub fn dumps(v: &Val<'_>, s: &mut dyn Sink) {
 fn dump_str(raw: &RawStr<'_>, s: &mut dyn Sink) {
     s.put("\"");
     raw.decode_chunks(|piece, _| escape_into(piece, s));
-    s.put("\"");
-}
-
-fn put_escaped(text: &str, s: &mut dyn Sink) {
-    s.put("\"");
-    escape_into(text, s);
     s.put("\"");
 }
 
@@ -211,6 +208,9 @@ mod tests {
             (b"NaN", "d5b592c05dc25b50"),
             (b"Infinity", "d0067cad9a63e081"),
             (b"1E400", "d0067cad9a63e081"),
+            // Keys sort on the Python string, surrogates included, before `?`
+            // replaces them (issue 18): bytes `{"a": 2, "?": 1}`.
+            (br#"{"\ud83d":1,"a":2}"#, "72dd44f58c7cd7c6"),
         ];
         for (lit, expected) in table {
             let v = parse(lit).unwrap();

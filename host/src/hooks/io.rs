@@ -118,6 +118,20 @@ pub fn env_nonempty(name: &str) -> Option<String> {
 /// layout (where `dos export` with the same flag reads). The workspace
 /// configuration is only read when armed.
 pub fn record_verdict(root: &Path, driver: Option<&str>, job: bool, event: VerdictEvent) {
+    record_verdict_with(root, driver, job, event, &Some);
+}
+
+/// [`record_verdict`], with `finish` applied to the rendered line before it
+/// is appended (hook-exit writes a code beyond 64 bits as a bare integer);
+/// `None` from `finish` = not encodable: the journal is opened (created)
+/// and nothing is written, as the reference does.
+pub fn record_verdict_with(
+    root: &Path,
+    driver: Option<&str>,
+    job: bool,
+    event: VerdictEvent,
+    finish: &dyn Fn(String) -> Option<String>,
+) {
     if !crate::journal::observation_armed() {
         return;
     }
@@ -134,7 +148,7 @@ pub fn record_verdict(root: &Path, driver: Option<&str>, job: bool, event: Verdi
         let configured = paths.as_ref().and_then(|t| t.get("verdict_journal")?.as_str());
         crate::workspace::verdict_journal_at(root, layout, configured)
     });
-    let _ = crate::journal::append(&path, &event);
+    let _ = crate::journal::append_rendered(&path, &event, &|e| finish(e.to_line()));
 }
 
 /// A verdict event for a hook syscall.

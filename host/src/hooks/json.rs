@@ -9,6 +9,8 @@
 //! Nesting deeper than [`MAX_DEPTH`] is a parse error (the reference crashes;
 //! we stay silent instead).
 
+use dos_plugin_api::pyvalue::PyValue;
+
 /// Deepest nesting accepted; deeper documents are treated as invalid.
 pub const MAX_DEPTH: usize = 1000;
 /// Python 3.11's default limit on the digits of an integer literal.
@@ -67,6 +69,34 @@ impl<'a> RawStr<'a> {
     /// Feed the decoded text to `sink` piece by piece; lone surrogates and
     /// undecodable bytes arrive as `"?"` with the flag set.
     pub fn decode_chunks<F: FnMut(&str, bool)>(&self, mut sink: F) {
+        self.decode_units(|piece| match piece {
+            Piece::Text(t) => sink(t, false),
+            Piece::Surrogate(_) => sink("?", true),
+        })
+    }
+
+    /// The Python string as code points, in generalized UTF-8: each lone
+    /// surrogate (a `\uD800`-style escape, or U+DC80+byte for an undecodable
+    /// byte, as surrogateescape makes it) is written as the 3-byte sequence of
+    /// its code point. Byte order of these keys is code point order, and two
+    /// keys are equal exactly when the Python strings are: what
+    /// `json.dumps(sort_keys=True)` sorts and de-duplicates by.
+    pub fn code_point_key(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.raw.len());
+        self.decode_units(|piece| match piece {
+            Piece::Text(t) => out.extend_from_slice(t.as_bytes()),
+            Piece::Surrogate(u) => out.extend_from_slice(&[
+                0xE0 | (u >> 12) as u8,
+                0x80 | ((u >> 6) & 0x3F) as u8,
+                0x80 | (u & 0x3F) as u8,
+            ]),
+        });
+        out
+    }
+
+    /// Feed the decoded Python string to `sink` as text runs and lone
+    /// surrogates (undecodable bytes arrive as surrogateescape's U+DC80+byte).
+    fn decode_units<F: FnMut(Piece<'_>)>(&self, mut sink: F) {
         let raw = self.raw;
         let mut i = 0;
         while i < raw.len() {
@@ -77,7 +107,7 @@ impl<'a> RawStr<'a> {
                 raw.len()
             };
             if end > i {
-                utf8_lossy_q(&raw[i..end], &mut sink);
+                utf8_surrogateescape(&raw[i..end], &mut sink);
                 i = end;
                 continue;
             }
@@ -99,7 +129,7 @@ impl<'a> RawStr<'a> {
                         b't' => "\t",
                         _ => return,
                     };
-                    sink(s, false);
+                    sink(Piece::Text(s));
                     i += 2;
                     continue;
                 }
@@ -114,19 +144,19 @@ impl<'a> RawStr<'a> {
                             let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
                             if let Some(ch) = char::from_u32(c) {
                                 let mut buf = [0u8; 4];
-                                sink(ch.encode_utf8(&mut buf), false);
+                                sink(Piece::Text(ch.encode_utf8(&mut buf)));
                             }
                             i += 6;
                             continue;
                         }
                     }
                 }
-                sink("?", true);
+                sink(Piece::Surrogate(unit));
             } else if (0xDC00..0xE000).contains(&unit) {
-                sink("?", true);
+                sink(Piece::Surrogate(unit));
             } else if let Some(ch) = char::from_u32(unit) {
                 let mut buf = [0u8; 4];
-                sink(ch.encode_utf8(&mut buf), false);
+                sink(Piece::Text(ch.encode_utf8(&mut buf)));
             }
         }
     }
@@ -154,28 +184,35 @@ fn hex4(raw: &[u8], at: usize) -> Option<u32> {
     Some(v)
 }
 
-/// Decode UTF-8, turning every byte of an invalid sequence into one `?`
-/// (Python's surrogateescape, then the `?` the digest substitutes).
-fn utf8_lossy_q<F: FnMut(&str, bool)>(mut bytes: &[u8], sink: &mut F) {
+/// A piece of a decoded Python string.
+enum Piece<'s> {
+    /// A run of ordinary text.
+    Text(&'s str),
+    /// One lone surrogate code point (U+D800..U+DFFF).
+    Surrogate(u32),
+}
+
+/// Decode UTF-8 as Python's surrogateescape does: every byte of an invalid
+/// sequence becomes the lone surrogate U+DC00+byte.
+fn utf8_surrogateescape<F: FnMut(Piece<'_>)>(mut bytes: &[u8], sink: &mut F) {
     loop {
         match std::str::from_utf8(bytes) {
             Ok(s) => {
                 if !s.is_empty() {
-                    sink(s, false);
+                    sink(Piece::Text(s));
                 }
                 return;
             }
             Err(e) => {
                 let good = e.valid_up_to();
                 if good > 0 {
-                    // SAFETY-free: the prefix was validated above.
                     if let Ok(s) = std::str::from_utf8(&bytes[..good]) {
-                        sink(s, false);
+                        sink(Piece::Text(s));
                     }
                 }
                 let bad = e.error_len().unwrap_or(bytes.len() - good);
-                for _ in 0..bad {
-                    sink("?", true);
+                for b in &bytes[good..good + bad] {
+                    sink(Piece::Surrogate(0xDC00 + u32::from(*b)));
                 }
                 bytes = &bytes[good + bad..];
             }
@@ -203,6 +240,40 @@ impl<'a> Val<'a> {
     /// Whether this is an object.
     pub fn is_obj(&self) -> bool {
         matches!(self, Val::Obj(_))
+    }
+
+    /// The value as Python sees it after `json.loads` (a duplicate key keeps
+    /// its first position with the last value; a lone surrogate reads `?`).
+    pub fn to_py(&self) -> PyValue {
+        match self {
+            Val::Null => PyValue::None,
+            Val::Bool(b) => PyValue::Bool(*b),
+            Val::Int(t) => PyValue::Int(if *t == "-0" { "0".into() } else { (*t).to_string() }),
+            Val::Float(f) => PyValue::Float(*f),
+            Val::Str(s) => PyValue::Str(s.decode().text),
+            Val::Arr(items) => PyValue::List(items.iter().map(Val::to_py).collect()),
+            Val::Obj(members) => {
+                let mut out: Vec<(Vec<u8>, String, PyValue)> = Vec::with_capacity(members.len());
+                for (k, v) in members {
+                    let key = k.code_point_key();
+                    let value = v.to_py();
+                    match out.iter_mut().find(|(seen, _, _)| *seen == key) {
+                        Some(slot) => slot.2 = value,
+                        None => out.push((key, k.decode().text, value)),
+                    }
+                }
+                PyValue::Dict(out.into_iter().map(|(_, k, v)| (k, v)).collect())
+            }
+        }
+    }
+
+    /// Python's `str()` of the value: `12345` → `12345`, `["a"]` → `['a']`,
+    /// `true` → `True`, `1.0` → `1.0`, `{"a": 1}` → `{'a': 1}`.
+    pub fn py_str(&self) -> String {
+        match self {
+            Val::Str(s) => s.decode().text,
+            other => dos_plugin_api::pyvalue::py_str(&other.to_py()),
+        }
     }
 
     /// Python truthiness.
@@ -490,6 +561,31 @@ mod tests {
         let s = v.as_str().unwrap();
         assert_eq!(s.text, "?x\u{1F600}?? bad");
         assert!(s.has_surrogate);
+    }
+
+    #[test]
+    fn python_str_of_values() {
+        let table: &[(&[u8], &str)] = &[
+            (b"12345", "12345"),
+            (br#"["a"]"#, "['a']"),
+            (b"true", "True"),
+            (b"null", "None"),
+            (b"1.0", "1.0"),
+            (b"1e16", "1e+16"),
+            (
+                br#"{"a":1,"b":[1.5,"x'y",null],"a":2}"#,
+                r#"{'a': 2, 'b': [1.5, "x'y", None]}"#,
+            ),
+            (br#""plain""#, "plain"),
+        ];
+        for (lit, want) in table {
+            assert_eq!(
+                parse(lit).unwrap().py_str(),
+                *want,
+                "{}",
+                String::from_utf8_lossy(lit)
+            );
+        }
     }
 
     #[test]

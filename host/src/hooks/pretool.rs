@@ -205,10 +205,11 @@ impl HelpCounts {
             return;
         }
         if !holder.is_empty() {
+            // `str(rec.get("holder") or "")`, as the reference compares.
             let h = record
                 .get("holder")
-                .and_then(Val::as_str)
-                .map(|s| s.text)
+                .filter(|v| v.truthy())
+                .map(Val::py_str)
                 .unwrap_or_default();
             if h != holder {
                 return;
