@@ -243,6 +243,13 @@ fn hook_exit_codes_beyond_64_bits() {
     check("C18-5");
 }
 
+/// Issue 12's memory fix keeps event values of more than 4096 nodes as text
+/// and hashes them streaming: the digests and decisions stay the reference's.
+#[test]
+fn big_values_hash_and_decide_like_the_reference() {
+    check("C12-mem");
+}
+
 #[test]
 fn lone_surrogate_tool_name_leaves_an_empty_stream_file() {
     check("C18-6");
@@ -264,6 +271,6 @@ fn every_group_is_checked() {
         .collect();
     assert_eq!(
         names,
-        ["C18-1", "C18-2", "C18-3", "C18-4a", "C18-4b", "C18-4c", "C18-5", "C18-6"]
+        ["C18-1", "C18-2", "C18-3", "C18-4a", "C18-4b", "C18-4c", "C18-5", "C12-mem", "C18-6"]
     );
 }

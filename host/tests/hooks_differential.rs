@@ -808,6 +808,28 @@ fn deliberate(call: &Call, reference: &Seen, ours: &Seen) -> Option<&'static str
     {
         return Some("pretool exec-capability advisory (README §4)");
     }
+    // README §3: "a U+2028 / U+2029 / U+0085 inside a value must not split
+    // a record when read (write them escaped …)": files equal once ours'
+    // escapes are written raw as the reference writes them.
+    let unescape = |files: &BTreeMap<String, String>| -> BTreeMap<String, String> {
+        files
+            .iter()
+            .map(|(k, v)| {
+                let raw = v
+                    .replace("\\u2028", "\u{2028}")
+                    .replace("\\u2029", "\u{2029}")
+                    .replace("\\u0085", "\u{85}");
+                (k.clone(), raw)
+            })
+            .collect()
+    };
+    if reference.stdout == ours.stdout
+        && reference.code == ours.code
+        && reference.files != ours.files
+        && reference.files == unescape(&ours.files)
+    {
+        return Some("U+2028/U+2029/U+0085 written escaped in records (README §3)");
+    }
     // README §3: a string stop_hook_active meaning false does not take the
     // loop guard in `dos hook stop`.
     let payload = String::from_utf8_lossy(&call.stdin);

@@ -751,7 +751,15 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     let tool = io::event_str(&event, "tool_name")
         .map(|s| s.text)
         .unwrap_or_default();
-    let input = event.get("tool_input");
+    // A huge tool_input stays raw: only the fields the tree reads are parsed.
+    let subset;
+    let input = match event.get("tool_input") {
+        Some(Val::Raw(text)) => {
+            subset = crate::hooks::json::raw_subset(text, pretool::TREE_FIELDS);
+            Some(&subset)
+        }
+        other => other,
+    };
     let cwd = io::event_str(&event, "cwd").map(|s| s.text).unwrap_or_default();
     // The reference's holder is `str(session_id or "")`: a non-string id
     // (`12345`, `["a"]`) is its Python `str()`, a falsy one is "".

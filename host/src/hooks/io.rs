@@ -27,11 +27,22 @@ pub fn read_stdin() -> Option<Vec<u8>> {
 /// Parse the event: a JSON object, else `None` (empty, invalid, non-object,
 /// too deep).
 pub fn parse_event(input: &[u8]) -> Option<Val<'_>> {
-    match json::parse(input) {
-        Ok(v @ Val::Obj(_)) => Some(v),
-        _ => None,
-    }
+    json::parse_object_lazy(input, EVENT_FIELDS).ok().flatten()
 }
+
+/// The event members any hook verb reads; others are not kept (memory stays
+/// bounded by what is read, whatever the event holds).
+pub const EVENT_FIELDS: &[&str] = &[
+    "session_id",
+    "tool_name",
+    "tool_input",
+    "tool_response",
+    "tool_output",
+    "cwd",
+    "hook_event_name",
+    "stop_hook_active",
+    "transcript_path",
+];
 
 /// A non-empty object event, else `None` (`{}` counts as no event).
 pub fn nonempty_event(input: &[u8]) -> Option<Val<'_>> {
