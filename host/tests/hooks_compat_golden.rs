@@ -14,7 +14,7 @@
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, HookBin, SCRUB};
+use hooks_common::{mask_ts, replace_bytes, HookBin, SCRUB};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -32,19 +32,6 @@ fn unhex(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
-}
-
-/// `hay` with every `from` replaced by `to` (stdin may not be UTF-8).
-fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(hay.len());
-    let mut rest = hay;
-    while let Some(i) = rest.windows(from.len()).position(|w| w == from) {
-        out.extend_from_slice(&rest[..i]);
-        out.extend_from_slice(to);
-        rest = &rest[i + from.len()..];
-    }
-    out.extend_from_slice(rest);
-    out
 }
 
 /// A deliberate difference from the reference for the case titled `title`:

@@ -23,7 +23,7 @@
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, SCRUB};
+use hooks_common::{mask_ts, replace_bytes, SCRUB};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -565,7 +565,7 @@ fn stop_scenario(rng: &mut Rng, runtime: Runtime, n: usize) -> Scenario {
 fn cli_scenario(rng: &mut Rng, runtime: Runtime) -> Scenario {
     let calls = (0..1 + rng.below(3))
         .map(|_| {
-            let mut c = if rng.chance(50) {
+            let mut args = if rng.chance(50) {
                 let mut cmd = rng.pick(&[&b"python "[..], b"", b"env A=1 ", b"sudo "]).to_vec();
                 cmd.extend(
                     rng.pick(&[&b"\xff"[..], b"\xffbash", b"bash", b"r\xe9m", b"ls"])
@@ -575,14 +575,7 @@ fn cli_scenario(rng: &mut Rng, runtime: Runtime) -> Scenario {
                 if rng.chance(30) {
                     args.extend([b"--extra".to_vec(), b"\xe9x,r\xe9m".to_vec()]);
                 }
-                if rng.chance(60) {
-                    args.push(b"--json".to_vec());
-                }
-                Call {
-                    args,
-                    env: vec![],
-                    stdin: vec![],
-                }
+                args
             } else {
                 let code = rng.pick(&[
                     "9223372036854775808",
@@ -601,14 +594,15 @@ fn cli_scenario(rng: &mut Rng, runtime: Runtime) -> Scenario {
                 if rng.chance(40) {
                     args.extend([b"--map".to_vec(), format!("{code}=DEFER,3=OBSERVE").into_bytes()]);
                 }
-                if rng.chance(60) {
-                    args.push(b"--json".to_vec());
-                }
-                Call {
-                    args,
-                    env: vec![],
-                    stdin: vec![],
-                }
+                args
+            };
+            if rng.chance(60) {
+                args.push(b"--json".to_vec());
+            }
+            let mut c = Call {
+                args,
+                env: vec![],
+                stdin: vec![],
             };
             if rng.chance(50) {
                 c.env.push(("DISPATCH_OBSERVE".into(), "1".into()));
@@ -698,18 +692,6 @@ fn reference_exe() -> PathBuf {
         exe.display()
     );
     exe
-}
-
-fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(hay.len());
-    let mut rest = hay;
-    while let Some(i) = rest.windows(from.len()).position(|w| w == from) {
-        out.extend_from_slice(&rest[..i]);
-        out.extend_from_slice(to);
-        rest = &rest[i + from.len()..];
-    }
-    out.extend_from_slice(rest);
-    out
 }
 
 fn snapshot(ws: &Path, setup: &[(String, String)]) -> BTreeMap<String, String> {

@@ -350,53 +350,28 @@ pub fn parse_object_lazy<'a>(input: &'a [u8], keep: &[&str]) -> Result<Option<Va
             Err(p.err("extra data"))
         };
     }
-    p.i += 1;
     p.nodes += 1;
     let mut members: Vec<(RawStr<'a>, Val<'a>)> = Vec::new();
     let mut other_kept = false;
-    p.ws();
-    if p.b.get(p.i) == Some(&b'}') {
-        p.i += 1;
-    } else {
-        loop {
-            p.ws();
-            if p.b.get(p.i) != Some(&b'"') {
-                return Err(p.err("expecting property name"));
-            }
-            let key = p.string()?;
-            p.ws();
-            if p.b.get(p.i) != Some(&b':') {
-                return Err(p.err("expecting ':'"));
-            }
-            p.i += 1;
-            p.ws();
-            let (start, before) = (p.i, p.nodes);
-            p.value(1)?;
-            let text = &input[start..p.i];
-            let known = keep.iter().any(|k| key.eq_str(k));
-            if known || !other_kept {
-                other_kept |= !known;
-                let value = if p.nodes - before > LAZY_NODES && u32::try_from(text.len()).is_ok() {
-                    Val::Raw(text)
-                } else {
-                    parse(text)?
-                };
-                match members.iter_mut().find(|(k, _)| known && k.eq_str_raw(&key)) {
-                    Some(slot) => *slot = (key, value),
-                    None => members.push((key, value)),
-                }
-            }
-            p.ws();
-            match p.b.get(p.i) {
-                Some(b',') => p.i += 1,
-                Some(b'}') => {
-                    p.i += 1;
-                    break;
-                }
-                _ => return Err(p.err("expecting ',' or '}'")),
+    p.members(|p, key| {
+        let (start, before) = (p.i, p.nodes);
+        p.value(1)?;
+        let text = &input[start..p.i];
+        let known = keep.iter().any(|k| key.eq_str(k));
+        if known || !other_kept {
+            other_kept |= !known;
+            let value = if p.nodes - before > LAZY_NODES && u32::try_from(text.len()).is_ok() {
+                Val::Raw(text)
+            } else {
+                parse(text)?
+            };
+            match members.iter_mut().find(|(k, _)| known && k.eq_str_raw(&key)) {
+                Some(slot) => *slot = (key, value),
+                None => members.push((key, value)),
             }
         }
-    }
+        Ok(())
+    })?;
     p.ws();
     if p.i != p.b.len() {
         return Err(p.err("extra data"));
@@ -727,12 +702,28 @@ impl<'a> Parser<'a> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Val<'a>, ParseError> {
-        self.i += 1;
         let mut members = Vec::new();
+        self.members(|p, key| {
+            let v = p.value(depth + 1)?;
+            if !p.skip {
+                members.push((key, v));
+            }
+            Ok(())
+        })?;
+        Ok(Val::Obj(members))
+    }
+
+    /// Walk an object's members (at `{`): `each` gets the key with the
+    /// parser at the start of its value and must consume the value.
+    fn members(
+        &mut self,
+        mut each: impl FnMut(&mut Self, RawStr<'a>) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        self.i += 1;
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Val::Obj(members));
+            return Ok(());
         }
         loop {
             self.ws();
@@ -746,16 +737,13 @@ impl<'a> Parser<'a> {
             }
             self.i += 1;
             self.ws();
-            let v = self.value(depth + 1)?;
-            if !self.skip {
-                members.push((key, v));
-            }
+            each(self, key)?;
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Val::Obj(members));
+                    return Ok(());
                 }
                 _ => return Err(self.err("expecting ',' or '}'")),
             }
