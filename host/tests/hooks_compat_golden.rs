@@ -211,6 +211,11 @@ fn non_string_session_id_is_the_python_str_holder() {
 }
 
 #[test]
+fn unencodable_session_id_leaves_an_empty_lane_journal() {
+    check("C18-3b");
+}
+
+#[test]
 fn stop_hook_active_guard_is_truthiness() {
     check("C18-4a");
 }
@@ -258,6 +263,6 @@ fn every_group_is_checked() {
         .collect();
     assert_eq!(
         names,
-        ["C18-1", "C18-2", "C18-3", "C18-4a", "C18-4b", "C18-4c", "C18-5", "C12-mem", "C18-6"]
+        ["C18-1", "C18-2", "C18-3", "C18-3b", "C18-4a", "C18-4b", "C18-4c", "C18-5", "C12-mem", "C18-6"]
     );
 }

@@ -665,8 +665,13 @@ fn lane_journal_path(root: &Path, cfg: &mut HookConfig) -> PathBuf {
 
 /// Append an OP_ENFORCE record (seq = 1 + max seq/seq_watermark) and return
 /// the holder's help counts including it.
+///
+/// When the record cannot be encoded (a lone surrogate in the session id or
+/// the tool name), the reference opens (creates) the journal and writes
+/// nothing; its help count then lacks the record. `encodable` says which.
 fn journal_enforce(
     path: &Path,
+    encodable: bool,
     holder: &str,
     tool: &str,
     deny: bool,
@@ -716,6 +721,9 @@ fn journal_enforce(
     rec.insert("seq".into(), Value::from(max_seq + 1));
     rec.insert("tool".into(), Value::from(tool));
     rec.insert("withheld".into(), Value::Bool(deny));
+    if !encodable {
+        return Ok(counts);
+    }
     file.append_line(&io::record_line(rec))?;
     if deny {
         counts.blocked += 1;
@@ -816,7 +824,17 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
             "rung=admission decision={decision} reason_class={} intervention=-",
             r.reason_class
         ));
-        let nudge = match journal_enforce(&journal_path, &holder, &tool, provable, &reason, r.reason_class) {
+        let surrogate = |k: &str| io::event_str(&event, k).is_some_and(|s| s.has_surrogate);
+        let encodable = !surrogate("tool_name") && !surrogate("session_id");
+        let nudge = match journal_enforce(
+            &journal_path,
+            encodable,
+            &holder,
+            &tool,
+            provable,
+            &reason,
+            r.reason_class,
+        ) {
             Ok(c) => pretool::nudge(&c).unwrap_or_default(),
             Err(e) => {
                 dbg.say(&format!(
