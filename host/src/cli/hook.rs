@@ -397,10 +397,6 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
         ));
         return 0;
     };
-    if tool.has_surrogate {
-        dbg.say(&write_error("tool_name holds a lone surrogate: not encodable"));
-        return 0;
-    }
     let path = root.join(".dos").join("streams").join(format!("{stem}.jsonl"));
     let mut file = match LockedFile::open(&path) {
         Ok(f) => f,
@@ -409,6 +405,12 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
             return 0;
         }
     };
+    if tool.has_surrogate {
+        // The reference opens (creates) the stream file before it encodes the
+        // record, which then fails: an empty file stays behind (spec §0.5).
+        dbg.say(&write_error("tool_name holds a lone surrogate: not encodable"));
+        return 0;
+    }
     let (run, step_index) = match replay_stream(&mut file, &step, &policy) {
         Ok(r) => r,
         Err(e) => {
@@ -675,8 +677,13 @@ fn lane_journal_path(root: &Path, cfg: &mut HookConfig) -> PathBuf {
 
 /// Append an OP_ENFORCE record (seq = 1 + max seq/seq_watermark) and return
 /// the holder's help counts including it.
+///
+/// When the record cannot be encoded (a lone surrogate in the session id or
+/// the tool name), the reference opens (creates) the journal and writes
+/// nothing; its help count then lacks the record. `encodable` says which.
 fn journal_enforce(
     path: &Path,
+    encodable: bool,
     holder: &str,
     tool: &str,
     deny: bool,
@@ -726,6 +733,9 @@ fn journal_enforce(
     rec.insert("seq".into(), Value::from(max_seq + 1));
     rec.insert("tool".into(), Value::from(tool));
     rec.insert("withheld".into(), Value::Bool(deny));
+    if !encodable {
+        return Ok(counts);
+    }
     file.append_line(&io::record_line(rec))?;
     if deny {
         counts.blocked += 1;
@@ -766,10 +776,22 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     let tool = io::event_str(&event, "tool_name")
         .map(|s| s.text)
         .unwrap_or_default();
-    let input = event.get("tool_input");
+    // A huge tool_input stays raw: only the fields the tree reads are parsed.
+    let subset;
+    let input = match event.get("tool_input") {
+        Some(Val::Raw(text)) => {
+            subset = crate::hooks::json::raw_subset(text, pretool::TREE_FIELDS);
+            Some(&subset)
+        }
+        other => other,
+    };
     let cwd = io::event_str(&event, "cwd").map(|s| s.text).unwrap_or_default();
-    let holder = io::event_str(&event, "session_id")
-        .map(|s| s.text)
+    // The reference's holder is `str(session_id or "")`: a non-string id
+    // (`12345`, `["a"]`) is its Python `str()`, a falsy one is "".
+    let holder = event
+        .get("session_id")
+        .filter(|v| v.truthy())
+        .map(Val::py_str)
         .unwrap_or_default();
     let mut tree = pretool::extract_tree(&tool, input);
     tree.paths = tree
@@ -819,7 +841,17 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
             "rung=admission decision={decision} reason_class={} intervention=-",
             r.reason_class
         ));
-        let nudge = match journal_enforce(&journal_path, &holder, &tool, provable, &reason, r.reason_class) {
+        let surrogate = |k: &str| io::event_str(&event, k).is_some_and(|s| s.has_surrogate);
+        let encodable = !surrogate("tool_name") && !surrogate("session_id");
+        let nudge = match journal_enforce(
+            &journal_path,
+            encodable,
+            &holder,
+            &tool,
+            provable,
+            &reason,
+            r.reason_class,
+        ) {
             Ok(c) => pretool::nudge(&c).unwrap_or_default(),
             Err(e) => {
                 dbg.say(&format!(

@@ -2,7 +2,7 @@
 //! → an intervention verb. Exit PASS 0, BLOCK 3, WARN 4, DEFER 5, OBSERVE 6;
 //! a bad `--map` is exit 2.
 
-use crate::hooks::hook_exit::{self, py_int};
+use crate::hooks::hook_exit::{self, py_bigint, PyInt};
 use crate::hooks::io;
 use clap::Args;
 use serde_json::{Map, Value};
@@ -36,7 +36,7 @@ pub struct HookExitArgs {
 
 /// Run; returns the exit code.
 pub fn run(top: Option<&PathBuf>, a: &HookExitArgs) -> i32 {
-    let Some(code) = py_int(&a.code) else {
+    let Some(code) = py_bigint(&a.code) else {
         eprintln!(
             "dos hook-exit: error: argument --code: invalid int value: {}",
             crate::hooks::pyrepr::repr(&a.code)
@@ -57,27 +57,50 @@ pub fn run(top: Option<&PathBuf>, a: &HookExitArgs) -> i32 {
     let v = hook_exit::classify(code, &map);
     if a.json || a.output.as_deref() == Some("json") {
         let mut m = Map::new();
-        m.insert("code".into(), Value::from(v.code));
+        m.insert("code".into(), code_value(&v.code));
         m.insert(
             "intervention".into(),
             v.intervention.as_deref().map_or(Value::Null, Value::from),
         );
         m.insert("matched".into(), Value::Bool(v.matched));
         m.insert("reason".into(), Value::from(v.reason.as_str()));
-        print!("{}", crate::hooks::dialect::stdout_line(&Value::Object(m)));
+        print!(
+            "{}",
+            with_exact_code(crate::hooks::dialect::stdout_line(&Value::Object(m)), &v.code)
+        );
     } else {
         println!("{}  {}", v.token(), v.reason);
     }
     if let Ok(root) = crate::workspace::resolve_root(a.workspace.as_deref().or(top.map(PathBuf::as_path))) {
         let mut detail = Map::new();
-        detail.insert("code".into(), Value::from(v.code));
+        detail.insert("code".into(), code_value(&v.code));
         if let Some(i) = &v.intervention {
             detail.insert("intervention".into(), Value::from(i.as_str()));
         }
         detail.insert("matched".into(), Value::Bool(v.matched));
         let mut e = crate::journal::VerdictEvent::new("hook_exit", v.token());
         e.detail = detail;
-        io::record_verdict(&root, a.driver.as_deref(), a.job, e);
+        io::record_verdict_with(&root, a.driver.as_deref(), a.job, e, &|line| {
+            Some(with_exact_code(line, &v.code))
+        });
     }
     v.exit_code()
+}
+
+/// The code as a JSON number when `serde_json` holds it exactly; a code
+/// beyond 64 bits goes in as its digits in a string, which
+/// [`with_exact_code`] turns back into the bare number.
+fn code_value(code: &PyInt) -> Value {
+    code.json_number().unwrap_or_else(|| Value::from(code.as_str()))
+}
+
+/// `line` with the `"code": "DIGITS"` member written as the bare integer,
+/// as the reference prints and journals a Python int of any size. The code
+/// is the only member whose text can be those digits, so the swap is exact.
+fn with_exact_code(line: String, code: &PyInt) -> String {
+    if code.json_number().is_some() {
+        return line;
+    }
+    let quoted = format!("\"code\": \"{code}\"");
+    line.replacen(&quoted, &format!("\"code\": {code}"), 1)
 }

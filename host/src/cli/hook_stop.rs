@@ -8,11 +8,12 @@
 //! same [`HookStopArgs`] as `dos hook stop` when the `hook` group merges.
 
 use super::CliError;
+use crate::hooks::json::Val as JsonVal;
 use crate::journal::{record_if_armed, VerdictEvent};
 use crate::oracle::stop::{self, Emission, Outcome, Row};
 use crate::oracle::{claims, digest, load_config_noting, pytext, Base, Oracle};
 use crate::workspace::{resolve_root, Workspace};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -57,23 +58,62 @@ pub struct HookStopArgs {
     pub debug: bool,
 }
 
+/// The fields of a Stop / SubagentStop event the hook reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StopEvent {
+    /// `str(session_id or "").strip()`, as the reference's digest holder.
+    pub session_id: String,
+    /// Whether `stop_hook_active` takes the anti-loop guard ([`loop_guard`]).
+    pub loop_guard: bool,
+    /// The event's `cwd`, if a non-empty string.
+    pub cwd: Option<PathBuf>,
+    /// The event's `transcript_path`, if a non-empty string.
+    pub transcript_path: Option<PathBuf>,
+}
+
 /// Parse a hook event: blank, non-JSON (including nesting too deep to
-/// parse) or non-object input is the empty event.
-pub fn parse_event(raw: &[u8]) -> (Map<String, Value>, Option<String>) {
-    let text = String::from_utf8_lossy(raw);
-    if pytext::py_strip(&text).is_empty() {
-        return (Map::new(), None);
-    }
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(m)) => (m, None),
-        Ok(_) => (
-            Map::new(),
-            Some("event is not a JSON object — treated as {}".into()),
-        ),
-        Err(e) => (
-            Map::new(),
-            Some(format!("event is not valid JSON ({e}) — treated as {{}}")),
-        ),
+/// parse) or non-object input is the empty event. Only the top-level
+/// members the hook reads are decoded.
+pub fn parse_event(raw: &[u8]) -> (StopEvent, Option<String>) {
+    let Some(event) = crate::hooks::io::parse_event(raw) else {
+        let why = (!pytext::py_strip(&String::from_utf8_lossy(raw)).is_empty())
+            .then(|| "event is not a JSON object (or not valid JSON) — treated as {}".to_string());
+        return (StopEvent::default(), why);
+    };
+    let text = |key: &str| match event.get(key) {
+        Some(JsonVal::Str(s)) if !s.raw.is_empty() => Some(PathBuf::from(s.decode().text)),
+        _ => None,
+    };
+    let session_id = event
+        .get("session_id")
+        .filter(|v| v.truthy())
+        .map(JsonVal::py_str)
+        .unwrap_or_default();
+    let parsed = StopEvent {
+        session_id: pytext::py_strip(&session_id).to_string(),
+        loop_guard: loop_guard(event.get("stop_hook_active")),
+        cwd: text("cwd"),
+        transcript_path: text("transcript_path"),
+    };
+    (parsed, None)
+}
+
+/// Whether `stop_hook_active` takes the anti-loop guard: Python truthiness,
+/// as the reference (`[1]`, `{"a": 1}`, `"x"`, `0.5` all take it), except
+/// that a string meaning false (`"false"`, `"0"`, `"no"`, `"off"`, any case,
+/// trimmed) does not — our fix (spec README §3).
+pub fn loop_guard(value: Option<&JsonVal<'_>>) -> bool {
+    match value {
+        Some(JsonVal::Str(s)) => {
+            let text = s.decode().text;
+            !text.is_empty()
+                && !matches!(
+                    pytext::py_strip(&text).to_lowercase().as_str(),
+                    "false" | "0" | "no" | "off"
+                )
+        }
+        Some(v) => v.truthy(),
+        None => false,
     }
 }
 
@@ -88,7 +128,7 @@ pub struct HookRun {
     pub outcome: Option<Outcome>,
     /// The workspace used (for recording), when one was resolved.
     pub workspace: Option<Workspace>,
-    /// The event's session id (trimmed).
+    /// The event's session id (`str(session_id)`, stripped).
     pub session_id: String,
 }
 
@@ -105,12 +145,8 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
     let mut run = HookRun::default();
     let (event, why) = parse_event(raw);
     run.debug.extend(why);
-    run.session_id = match event.get("session_id") {
-        Some(Value::String(s)) => s.trim().to_string(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    };
-    if stop::loop_guard_active(&event) && !args.force {
+    run.session_id = event.session_id.clone();
+    if event.loop_guard && !args.force {
         run.debug
             .push("stop_hook_active is set — letting the agent stop (use --force to check anyway)".into());
         run.emission = not_blocked(args);
@@ -123,10 +159,7 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
             Base::Generic
         }
     };
-    let event_cwd = match event.get("cwd") {
-        Some(Value::String(s)) if !s.is_empty() => Some(PathBuf::from(s)),
-        _ => None,
-    };
+    let event_cwd = event.cwd.clone();
     let flag = args
         .workspace
         .clone()
@@ -148,19 +181,24 @@ pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookR
     let journal = digest::lane_journal_path(&root, &config);
 
     let mut found = claims::from_frontmatter(args.plan.as_deref(), args.phase.as_deref());
-    let transcript = args
-        .transcript
-        .clone()
-        .or_else(|| match event.get("transcript_path") {
-            Some(Value::String(s)) if !s.is_empty() => Some(PathBuf::from(s)),
-            _ => None,
-        });
+    let transcript = args.transcript.clone().or_else(|| event.transcript_path.clone());
     if let Some(path) = transcript {
         let text = claims::assistant_text_from_file(&path, args.last_turns);
         if text.is_empty() {
             run.debug.push(format!("no assistant text in {}", path.display()));
         }
         found.extend(claims::extract(&text, args.strict));
+    }
+    if !found.is_empty() && !root.is_dir() {
+        // Git cannot run in a missing directory (a SubagentStop whose `cwd`
+        // is a subdirectory that is gone): the reference crashes there and
+        // prints nothing. We print nothing too, and exit 0.
+        run.debug.push(format!(
+            "workspace {} does not exist — cannot check claims; letting the agent stop",
+            root.display()
+        ));
+        run.emission = not_blocked(args);
+        return run;
     }
     run.workspace = Some(Workspace {
         state_dir: root.join(".dos"),
@@ -252,4 +290,57 @@ pub fn run(top_ws: Option<&PathBuf>, args: &HookStopArgs) -> Result<i32, CliErro
         let _ = stdout.flush();
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loop_guard_is_truthiness_except_false_like_strings() {
+        let table: &[(&str, bool)] = &[
+            ("true", true),
+            ("1", true),
+            ("0.5", true),
+            ("[1]", true),
+            (r#"{"a": 1}"#, true),
+            (r#""x""#, true),
+            (r#"" ""#, true),
+            (r#""true""#, true),
+            (r#""false""#, false),
+            (r#"" False ""#, false),
+            (r#""0""#, false),
+            (r#""off""#, false),
+            (r#""no""#, false),
+            ("false", false),
+            ("0", false),
+            ("0.0", false),
+            (r#""""#, false),
+            ("[]", false),
+            ("{}", false),
+            ("null", false),
+        ];
+        for (lit, want) in table {
+            let doc = format!(r#"{{"stop_hook_active": {lit}}}"#);
+            let (event, _) = parse_event(doc.as_bytes());
+            assert_eq!(event.loop_guard, *want, "{lit}");
+        }
+        assert!(!parse_event(b"{}").0.loop_guard);
+    }
+
+    #[test]
+    fn session_id_is_python_str_stripped() {
+        for (lit, want) in [
+            ("12345", "12345"),
+            (r#"["a"]"#, "['a']"),
+            ("true", "True"),
+            ("1e16", "1e+16"),
+            (r#"" s1 ""#, "s1"),
+            ("0", ""),
+            ("null", ""),
+        ] {
+            let doc = format!(r#"{{"session_id": {lit}}}"#);
+            assert_eq!(parse_event(doc.as_bytes()).0.session_id, want, "{lit}");
+        }
+    }
 }

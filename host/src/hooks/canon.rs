@@ -4,7 +4,7 @@
 //! and undecodable bytes become `?`). Bytes are streamed into the hasher, so
 //! hashing a huge result allocates nothing proportional to it.
 
-use super::json::{RawStr, Val};
+use super::json::{self, RawStr, Val};
 use sha2::{Digest, Sha256};
 
 /// A sink for canonical bytes.
@@ -113,19 +113,23 @@ pub fn dumps(v: &Val<'_>, s: &mut dyn Sink) {
             }
             s.put("]");
         }
+        Val::Raw(text) => dump_raw(text, s),
         Val::Obj(members) => {
-            // Last duplicate wins; keys sorted by code point (= UTF-8 byte order).
-            let mut decoded: Vec<(String, &Val<'_>)> =
-                members.iter().map(|(k, v)| (k.decode().text, v)).collect();
-            decoded.reverse();
-            decoded.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the last duplicate sorts first
-            decoded.dedup_by(|later, earlier| later.0 == earlier.0);
+            // As the reference: the last duplicate wins and keys sort by code
+            // point on the Python string (lone surrogates included); only the
+            // output replaces each surrogate with `?`, so `"\ud83d"` sorts
+            // after `"a"` and two distinct surrogate keys both stay.
+            let mut keyed: Vec<(Vec<u8>, &RawStr<'_>, &Val<'_>)> =
+                members.iter().map(|(k, v)| (k.code_point_key(), k, v)).collect();
+            keyed.reverse();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the last duplicate sorts first
+            keyed.dedup_by(|later, earlier| later.0 == earlier.0);
             s.put("{");
-            for (i, (k, v)) in decoded.iter().enumerate() {
+            for (i, (_, k, v)) in keyed.iter().enumerate() {
                 if i > 0 {
                     s.put(", ");
                 }
-                put_escaped(k, s);
+                dump_str(k, s);
                 s.put(": ");
                 dumps(v, s);
             }
@@ -134,15 +138,71 @@ pub fn dumps(v: &Val<'_>, s: &mut dyn Sink) {
     }
 }
 
+/// `dumps` of a [`Val::Raw`] container, streamed from its text: array
+/// items one by one; object members (16 bytes each) sorted by code point
+/// and de-duplicated as for [`Val::Obj`], their values streamed in turn.
+fn dump_raw(text: &[u8], s: &mut dyn Sink) {
+    match text.first() {
+        Some(b'[') => {
+            s.put("[");
+            let mut first = true;
+            json::raw_items(text, |item| {
+                if !std::mem::take(&mut first) {
+                    s.put(", ");
+                }
+                dump_raw(item, s);
+            });
+            s.put("]");
+        }
+        Some(b'{') => {
+            let mut members = json::raw_members(text);
+            // Sort by key, the last duplicate first; keep that one.
+            members.sort_unstable_by(|a, b| {
+                compare_keys(&a.key(text), &b.key(text))
+                    .then_with(|| b.value(text).as_ptr().cmp(&a.value(text).as_ptr()))
+            });
+            members.dedup_by(|later, earlier| later.key(text).eq_str_raw(&earlier.key(text)));
+            s.put("{");
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    s.put(", ");
+                }
+                dump_str(&m.key(text), s);
+                s.put(": ");
+                dump_raw(m.value(text), s);
+            }
+            s.put("}");
+        }
+        Some(b'"') => {
+            let raw = &text[1..text.len().saturating_sub(1).max(1)];
+            dump_str(
+                &RawStr {
+                    raw,
+                    escaped: raw.contains(&b'\\'),
+                },
+                s,
+            );
+        }
+        _ => match json::parse(text) {
+            Ok(v) => dumps(&v, s),
+            Err(_) => s.put("null"),
+        },
+    }
+}
+
+/// Code point order of two keys (byte order when neither needs decoding).
+fn compare_keys(a: &RawStr<'_>, b: &RawStr<'_>) -> std::cmp::Ordering {
+    let plain = |k: &RawStr<'_>| !k.escaped && std::str::from_utf8(k.raw).is_ok();
+    if plain(a) && plain(b) {
+        a.raw.cmp(b.raw)
+    } else {
+        a.code_point_key().cmp(&b.code_point_key())
+    }
+}
+
 fn dump_str(raw: &RawStr<'_>, s: &mut dyn Sink) {
     s.put("\"");
     raw.decode_chunks(|piece, _| escape_into(piece, s));
-    s.put("\"");
-}
-
-fn put_escaped(text: &str, s: &mut dyn Sink) {
-    s.put("\"");
-    escape_into(text, s);
     s.put("\"");
 }
 
@@ -211,6 +271,9 @@ mod tests {
             (b"NaN", "d5b592c05dc25b50"),
             (b"Infinity", "d0067cad9a63e081"),
             (b"1E400", "d0067cad9a63e081"),
+            // Keys sort on the Python string, surrogates included, before `?`
+            // replaces them (issue 18): bytes `{"a": 2, "?": 1}`.
+            (br#"{"\ud83d":1,"a":2}"#, "72dd44f58c7cd7c6"),
         ];
         for (lit, expected) in table {
             let v = parse(lit).unwrap();

@@ -4,6 +4,87 @@
 //! `dos hook pretool`.
 
 use super::pyrepr::repr;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+/// The first of the characters that stand for surrogate-escaped bytes:
+/// byte `b` (0x80..=0xFF) is carried as U+10FF00+b.
+const ESCAPED_BASE: u32 = 0x10_FF00;
+
+/// Decode an argument as Python's `os.fsdecode` (surrogateescape) does. A
+/// Rust string cannot hold the lone surrogate U+DC00+b Python makes of an
+/// undecodable byte `b`, so it carries the private-use character U+10FF00+b
+/// in its place; [`python_escapes`] renders those as Python prints the
+/// surrogates. (A genuine U+10FF80..U+10FFFF in an argument would be
+/// rendered the same way; those code points are private use and unassigned.)
+pub fn decode_os_arg(arg: &OsStr) -> String {
+    let mut out = String::new();
+    let mut bytes = arg.as_bytes();
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                out.push_str(s);
+                return out;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                out.push_str(std::str::from_utf8(&bytes[..good]).unwrap_or_default());
+                let bad = e.error_len().unwrap_or(bytes.len() - good);
+                for b in &bytes[good..good + bad] {
+                    out.extend(char::from_u32(ESCAPED_BASE + u32::from(*b)));
+                }
+                bytes = &bytes[good + bad..];
+            }
+        }
+    }
+}
+
+/// Whether `s` holds a surrogate-escaped byte (Python cannot encode it as
+/// UTF-8: a journal line holding it is not written).
+pub fn has_escaped_byte(s: &str) -> bool {
+    s.chars()
+        .any(|c| (ESCAPED_BASE + 0x80..=ESCAPED_BASE + 0xFF).contains(&(c as u32)))
+}
+
+/// Render the escaped-byte stand-ins of `text` (a `repr` or an ASCII-only
+/// JSON line) the way Python renders the lone surrogates: `repr` writes
+/// `\U0010ffXX` for the stand-in where Python writes `\udcXX`, and the
+/// ASCII JSON writer its UTF-16 pair `\udbff\udfXX` where Python writes
+/// `\udcXX`.
+pub fn python_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let hex = |from: usize| {
+            tail.get(from..from + 2)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+        };
+        let stand_in = if tail.starts_with("\\U0010ff") {
+            hex(8).filter(|h| h.as_bytes()[0] >= b'8').map(|h| (h, 10))
+        } else if tail.starts_with("\\udbff\\udf") {
+            hex(10).filter(|h| h.as_bytes()[0] >= b'8').map(|h| (h, 12))
+        } else {
+            None
+        };
+        match stand_in {
+            Some((h, len)) => {
+                out.push_str("\\udc");
+                out.push_str(h);
+                rest = &tail[len..];
+            }
+            None => {
+                // Keep an escaped backslash pair together.
+                let take = if tail.starts_with("\\\\") { 2 } else { 1 };
+                out.push_str(&tail[..take]);
+                rest = &tail[take..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
 use dos_plugin_api::pystr::is_py_space;
 
 /// The closed default set of arbitrary-exec entry points.
@@ -109,12 +190,12 @@ pub fn classify(command: &str, extra: &[String]) -> ExecVerdict {
     match hit {
         Some(tok) => ExecVerdict {
             capability: Capability::GrantsArbitraryExec,
-            reason: format!("the command invokes {}, an arbitrary-code-execution entry point — it can run any code, escaping a narrower per-command gate (GRANTS_ARBITRARY_EXEC)", repr(tok)),
+            reason: format!("the command invokes {}, an arbitrary-code-execution entry point — it can run any code, escaping a narrower per-command gate (GRANTS_ARBITRARY_EXEC)", python_escapes(&repr(tok))),
             program: Some(program.clone()),
         },
         None => ExecVerdict {
             capability: Capability::Bounded,
-            reason: format!("the command invokes {}, not a known arbitrary-exec entry point — bounded (NOT a safety guarantee; only 'not in the declared exec set')", repr(&program)),
+            reason: format!("the command invokes {}, not a known arbitrary-exec entry point — bounded (NOT a safety guarantee; only 'not in the declared exec set')", python_escapes(&repr(&program))),
             program: Some(program),
         },
     }
@@ -123,6 +204,25 @@ pub fn classify(command: &str, extra: &[String]) -> ExecVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn undecodable_argument_bytes_render_as_python_surrogates() {
+        use std::os::unix::ffi::OsStrExt;
+        let arg = decode_os_arg(OsStr::from_bytes(b"python \xff"));
+        let v = classify(&arg, &[]);
+        assert_eq!(
+            (v.capability.token(), v.program.as_deref()),
+            ("GRANTS_ARBITRARY_EXEC", Some("python"))
+        );
+        let arg = decode_os_arg(OsStr::from_bytes(b"\xffbash"));
+        let v = classify(&arg, &[]);
+        assert!(v.reason.contains(r"'\udcffbash'"), "{}", v.reason);
+        assert!(has_escaped_byte(v.program.as_deref().unwrap()));
+        assert_eq!(
+            python_escapes(r#""\udbff\udfffbash \\U0010ff80""#),
+            r#""\udcffbash \\U0010ff80""#
+        );
+    }
 
     #[test]
     fn classification_table() {

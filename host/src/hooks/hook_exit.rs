@@ -18,9 +18,56 @@ pub enum MapError {
     Bad(String),
 }
 
-/// Parse a Python `int()` literal: surrounding whitespace, a sign, digits
-/// with single underscores between them (any Unicode decimal digits).
-pub fn py_int(text: &str) -> Option<i64> {
+/// Python 3.11's default limit on the digits `int()` converts.
+const MAX_INT_DIGITS: usize = 4300;
+
+/// A Python `int` of any size, as canonical decimal text (`-` sign, no
+/// leading zeros, `0` for zero): exit codes are not bounded to 64 bits.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PyInt(String);
+
+impl PyInt {
+    /// Whether this is zero.
+    pub fn is_zero(&self) -> bool {
+        self.0 == "0"
+    }
+
+    /// The value as `i64`, if it fits.
+    pub fn to_i64(&self) -> Option<i64> {
+        self.0.parse().ok()
+    }
+
+    /// The decimal text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The value as a JSON number when `serde_json` can hold it exactly
+    /// (`i64`/`u64`), else `None` (the caller writes the digits itself).
+    pub fn json_number(&self) -> Option<serde_json::Value> {
+        if let Some(i) = self.to_i64() {
+            return Some(i.into());
+        }
+        self.0.parse::<u64>().ok().map(Into::into)
+    }
+}
+
+impl From<i64> for PyInt {
+    fn from(v: i64) -> Self {
+        PyInt(v.to_string())
+    }
+}
+
+impl std::fmt::Display for PyInt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parse a Python `int()` literal of any size: surrounding whitespace, a
+/// sign, digits with single underscores between them (any Unicode decimal
+/// digits), at most 4,300 digits (Python's limit).
+pub fn py_bigint(text: &str) -> Option<PyInt> {
     let t = text.trim();
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -30,15 +77,29 @@ pub fn py_int(text: &str) -> Option<i64> {
     if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
         return None;
     }
-    let mut v: i64 = 0;
+    let mut digits = String::with_capacity(body.len());
     for c in body.chars() {
         if c == '_' {
             continue;
         }
-        let d = c.to_digit(10).or_else(|| unicode_decimal(c))? as i64;
-        v = v.checked_mul(10)?.checked_add(d)?;
+        let d = c.to_digit(10).or_else(|| unicode_decimal(c))?;
+        if !(digits.is_empty() && d == 0) {
+            digits.push(char::from_digit(d, 10)?);
+        }
     }
-    Some(if neg { -v } else { v })
+    if body.chars().filter(|c| *c != '_').count() > MAX_INT_DIGITS {
+        return None;
+    }
+    Some(PyInt(match (digits.is_empty(), neg) {
+        (true, _) => "0".into(),
+        (false, true) => format!("-{digits}"),
+        (false, false) => digits,
+    }))
+}
+
+/// Parse a Python `int()` literal that fits in `i64`.
+pub fn py_int(text: &str) -> Option<i64> {
+    py_bigint(text)?.to_i64()
 }
 
 /// The value of a non-ASCII Unicode decimal digit (the common blocks).
@@ -53,9 +114,9 @@ fn unicode_decimal(c: char) -> Option<u32> {
 
 /// Parse `--map`: entries split on `,`, trimmed, blanks dropped; later
 /// entries win; merged over the default `{2: BLOCK}`.
-pub fn parse_map(spec: Option<&str>) -> Result<BTreeMap<i64, String>, MapError> {
+pub fn parse_map(spec: Option<&str>) -> Result<BTreeMap<PyInt, String>, MapError> {
     let mut map = BTreeMap::new();
-    map.insert(2, "BLOCK".to_string());
+    map.insert(PyInt::from(2), "BLOCK".to_string());
     for entry in spec
         .unwrap_or("")
         .split(',')
@@ -65,7 +126,7 @@ pub fn parse_map(spec: Option<&str>) -> Result<BTreeMap<i64, String>, MapError> 
         let Some((code, verb)) = entry.split_once('=') else {
             return Err(MapError::NoEquals(entry.into()));
         };
-        let code = py_int(code).ok_or_else(|| MapError::Bad(entry.into()))?;
+        let code = py_bigint(code).ok_or_else(|| MapError::Bad(entry.into()))?;
         let verb = verb.trim().to_uppercase();
         if !VERBS.contains(&verb.as_str()) {
             return Err(MapError::Bad(entry.into()));
@@ -79,7 +140,7 @@ pub fn parse_map(spec: Option<&str>) -> Result<BTreeMap<i64, String>, MapError> 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExitVerdict {
     /// The code.
-    pub code: i64,
+    pub code: PyInt,
     /// The verb (`None` = PASS).
     pub intervention: Option<String>,
     /// Whether the code was declared (0 always counts).
@@ -108,34 +169,34 @@ impl ExitVerdict {
 }
 
 /// Classify `code` under `map`.
-pub fn classify(code: i64, map: &BTreeMap<i64, String>) -> ExitVerdict {
-    if code == 0 {
+pub fn classify(code: PyInt, map: &BTreeMap<PyInt, String>) -> ExitVerdict {
+    if code.is_zero() {
         return ExitVerdict {
-            code,
             intervention: None,
             matched: true,
             reason: format!("exit {code} — the hook script approved; proceed (no intervention)"),
+            code,
         };
     }
     match map.get(&code) {
         Some(verb) => {
-            let tail = if code == 2 && verb == "BLOCK" {
+            let tail = if code == PyInt::from(2) && verb == "BLOCK" {
                 " — CC's blocking-error code"
             } else {
                 ""
             };
             ExitVerdict {
+                reason: format!("exit {code} → {verb} (a declared hook-exit mapping{tail})"),
                 code,
                 intervention: Some(verb.clone()),
                 matched: true,
-                reason: format!("exit {code} → {verb} (a declared hook-exit mapping{tail})"),
             }
         }
         None => ExitVerdict {
+            reason: format!("exit {code} → WARN (a non-zero code with no declared mapping — the fail-safe fallback: inform, never silently pass or block)"),
             code,
             intervention: Some("WARN".into()),
             matched: false,
-            reason: format!("exit {code} → WARN (a non-zero code with no declared mapping — the fail-safe fallback: inform, never silently pass or block)"),
         },
     }
 }
@@ -161,11 +222,11 @@ mod tests {
             (3, Some(",,"), "WARN", 4),
         ];
         for (code, map, token, exit) in table {
-            let v = classify(*code, &parse_map(*map).unwrap());
+            let v = classify(PyInt::from(*code), &parse_map(*map).unwrap());
             assert_eq!((v.token(), v.exit_code()), (*token, *exit), "{code} {map:?}");
         }
         assert_eq!(
-            classify(2, &parse_map(None).unwrap()).reason,
+            classify(PyInt::from(2), &parse_map(None).unwrap()).reason,
             "exit 2 → BLOCK (a declared hook-exit mapping — CC's blocking-error code)"
         );
     }
@@ -194,5 +255,24 @@ mod tests {
         assert_eq!(py_int("٣"), Some(3));
         assert_eq!(py_int("1__0"), None);
         assert_eq!(py_int("abc"), None);
+        assert_eq!(py_int("9223372036854775808"), None);
+    }
+
+    #[test]
+    fn big_int_literals_keep_every_digit() {
+        let big = |t: &str| py_bigint(t).map(|p| p.to_string());
+        assert_eq!(big("9223372036854775808").as_deref(), Some("9223372036854775808"));
+        assert_eq!(
+            big(" -0009_223_372_036_854_775_809").as_deref(),
+            Some("-9223372036854775809")
+        );
+        assert_eq!(big("-0").as_deref(), Some("0"));
+        assert_eq!(big(&"1".repeat(4300)).map(|s| s.len()), Some(4300));
+        assert_eq!(big(&"1".repeat(4301)), None);
+        let v = classify(
+            py_bigint("18446744073709551616").unwrap(),
+            &parse_map(Some("18446744073709551616=DEFER")).unwrap(),
+        );
+        assert_eq!((v.token(), v.exit_code()), ("DEFER", 5));
     }
 }

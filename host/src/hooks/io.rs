@@ -27,11 +27,22 @@ pub fn read_stdin() -> Option<Vec<u8>> {
 /// Parse the event: a JSON object, else `None` (empty, invalid, non-object,
 /// too deep).
 pub fn parse_event(input: &[u8]) -> Option<Val<'_>> {
-    match json::parse(input) {
-        Ok(v @ Val::Obj(_)) => Some(v),
-        _ => None,
-    }
+    json::parse_object_lazy(input, EVENT_FIELDS).ok().flatten()
 }
+
+/// The event members any hook verb reads; others are not kept (memory stays
+/// bounded by what is read, whatever the event holds).
+pub const EVENT_FIELDS: &[&str] = &[
+    "session_id",
+    "tool_name",
+    "tool_input",
+    "tool_response",
+    "tool_output",
+    "cwd",
+    "hook_event_name",
+    "stop_hook_active",
+    "transcript_path",
+];
 
 /// A non-empty object event, else `None` (`{}` counts as no event).
 pub fn nonempty_event(input: &[u8]) -> Option<Val<'_>> {
@@ -118,6 +129,20 @@ pub fn env_nonempty(name: &str) -> Option<String> {
 /// layout (where `dos export` with the same flag reads). The workspace
 /// configuration is only read when armed.
 pub fn record_verdict(root: &Path, driver: Option<&str>, job: bool, event: VerdictEvent) {
+    record_verdict_with(root, driver, job, event, &Some);
+}
+
+/// [`record_verdict`], with `finish` applied to the rendered line before it
+/// is appended (hook-exit writes a code beyond 64 bits as a bare integer);
+/// `None` from `finish` = not encodable: the journal is opened (created)
+/// and nothing is written, as the reference does.
+pub fn record_verdict_with(
+    root: &Path,
+    driver: Option<&str>,
+    job: bool,
+    event: VerdictEvent,
+    finish: &dyn Fn(String) -> Option<String>,
+) {
     if !crate::journal::observation_armed() {
         return;
     }
@@ -134,7 +159,7 @@ pub fn record_verdict(root: &Path, driver: Option<&str>, job: bool, event: Verdi
         let configured = paths.as_ref().and_then(|t| t.get("verdict_journal")?.as_str());
         crate::workspace::verdict_journal_at(root, layout, configured)
     });
-    let _ = crate::journal::append(&path, &event);
+    let _ = crate::journal::append_rendered(&path, &event, &|e| finish(e.to_line()));
 }
 
 /// A verdict event for a hook syscall.

@@ -9,6 +9,8 @@
 //! Nesting deeper than [`MAX_DEPTH`] is a parse error (the reference crashes;
 //! we stay silent instead).
 
+use dos_plugin_api::pyvalue::PyValue;
+
 /// Deepest nesting accepted; deeper documents are treated as invalid.
 pub const MAX_DEPTH: usize = 1000;
 /// Python 3.11's default limit on the digits of an integer literal.
@@ -31,7 +33,15 @@ pub enum Val<'a> {
     Arr(Vec<Val<'a>>),
     /// An object, members in document order (duplicates kept; see [`Val::get`]).
     Obj(Vec<(RawStr<'a>, Val<'a>)>),
+    /// A validated array or object of more than [`LAZY_NODES`] values, kept
+    /// as its text (only [`parse_object_lazy`] makes one): hashing streams
+    /// it, so a huge result never becomes a tree of nodes. Not an object to
+    /// [`Val::get`]; see [`raw_subset`].
+    Raw(&'a [u8]),
 }
+
+/// A top-level member holding more values than this stays [`Val::Raw`].
+pub const LAZY_NODES: usize = 4096;
 
 /// The raw contents of a JSON string literal (between the quotes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +77,34 @@ impl<'a> RawStr<'a> {
     /// Feed the decoded text to `sink` piece by piece; lone surrogates and
     /// undecodable bytes arrive as `"?"` with the flag set.
     pub fn decode_chunks<F: FnMut(&str, bool)>(&self, mut sink: F) {
+        self.decode_units(|piece| match piece {
+            Piece::Text(t) => sink(t, false),
+            Piece::Surrogate(_) => sink("?", true),
+        })
+    }
+
+    /// The Python string as code points, in generalized UTF-8: each lone
+    /// surrogate (a `\uD800`-style escape, or U+DC80+byte for an undecodable
+    /// byte, as surrogateescape makes it) is written as the 3-byte sequence of
+    /// its code point. Byte order of these keys is code point order, and two
+    /// keys are equal exactly when the Python strings are: what
+    /// `json.dumps(sort_keys=True)` sorts and de-duplicates by.
+    pub fn code_point_key(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.raw.len());
+        self.decode_units(|piece| match piece {
+            Piece::Text(t) => out.extend_from_slice(t.as_bytes()),
+            Piece::Surrogate(u) => out.extend_from_slice(&[
+                0xE0 | (u >> 12) as u8,
+                0x80 | ((u >> 6) & 0x3F) as u8,
+                0x80 | (u & 0x3F) as u8,
+            ]),
+        });
+        out
+    }
+
+    /// Feed the decoded Python string to `sink` as text runs and lone
+    /// surrogates (undecodable bytes arrive as surrogateescape's U+DC80+byte).
+    fn decode_units<F: FnMut(Piece<'_>)>(&self, mut sink: F) {
         let raw = self.raw;
         let mut i = 0;
         while i < raw.len() {
@@ -77,7 +115,7 @@ impl<'a> RawStr<'a> {
                 raw.len()
             };
             if end > i {
-                utf8_lossy_q(&raw[i..end], &mut sink);
+                utf8_surrogateescape(&raw[i..end], &mut sink);
                 i = end;
                 continue;
             }
@@ -99,7 +137,7 @@ impl<'a> RawStr<'a> {
                         b't' => "\t",
                         _ => return,
                     };
-                    sink(s, false);
+                    sink(Piece::Text(s));
                     i += 2;
                     continue;
                 }
@@ -114,21 +152,29 @@ impl<'a> RawStr<'a> {
                             let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
                             if let Some(ch) = char::from_u32(c) {
                                 let mut buf = [0u8; 4];
-                                sink(ch.encode_utf8(&mut buf), false);
+                                sink(Piece::Text(ch.encode_utf8(&mut buf)));
                             }
                             i += 6;
                             continue;
                         }
                     }
                 }
-                sink("?", true);
+                sink(Piece::Surrogate(unit));
             } else if (0xDC00..0xE000).contains(&unit) {
-                sink("?", true);
+                sink(Piece::Surrogate(unit));
             } else if let Some(ch) = char::from_u32(unit) {
                 let mut buf = [0u8; 4];
-                sink(ch.encode_utf8(&mut buf), false);
+                sink(Piece::Text(ch.encode_utf8(&mut buf)));
             }
         }
+    }
+
+    /// Whether two keys are the same Python string.
+    pub fn eq_str_raw(&self, other: &RawStr<'_>) -> bool {
+        if !self.escaped && !other.escaped {
+            return self.raw == other.raw;
+        }
+        self.code_point_key() == other.code_point_key()
     }
 
     /// Whether the decoded string equals `s` (fast path for unescaped keys).
@@ -154,28 +200,35 @@ fn hex4(raw: &[u8], at: usize) -> Option<u32> {
     Some(v)
 }
 
-/// Decode UTF-8, turning every byte of an invalid sequence into one `?`
-/// (Python's surrogateescape, then the `?` the digest substitutes).
-fn utf8_lossy_q<F: FnMut(&str, bool)>(mut bytes: &[u8], sink: &mut F) {
+/// A piece of a decoded Python string.
+enum Piece<'s> {
+    /// A run of ordinary text.
+    Text(&'s str),
+    /// One lone surrogate code point (U+D800..U+DFFF).
+    Surrogate(u32),
+}
+
+/// Decode UTF-8 as Python's surrogateescape does: every byte of an invalid
+/// sequence becomes the lone surrogate U+DC00+byte.
+fn utf8_surrogateescape<F: FnMut(Piece<'_>)>(mut bytes: &[u8], sink: &mut F) {
     loop {
         match std::str::from_utf8(bytes) {
             Ok(s) => {
                 if !s.is_empty() {
-                    sink(s, false);
+                    sink(Piece::Text(s));
                 }
                 return;
             }
             Err(e) => {
                 let good = e.valid_up_to();
                 if good > 0 {
-                    // SAFETY-free: the prefix was validated above.
                     if let Ok(s) = std::str::from_utf8(&bytes[..good]) {
-                        sink(s, false);
+                        sink(Piece::Text(s));
                     }
                 }
                 let bad = e.error_len().unwrap_or(bytes.len() - good);
-                for _ in 0..bad {
-                    sink("?", true);
+                for b in &bytes[good..good + bad] {
+                    sink(Piece::Surrogate(0xDC00 + u32::from(*b)));
                 }
                 bytes = &bytes[good + bad..];
             }
@@ -205,6 +258,41 @@ impl<'a> Val<'a> {
         matches!(self, Val::Obj(_))
     }
 
+    /// The value as Python sees it after `json.loads` (a duplicate key keeps
+    /// its first position with the last value; a lone surrogate reads `?`).
+    pub fn to_py(&self) -> PyValue {
+        match self {
+            Val::Null => PyValue::None,
+            Val::Bool(b) => PyValue::Bool(*b),
+            Val::Int(t) => PyValue::Int(if *t == "-0" { "0".into() } else { (*t).to_string() }),
+            Val::Float(f) => PyValue::Float(*f),
+            Val::Str(s) => PyValue::Str(s.decode().text),
+            Val::Arr(items) => PyValue::List(items.iter().map(Val::to_py).collect()),
+            Val::Obj(members) => {
+                let mut out: Vec<(Vec<u8>, String, PyValue)> = Vec::with_capacity(members.len());
+                for (k, v) in members {
+                    let key = k.code_point_key();
+                    let value = v.to_py();
+                    match out.iter_mut().find(|(seen, _, _)| *seen == key) {
+                        Some(slot) => slot.2 = value,
+                        None => out.push((key, k.decode().text, value)),
+                    }
+                }
+                PyValue::Dict(out.into_iter().map(|(_, k, v)| (k, v)).collect())
+            }
+            Val::Raw(text) => parse(text).map(|v| v.to_py()).unwrap_or(PyValue::None),
+        }
+    }
+
+    /// Python's `str()` of the value: `12345` → `12345`, `["a"]` → `['a']`,
+    /// `true` → `True`, `1.0` → `1.0`, `{"a": 1}` → `{'a': 1}`.
+    pub fn py_str(&self) -> String {
+        match self {
+            Val::Str(s) => s.decode().text,
+            other => dos_plugin_api::pyvalue::py_str(&other.to_py()),
+        }
+    }
+
     /// Python truthiness.
     pub fn truthy(&self) -> bool {
         match self {
@@ -215,6 +303,8 @@ impl<'a> Val<'a> {
             Val::Str(s) => !s.raw.is_empty(),
             Val::Arr(a) => !a.is_empty(),
             Val::Obj(o) => !o.is_empty(),
+            // Only a container of more than LAZY_NODES values is kept raw.
+            Val::Raw(_) => true,
         }
     }
 }
@@ -231,7 +321,7 @@ pub struct ParseError {
 
 /// Parse one JSON document (surrounding JSON whitespace allowed).
 pub fn parse(input: &[u8]) -> Result<Val<'_>, ParseError> {
-    let mut p = Parser { b: input, i: 0 };
+    let mut p = Parser::new(input, false);
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -241,12 +331,212 @@ pub fn parse(input: &[u8]) -> Result<Val<'_>, ParseError> {
     Ok(v)
 }
 
+/// Parse an event: a JSON document that must be an object to matter.
+/// `Ok(None)` = valid JSON that is not an object (nothing is built for it).
+/// Only the members named in `keep` are kept (later duplicates replace
+/// earlier ones, as `get` reads them), plus the first other member, so an
+/// object with only unknown keys is still non-empty; a kept member holding
+/// more than [`LAZY_NODES`] values stays [`Val::Raw`]. Memory is therefore
+/// bounded by the kept members, not by the document.
+pub fn parse_object_lazy<'a>(input: &'a [u8], keep: &[&str]) -> Result<Option<Val<'a>>, ParseError> {
+    let mut p = Parser::new(input, true);
+    p.ws();
+    if p.b.get(p.i) != Some(&b'{') {
+        p.value(0)?;
+        p.ws();
+        return if p.i == p.b.len() {
+            Ok(None)
+        } else {
+            Err(p.err("extra data"))
+        };
+    }
+    p.nodes += 1;
+    let mut members: Vec<(RawStr<'a>, Val<'a>)> = Vec::new();
+    let mut other_kept = false;
+    p.members(|p, key| {
+        let (start, before) = (p.i, p.nodes);
+        p.value(1)?;
+        let text = &input[start..p.i];
+        let known = keep.iter().any(|k| key.eq_str(k));
+        if known || !other_kept {
+            other_kept |= !known;
+            let value = if p.nodes - before > LAZY_NODES && u32::try_from(text.len()).is_ok() {
+                Val::Raw(text)
+            } else {
+                parse(text)?
+            };
+            match members.iter_mut().find(|(k, _)| known && k.eq_str_raw(&key)) {
+                Some(slot) => *slot = (key, value),
+                None => members.push((key, value)),
+            }
+        }
+        Ok(())
+    })?;
+    p.ws();
+    if p.i != p.b.len() {
+        return Err(p.err("extra data"));
+    }
+    Ok(Some(Val::Obj(members)))
+}
+
+/// The members named in `keys` of the raw (validated) JSON `text`, as an
+/// object (an array gives an empty array: a non-object in Python's terms);
+/// each member value parsed as [`parse_object_lazy`] does.
+pub fn raw_subset<'a>(text: &'a [u8], keys: &[&str]) -> Val<'a> {
+    if text.first() != Some(&b'{') {
+        return Val::Arr(Vec::new());
+    }
+    parse_object_lazy(text, keys)
+        .ok()
+        .flatten()
+        .map(|v| match v {
+            Val::Obj(m) => Val::Obj(
+                m.into_iter()
+                    .filter(|(k, _)| keys.iter().any(|w| k.eq_str(w)))
+                    .collect(),
+            ),
+            other => other,
+        })
+        .unwrap_or(Val::Obj(Vec::new()))
+}
+
+/// One member of a raw object: byte ranges of the key's contents and of the
+/// value, relative to the object's text (which is below 4 GiB).
+#[derive(Debug, Clone, Copy)]
+pub struct RawMember {
+    key: (u32, u32),
+    value: (u32, u32),
+}
+
+impl RawMember {
+    /// The key.
+    pub fn key<'a>(&self, text: &'a [u8]) -> RawStr<'a> {
+        let raw = &text[self.key.0 as usize..self.key.1 as usize];
+        RawStr {
+            raw,
+            escaped: raw.contains(&b'\\'),
+        }
+    }
+
+    /// The value's text.
+    pub fn value<'a>(&self, text: &'a [u8]) -> &'a [u8] {
+        &text[self.value.0 as usize..self.value.1 as usize]
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the string literal whose opening quote is at `i` (validated text).
+fn string_end(b: &[u8], mut i: usize) -> usize {
+    i += 1;
+    while let Some(c) = b.get(i) {
+        match c {
+            b'"' => return i + 1,
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+/// The end of the value that starts at `i` in validated JSON text.
+pub fn skip_value(b: &[u8], i: usize) -> usize {
+    match b.get(i) {
+        Some(b'"') => string_end(b, i),
+        Some(b'[' | b'{') => {
+            let mut depth = 0usize;
+            let mut j = i;
+            while let Some(c) = b.get(j) {
+                match c {
+                    b'"' => {
+                        j = string_end(b, j);
+                        continue;
+                    }
+                    b'[' | b'{' => depth += 1,
+                    b']' | b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return j + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            b.len()
+        }
+        _ => {
+            let mut j = i;
+            while let Some(c) = b.get(j) {
+                if matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r') {
+                    break;
+                }
+                j += 1;
+            }
+            j
+        }
+    }
+}
+
+/// The members of the validated object text `text` (starting with `{`), in
+/// document order. 16 bytes per member, whatever the keys hold.
+pub fn raw_members(text: &[u8]) -> Vec<RawMember> {
+    let mut out = Vec::new();
+    let mut i = skip_ws(text, 1);
+    let at = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+    while text.get(i) == Some(&b'"') {
+        let key_end = string_end(text, i);
+        let value_start = skip_ws(text, skip_ws(text, key_end) + 1);
+        let value_end = skip_value(text, value_start);
+        out.push(RawMember {
+            key: (at(i + 1), at(key_end - 1)),
+            value: (at(value_start), at(value_end)),
+        });
+        i = skip_ws(text, value_end);
+        if text.get(i) == Some(&b',') {
+            i = skip_ws(text, i + 1);
+        }
+    }
+    out
+}
+
+/// Call `each` on every item of the validated array text `text` (starting with `[`).
+pub fn raw_items<'a>(text: &'a [u8], mut each: impl FnMut(&'a [u8])) {
+    let mut i = skip_ws(text, 1);
+    while !matches!(text.get(i), None | Some(b']')) {
+        let end = skip_value(text, i);
+        each(&text[i..end]);
+        i = skip_ws(text, end);
+        if text.get(i) == Some(&b',') {
+            i = skip_ws(text, i + 1);
+        }
+    }
+}
+
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
+    /// Validate only: containers keep no items (nothing is allocated).
+    skip: bool,
+    /// Values seen so far.
+    nodes: usize,
 }
 
 impl<'a> Parser<'a> {
+    fn new(b: &'a [u8], skip: bool) -> Self {
+        Parser {
+            b,
+            i: 0,
+            skip,
+            nodes: 0,
+        }
+    }
+
     fn err(&self, what: &'static str) -> ParseError {
         ParseError { what, at: self.i }
     }
@@ -274,6 +564,7 @@ impl<'a> Parser<'a> {
         if depth > MAX_DEPTH {
             return Err(self.err("nesting too deep"));
         }
+        self.nodes += 1;
         match self.b.get(self.i) {
             None => Err(self.err("expecting value")),
             Some(b'{') => self.object(depth),
@@ -394,7 +685,10 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.ws();
-            items.push(self.value(depth + 1)?);
+            let v = self.value(depth + 1)?;
+            if !self.skip {
+                items.push(v);
+            }
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -408,12 +702,28 @@ impl<'a> Parser<'a> {
     }
 
     fn object(&mut self, depth: usize) -> Result<Val<'a>, ParseError> {
-        self.i += 1;
         let mut members = Vec::new();
+        self.members(|p, key| {
+            let v = p.value(depth + 1)?;
+            if !p.skip {
+                members.push((key, v));
+            }
+            Ok(())
+        })?;
+        Ok(Val::Obj(members))
+    }
+
+    /// Walk an object's members (at `{`): `each` gets the key with the
+    /// parser at the start of its value and must consume the value.
+    fn members(
+        &mut self,
+        mut each: impl FnMut(&mut Self, RawStr<'a>) -> Result<(), ParseError>,
+    ) -> Result<(), ParseError> {
+        self.i += 1;
         self.ws();
         if self.b.get(self.i) == Some(&b'}') {
             self.i += 1;
-            return Ok(Val::Obj(members));
+            return Ok(());
         }
         loop {
             self.ws();
@@ -427,14 +737,13 @@ impl<'a> Parser<'a> {
             }
             self.i += 1;
             self.ws();
-            let v = self.value(depth + 1)?;
-            members.push((key, v));
+            each(self, key)?;
             self.ws();
             match self.b.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Val::Obj(members));
+                    return Ok(());
                 }
                 _ => return Err(self.err("expecting ',' or '}'")),
             }
@@ -490,6 +799,79 @@ mod tests {
         let s = v.as_str().unwrap();
         assert_eq!(s.text, "?x\u{1F600}?? bad");
         assert!(s.has_surrogate);
+    }
+
+    #[test]
+    fn lazy_event_keeps_what_is_read_and_big_values_as_text() {
+        let keep = &["a", "big"];
+        assert_eq!(parse_object_lazy(b" [1, 2] ", keep), Ok(None));
+        assert!(parse_object_lazy(b"[1,", keep).is_err());
+        assert!(parse_object_lazy(b"{\"a\": 1} x", keep).is_err());
+        assert!(
+            parse_object_lazy(b"{\"x\": [1,]}", keep).is_err(),
+            "unread members are validated too"
+        );
+        let v = parse_object_lazy(br#"{"x": 1, "a": 1, "y": 2, "a": [2]}"#, keep)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            v.get("a"),
+            Some(&Val::Arr(vec![Val::Int("2")])),
+            "a later duplicate wins"
+        );
+        assert_eq!(
+            v.get("x"),
+            Some(&Val::Int("1")),
+            "the first unread member keeps the object non-empty"
+        );
+        assert_eq!(v.get("y"), None, "other unread members are dropped");
+        let big = format!(
+            r#"{{"big": [{}0], "a": {{"b": [{}0]}}}}"#,
+            "0,".repeat(LAZY_NODES),
+            "0,".repeat(10)
+        );
+        let v = parse_object_lazy(big.as_bytes(), keep).unwrap().unwrap();
+        assert!(matches!(v.get("big"), Some(Val::Raw(t)) if t.len() == 2 * LAZY_NODES + 3));
+        assert!(matches!(v.get("a"), Some(Val::Obj(_))));
+        let raw = format!(
+            r#"{{"content": [{}0], "file_path": "p", "file_path": "q"}}"#,
+            "1,".repeat(LAZY_NODES)
+        );
+        let subset = raw_subset(raw.as_bytes(), &["file_path"]);
+        assert_eq!(
+            subset
+                .get("file_path")
+                .and_then(Val::as_str)
+                .map(|s| s.text)
+                .as_deref(),
+            Some("q")
+        );
+        assert_eq!(subset.get("content"), None);
+    }
+
+    #[test]
+    fn python_str_of_values() {
+        let table: &[(&[u8], &str)] = &[
+            (b"12345", "12345"),
+            (br#"["a"]"#, "['a']"),
+            (b"true", "True"),
+            (b"null", "None"),
+            (b"1.0", "1.0"),
+            (b"1e16", "1e+16"),
+            (
+                br#"{"a":1,"b":[1.5,"x'y",null],"a":2}"#,
+                r#"{'a': 2, 'b': [1.5, "x'y", None]}"#,
+            ),
+            (br#""plain""#, "plain"),
+        ];
+        for (lit, want) in table {
+            assert_eq!(
+                parse(lit).unwrap().py_str(),
+                *want,
+                "{}",
+                String::from_utf8_lossy(lit)
+            );
+        }
     }
 
     #[test]

@@ -153,6 +153,9 @@ pub fn self_modify_hits<'p>(tree: &[String], existing_protected: &[&'p str]) -> 
         .collect()
 }
 
+/// The `tool_input` fields the tree extraction and the exec advisory read.
+pub const TREE_FIELDS: &[&str] = &["file_path", "path", "notebook_path", "command"];
+
 /// The SELF_MODIFY refusal reason.
 pub fn self_modify_reason(tool: &str, hits: &[&str]) -> String {
     let mut list = hits.iter().take(3).copied().collect::<Vec<_>>().join(", ");
@@ -205,10 +208,11 @@ impl HelpCounts {
             return;
         }
         if !holder.is_empty() {
+            // `str(rec.get("holder") or "")`, as the reference compares.
             let h = record
                 .get("holder")
-                .and_then(Val::as_str)
-                .map(|s| s.text)
+                .filter(|v| v.truthy())
+                .map(Val::py_str)
                 .unwrap_or_default();
             if h != holder {
                 return;

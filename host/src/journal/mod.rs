@@ -77,17 +77,33 @@ pub fn env_journal_path() -> Option<PathBuf> {
 /// find-next-seq + append, writes the line in one `write`, and fsyncs.
 /// Returns the seq written.
 pub fn append(path: &Path, event: &VerdictEvent) -> std::io::Result<i64> {
+    append_rendered(path, event, &|e| Some(e.to_line()))
+}
+
+/// [`append`], rendering the stamped event's line with `render` (for a
+/// caller whose detail holds a value `serde_json` cannot, such as an
+/// integer beyond 64 bits). `render` returning `None` means the line cannot
+/// be encoded (the reference then leaves the opened file as it was).
+pub fn append_rendered(
+    path: &Path,
+    event: &VerdictEvent,
+    render: &dyn Fn(&VerdictEvent) -> Option<String>,
+) -> std::io::Result<i64> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let mut file = crate::safe_fs::open_append(path, true)?;
     file.lock()?;
-    let result = append_locked(&mut file, event);
+    let result = append_locked(&mut file, event, render);
     let _ = file.unlock();
     result
 }
 
-fn append_locked(file: &mut File, event: &VerdictEvent) -> std::io::Result<i64> {
+fn append_locked(
+    file: &mut File,
+    event: &VerdictEvent,
+    render: &dyn Fn(&VerdictEvent) -> Option<String>,
+) -> std::io::Result<i64> {
     let (max_seq, ends_with_newline) = scan_tail(file)?;
     let mut stamped = event.clone();
     if stamped.seq == 0 {
@@ -97,12 +113,15 @@ fn append_locked(file: &mut File, event: &VerdictEvent) -> std::io::Result<i64> 
     if stamped.ts.is_empty() {
         stamped.ts = record::now_ts();
     }
+    let Some(rendered) = render(&stamped) else {
+        return Ok(stamped.seq);
+    };
     let mut line = String::with_capacity(256);
     if !ends_with_newline {
         // A torn last line must not swallow our record.
         line.push('\n');
     }
-    line.push_str(&stamped.to_line());
+    line.push_str(&rendered);
     line.push('\n');
     file.write_all(line.as_bytes())?;
     let _ = file.sync_all();

@@ -75,20 +75,6 @@ pub fn decide(results: Vec<Row>, strict: bool) -> Outcome {
     }
 }
 
-/// Whether the event's `stop_hook_active` takes the anti-loop guard:
-/// `true`, a non-zero number, or a string meaning true (`true`/`1`/`yes`/`on`).
-/// Unlike the reference, the string `"false"` does not.
-pub fn loop_guard_active(event: &Map<String, Value>) -> bool {
-    match event.get("stop_hook_active") {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().map(|f| f != 0.0).unwrap_or(true),
-        Some(Value::String(s)) => matches!(
-            s.trim().to_ascii_lowercase().as_str(),
-            "true" | "1" | "yes" | "on"
-        ),
-        _ => false,
-    }
-}
 
 fn py_repr(s: &str) -> String {
     if s.contains('\'') && !s.contains('"') {
@@ -253,25 +239,5 @@ mod tests {
                 .as_deref(),
             Some(r#"{"checked": 0, "ok": true, "results": []}"#)
         );
-    }
-
-    #[test]
-    fn loop_guard_truthiness() {
-        let table = [
-            (json!(true), true),
-            (json!(1), true),
-            (json!("true"), true),
-            (json!("false"), false),
-            (json!(false), false),
-            (json!(0), false),
-            (json!(""), false),
-            (json!(null), false),
-        ];
-        for (v, expected) in table {
-            let mut m = Map::new();
-            m.insert("stop_hook_active".into(), v.clone());
-            assert_eq!(loop_guard_active(&m), expected, "{v}");
-        }
-        assert!(!loop_guard_active(&Map::new()));
     }
 }

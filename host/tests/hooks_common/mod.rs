@@ -56,6 +56,20 @@ pub fn run(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[
     }
 }
 
+/// `hay` with every `from` replaced by `to` (for stdin and argv that need
+/// not be UTF-8).
+pub fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(hay.len());
+    let mut rest = hay;
+    while let Some(i) = rest.windows(from.len()).position(|w| w == from) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(to);
+        rest = &rest[i + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 /// Replace every `"ts": "…"` value with `<UTC-ts>`.
 pub fn mask_ts(s: &str) -> String {
     let mut out = String::new();
