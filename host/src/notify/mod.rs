@@ -124,8 +124,57 @@ pub fn notification_for_top(frame: &top::Frame, summary: String) -> Notification
     }
 }
 
-/// The reference's `Notification.to_dict`.
-pub fn notification_json(n: &Notification) -> Value {
+/// The one read-only view to open when a notification is clicked (0.30's
+/// `NotifyAction`): a label, the `dos` verb that opens it, an optional URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyAction {
+    /// The human verb, e.g. `review the decisions queue`.
+    pub label: String,
+    /// The copy-pasteable command, e.g. `dos decisions --workspace /ws`.
+    pub command: String,
+    /// An explicit deep link (empty: none).
+    pub url: String,
+}
+
+impl NotifyAction {
+    /// `{label, command, url}`.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("label".into(), self.label.clone().into());
+        m.insert("command".into(), self.command.clone().into());
+        m.insert("url".into(), self.url.clone().into());
+        Value::Object(m)
+    }
+}
+
+/// The follow-up for a projection `source` (`decisions`, `top`, `pulse`), with
+/// `--workspace <root>` (double-quoted when it holds whitespace) when `root`
+/// is known; `None` for any other source (0.30's `action_for_source`).
+pub fn action_for_source(source: &str, root: &str) -> Option<NotifyAction> {
+    let (label, verb) = match source {
+        "decisions" => ("review the decisions queue", "decisions"),
+        "top" => ("open the live fleet status", "top"),
+        "pulse" => ("open the fleet pulse", "pulse"),
+        _ => return None,
+    };
+    let mut command = format!("dos {verb}");
+    if !root.is_empty() {
+        let quoted = if root.chars().any(char::is_whitespace) {
+            format!("\"{root}\"")
+        } else {
+            root.to_string()
+        };
+        command = format!("{command} --workspace {quoted}");
+    }
+    Some(NotifyAction {
+        label: label.into(),
+        command,
+        url: String::new(),
+    })
+}
+
+/// The reference's `Notification.to_dict` (0.30: with `action`, `null` when none).
+pub fn notification_json(n: &Notification, action: Option<&NotifyAction>) -> Value {
     let mut m = Map::new();
     m.insert("severity".into(), n.severity.token().into());
     m.insert("title".into(), n.title.clone().into());
@@ -141,6 +190,7 @@ pub fn notification_json(n: &Notification) -> Value {
     );
     m.insert("key".into(), n.key.clone().into());
     m.insert("source".into(), n.source.clone().into());
+    m.insert("action".into(), action.map_or(Value::Null, NotifyAction::to_json));
     Value::Object(m)
 }
 
@@ -154,16 +204,27 @@ pub fn result_json(r: &NotifyResult) -> Value {
 }
 
 /// The `--json` envelope: `{"notification", "result", "notifier"}`.
-pub fn report_json(n: &Notification, r: &NotifyResult, notifier: &str) -> Value {
+pub fn report_json(
+    n: &Notification,
+    action: Option<&NotifyAction>,
+    r: &NotifyResult,
+    notifier: &str,
+) -> Value {
     let mut m = Map::new();
-    m.insert("notification".into(), notification_json(n));
+    m.insert("notification".into(), notification_json(n, action));
     m.insert("result".into(), result_json(r));
     m.insert("notifier".into(), notifier.into());
     Value::Object(m)
 }
 
-/// The text report (each line ends with `\n`).
-pub fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String {
+/// The text report (each line ends with `\n`); 0.30 adds `  → <label>:
+/// <command>` after the fields (its OSC 8 link is for terminals only).
+pub fn report_text(
+    n: &Notification,
+    action: Option<&NotifyAction>,
+    r: &NotifyResult,
+    notifier: &str,
+) -> String {
     let mut out = format!(
         "{} [{}] {}\n",
         severity_tag(n.severity),
@@ -172,6 +233,19 @@ pub fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String
     );
     for (label, value) in &n.fields {
         out.push_str(&format!("    {label}: {value}\n"));
+    }
+    if let Some(a) = action {
+        let label = if a.label.trim().is_empty() {
+            "open"
+        } else {
+            a.label.trim()
+        };
+        let text = if a.command.trim().is_empty() {
+            label
+        } else {
+            a.command.trim()
+        };
+        out.push_str(&format!("  → {label}: {text}\n"));
     }
     if notifier == "null" {
         out.push_str("  → not sent (notifier=null; pass --notifier slack --channel NAME to deliver)\n");
