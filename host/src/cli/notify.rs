@@ -114,19 +114,17 @@ pub fn run(top_ws: Option<&PathBuf>, args: &NotifyArgs) -> Result<i32, CliError>
     } else {
         option_bag(common)
     };
-    let action = notify::action_for_source(&note.source, &ws.root.to_string_lossy());
+    let mut note = note;
+    note.action = notify::action_for_source(&note.source, &ws.root.to_string_lossy());
     let mut notifier = host.notifier(name, &bag)?;
     let result = notifier.send(&note);
     if common.json {
         println!(
             "{}",
-            dumps(
-                &notify::report_json(&note, action.as_ref(), &result, name),
-                Style::PRETTY
-            )
+            dumps(&notify::report_json(&note, &result, name), Style::PRETTY)
         );
     } else {
-        print!("{}", notify::report_text(&note, action.as_ref(), &result, name));
+        print!("{}", notify::report_text(&note, &result, name));
     }
     Ok(if notify::send_failed(&result, name, common.dry_run) {
         1

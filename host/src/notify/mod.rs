@@ -7,7 +7,7 @@ pub mod top;
 
 use crate::decisions::rows::cut;
 use crate::decisions::{Decision, DecisionKind};
-use dos_plugin_api::{Notification, NotifyResult, Severity};
+use dos_plugin_api::{Notification, NotifyAction, NotifyResult, Severity};
 use serde_json::{Map, Value};
 
 /// Edit-in-place key of the decisions digest.
@@ -66,6 +66,7 @@ pub fn notification_for_decisions(rows: &[Decision], summary: String, top: i64) 
         })
         .collect();
     Notification {
+        action: None,
         severity,
         title,
         summary,
@@ -115,35 +116,13 @@ pub fn notification_for_top(frame: &top::Frame, summary: String) -> Notification
         fields.push(("recent verdicts".into(), frame.verdicts.len().to_string()));
     }
     Notification {
+        action: None,
         severity,
         title: format!("fleet: {adv} advancing · {spin} spinning · {stalled} stalled · {free} free"),
         summary,
         fields,
         key: format!("dos-top:{}", frame.workspace),
         source: "top".into(),
-    }
-}
-
-/// The one read-only view to open when a notification is clicked (0.30's
-/// `NotifyAction`): a label, the `dos` verb that opens it, an optional URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotifyAction {
-    /// The human verb, e.g. `review the decisions queue`.
-    pub label: String,
-    /// The copy-pasteable command, e.g. `dos decisions --workspace /ws`.
-    pub command: String,
-    /// An explicit deep link (empty: none).
-    pub url: String,
-}
-
-impl NotifyAction {
-    /// `{label, command, url}`.
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("label".into(), self.label.clone().into());
-        m.insert("command".into(), self.command.clone().into());
-        m.insert("url".into(), self.url.clone().into());
-        Value::Object(m)
     }
 }
 
@@ -173,8 +152,17 @@ pub fn action_for_source(source: &str, root: &str) -> Option<NotifyAction> {
     })
 }
 
+/// `{label, command, url}`.
+pub fn action_json(a: &NotifyAction) -> Value {
+    let mut m = Map::new();
+    m.insert("label".into(), a.label.clone().into());
+    m.insert("command".into(), a.command.clone().into());
+    m.insert("url".into(), a.url.clone().into());
+    Value::Object(m)
+}
+
 /// The reference's `Notification.to_dict` (0.30: with `action`, `null` when none).
-pub fn notification_json(n: &Notification, action: Option<&NotifyAction>) -> Value {
+pub fn notification_json(n: &Notification) -> Value {
     let mut m = Map::new();
     m.insert("severity".into(), n.severity.token().into());
     m.insert("title".into(), n.title.clone().into());
@@ -190,7 +178,10 @@ pub fn notification_json(n: &Notification, action: Option<&NotifyAction>) -> Val
     );
     m.insert("key".into(), n.key.clone().into());
     m.insert("source".into(), n.source.clone().into());
-    m.insert("action".into(), action.map_or(Value::Null, NotifyAction::to_json));
+    m.insert(
+        "action".into(),
+        n.action.as_ref().map_or(Value::Null, action_json),
+    );
     Value::Object(m)
 }
 
@@ -204,14 +195,9 @@ pub fn result_json(r: &NotifyResult) -> Value {
 }
 
 /// The `--json` envelope: `{"notification", "result", "notifier"}`.
-pub fn report_json(
-    n: &Notification,
-    action: Option<&NotifyAction>,
-    r: &NotifyResult,
-    notifier: &str,
-) -> Value {
+pub fn report_json(n: &Notification, r: &NotifyResult, notifier: &str) -> Value {
     let mut m = Map::new();
-    m.insert("notification".into(), notification_json(n, action));
+    m.insert("notification".into(), notification_json(n));
     m.insert("result".into(), result_json(r));
     m.insert("notifier".into(), notifier.into());
     Value::Object(m)
@@ -219,12 +205,7 @@ pub fn report_json(
 
 /// The text report (each line ends with `\n`); 0.30 adds `  → <label>:
 /// <command>` after the fields (its OSC 8 link is for terminals only).
-pub fn report_text(
-    n: &Notification,
-    action: Option<&NotifyAction>,
-    r: &NotifyResult,
-    notifier: &str,
-) -> String {
+pub fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String {
     let mut out = format!(
         "{} [{}] {}\n",
         severity_tag(n.severity),
@@ -234,7 +215,7 @@ pub fn report_text(
     for (label, value) in &n.fields {
         out.push_str(&format!("    {label}: {value}\n"));
     }
-    if let Some(a) = action {
+    if let Some(a) = &n.action {
         let label = if a.label.trim().is_empty() {
             "open"
         } else {
