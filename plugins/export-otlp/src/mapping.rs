@@ -222,12 +222,11 @@ pub fn log_record(event: &VerdictEvent, observed_nanos: u64) -> LogRecord {
     for (source, target) in GENAI_USAGE {
         // The last duplicate wins, as a Python dict built from the JSON would.
         let found = event.detail.iter().rev().find(|(k, _)| k == source);
-        match found.map(|(_, v)| v) {
-            Some(v @ (PyValue::Int(_) | PyValue::Float(_))) => match detail_value(v) {
+        if let Some(v @ (PyValue::Int(_) | PyValue::Float(_))) = found.map(|(_, v)| v) {
+            match detail_value(v) {
                 Some(v) => attributes.push(kv(target, Some(v))),
                 None => dropped += 1,
-            },
-            _ => {}
+            }
         }
     }
     LogRecord {
