@@ -76,16 +76,27 @@ fn fold_and_compaction_match_030() {
     }
 }
 
+/// A command with the lane-journal, workspace and run-id overrides removed
+/// and one fixed host id.
+fn scrubbed(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut c = Command::new(program);
+    for var in [
+        "DISPATCH_LANE_JOURNAL_PATH",
+        "JOB_LANE_JOURNAL_PATH",
+        "DISPATCH_WORKSPACE",
+        "CID_RUN_ID",
+        "DISPATCH_RUN_ID",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("DISPATCH_HOST_ID", "host-a");
+    c
+}
+
 fn dos(ws: &Path, args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dos"))
+    let out = scrubbed(env!("CARGO_BIN_EXE_dos"))
         .args(args)
         .current_dir(ws)
-        .env_remove("DISPATCH_LANE_JOURNAL_PATH")
-        .env_remove("JOB_LANE_JOURNAL_PATH")
-        .env_remove("DISPATCH_WORKSPACE")
-        .env_remove("CID_RUN_ID")
-        .env_remove("DISPATCH_RUN_ID")
-        .env("DISPATCH_HOST_ID", "host-a")
         .output()
         .unwrap();
     (
@@ -225,17 +236,11 @@ fn py(python: &Path, ws: &Path, body: &str) -> String {
     let script = format!(
         "import json, os, sys\nfrom pathlib import Path\nfrom dos import config, lane_lease, lane_journal, proc_delta\nws = Path(sys.argv[1])\ncfg = config.load_workspace_config(ws)\n{body}\n"
     );
-    let out = Command::new(python)
+    let out = scrubbed(python)
         .arg("-c")
         .arg(script)
         .arg(ws)
         .current_dir(ws)
-        .env_remove("DISPATCH_LANE_JOURNAL_PATH")
-        .env_remove("JOB_LANE_JOURNAL_PATH")
-        .env_remove("DISPATCH_WORKSPACE")
-        .env_remove("CID_RUN_ID")
-        .env_remove("DISPATCH_RUN_ID")
-        .env("DISPATCH_HOST_ID", "host-a")
         .env("DISPATCH_LANE_JOURNAL_PATH", ws.join(".dos/lane-journal.jsonl"))
         .output()
         .expect("0.30 python runs");
@@ -248,15 +253,9 @@ fn py(python: &Path, ws: &Path, body: &str) -> String {
 }
 
 fn py_dos(python: &Path, ws: &Path, args: &[&str]) -> (String, i32) {
-    let out = Command::new(python.with_file_name("dos"))
+    let out = scrubbed(python.with_file_name("dos"))
         .args(args)
         .current_dir(ws)
-        .env_remove("DISPATCH_LANE_JOURNAL_PATH")
-        .env_remove("JOB_LANE_JOURNAL_PATH")
-        .env_remove("DISPATCH_WORKSPACE")
-        .env_remove("CID_RUN_ID")
-        .env_remove("DISPATCH_RUN_ID")
-        .env("DISPATCH_HOST_ID", "host-a")
         .output()
         .expect("0.30 dos runs");
     (

@@ -60,6 +60,23 @@ fn lease_err(e: LeaseError, lane: &str) -> Result<i32, CliError> {
     }
 }
 
+/// Print `{<flag>: ok, lane, owner}` (exit 0 when ok, 1 when nothing
+/// matched), or render a lease error.
+fn lease_outcome(flag: &str, r: Result<bool, LeaseError>, lane: &str, owner: &str) -> Result<i32, CliError> {
+    match r {
+        Ok(ok) => {
+            let m = journal::obj([
+                (flag, Value::Bool(ok)),
+                ("lane", Value::from(lane)),
+                ("owner", Value::from(owner)),
+            ]);
+            print_obj(m, false);
+            Ok(if ok { 0 } else { 1 })
+        }
+        Err(e) => lease_err(e, lane),
+    }
+}
+
 fn env_run_id(flag: &str) -> String {
     let flag = flag.trim();
     if !flag.is_empty() {
@@ -214,52 +231,34 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
             );
             Ok(0)
         }
-        LeaseAction::Release { lane, owner, loop_ts } => match lease::release(&store, lane, owner, loop_ts) {
-            Ok(ok) => {
-                let m = journal::obj([
-                    ("released", Value::Bool(ok)),
-                    ("lane", Value::from(lane.as_str())),
-                    ("owner", Value::from(owner.as_str())),
-                ]);
-                print_obj(m, false);
-                Ok(if ok { 0 } else { 1 })
-            }
-            Err(e) => lease_err(e, lane),
-        },
+        LeaseAction::Release { lane, owner, loop_ts } => lease_outcome(
+            "released",
+            lease::release(&store, lane, owner, loop_ts),
+            lane,
+            owner,
+        ),
         LeaseAction::Adopt {
             lane,
             owner,
             loop_ts,
             pid,
-        } => match lease::adopt(&store, lane, owner, loop_ts, *pid) {
-            Ok(ok) => {
-                let m = journal::obj([
-                    ("adopted", Value::Bool(ok)),
-                    ("lane", Value::from(lane.as_str())),
-                    ("owner", Value::from(owner.as_str())),
-                ]);
-                print_obj(m, false);
-                Ok(if ok { 0 } else { 1 })
-            }
-            Err(e) => lease_err(e, lane),
-        },
+        } => lease_outcome(
+            "adopted",
+            lease::adopt(&store, lane, owner, loop_ts, *pid),
+            lane,
+            owner,
+        ),
         LeaseAction::Heartbeat {
             lane,
             owner,
             loop_ts,
             coalesce_within_s,
-        } => match lease::heartbeat(&store, lane, owner, loop_ts, *coalesce_within_s) {
-            Ok(ok) => {
-                let m = journal::obj([
-                    ("beat", Value::Bool(ok)),
-                    ("lane", Value::from(lane.as_str())),
-                    ("owner", Value::from(owner.as_str())),
-                ]);
-                print_obj(m, false);
-                Ok(if ok { 0 } else { 1 })
-            }
-            Err(e) => lease_err(e, lane),
-        },
+        } => lease_outcome(
+            "beat",
+            lease::heartbeat(&store, lane, owner, loop_ts, *coalesce_within_s),
+            lane,
+            owner,
+        ),
         LeaseAction::Spawn {
             lane,
             owner,

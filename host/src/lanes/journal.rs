@@ -185,15 +185,17 @@ const INLINE_LEASE_KEYS: [&str; 12] = [
     "proc_starttime",
 ];
 
+/// Set `key` to `value` in an insertion-ordered map (a Python dict's update).
+fn put<T>(slots: &mut Vec<((String, String), T)>, key: (String, String), value: T) {
+    match slots.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => slots.push((key, value)),
+    }
+}
+
 /// Fold records into the live leases, in first-insertion order (pure).
 pub fn replay(entries: &[Entry]) -> Vec<Entry> {
     let mut live: Vec<((String, String), Entry)> = Vec::new();
-    fn put(live: &mut Vec<((String, String), Entry)>, key: (String, String), lease: Entry) {
-        match live.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = lease,
-            None => live.push((key, lease)),
-        }
-    }
     for e in entries {
         let op = op_of(e);
         if op == OP_CHECKPOINT {
@@ -364,13 +366,6 @@ pub fn tail(entries: &[Entry], n: i64) -> &[Entry] {
 pub fn lease_generations(entries: &[Entry]) -> Vec<((String, String), i64)> {
     let mut gens: Vec<((String, String), i64)> = Vec::new();
     let mut counter = 0i64;
-    let set = |gens: &mut Vec<((String, String), i64)>, key: (String, String), g: i64| match gens
-        .iter_mut()
-        .find(|(k, _)| *k == key)
-    {
-        Some(slot) => slot.1 = g,
-        None => gens.push((key, g)),
-    };
     for e in entries {
         let op = op_of(e);
         if op == OP_CHECKPOINT {
@@ -383,7 +378,7 @@ pub fn lease_generations(entries: &[Entry]) -> Vec<((String, String), i64)> {
                     }
                     // Python: isinstance(g, int) and not bool.
                     if let Some(g) = row.get("generation").and_then(Value::as_i64) {
-                        set(&mut gens, key, g);
+                        put(&mut gens, key, g);
                         counter = counter.max(g);
                     }
                 }
@@ -397,7 +392,7 @@ pub fn lease_generations(entries: &[Entry]) -> Vec<((String, String), i64)> {
         match op {
             OP_ACQUIRE | OP_RECONCILE => {
                 counter = counter.saturating_add(1);
-                set(&mut gens, key, counter);
+                put(&mut gens, key, counter);
             }
             OP_RELEASE | OP_SCAVENGE => gens.retain(|(k, _)| *k != key),
             _ => {}
