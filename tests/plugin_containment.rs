@@ -143,6 +143,7 @@ fn isolated_judge_stop_policy_and_notifier_fail_safe() {
     );
     let mut n = host.notifier("exit3", &no_bag()).expect("resolves");
     let r = n.send(&Notification {
+        action: None,
         severity: Severity::Warn,
         title: "t".into(),
         summary: String::new(),

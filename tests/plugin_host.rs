@@ -172,6 +172,7 @@ fn notifier_failures_are_not_delivered() {
         ("x", "returned an error: smtp is down"),
     ] {
         let note = Notification {
+            action: None,
             severity: Severity::Warn,
             title: title.into(),
             summary: String::new(),
@@ -382,6 +383,7 @@ fn nonsense_answers_from_a_raw_plugin_are_contract_violations() {
         .notifier("garbage", &no_bag())
         .expect("resolves")
         .send(&Notification {
+            action: None,
             severity: Severity::Info,
             title: "t".into(),
             summary: String::new(),

@@ -97,7 +97,8 @@ fn library_queue_holds_every_resolver_in_rank_order() {
             "evidence",
             "proposed_command",
             "handle",
-            "dup_count"
+            "dup_count",
+            "resolved"
         ]
     );
     assert_eq!(queue[0]["proposed_command"], "kill 1");

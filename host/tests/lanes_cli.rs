@@ -191,7 +191,7 @@ fn lease_lifecycle_writes_reference_shaped_records() {
         ],
     );
     assert_eq!(rc, 1);
-    assert!(out.contains("\"reason\": \"lane 'main' is already held by a live loop \\u2014 pick a different --scope or wait.\""), "{out}");
+    assert!(out.contains("\"reason\": \"lane 'main' is already held by a live loop \\u2014 pick a different --lane or wait.\""), "{out}");
     assert_eq!(
         dos(p, &["lease-lane", "heartbeat", "--lane", "main", "--owner", "w2"]).2,
         1

@@ -53,7 +53,7 @@ fn webhook_posts_the_reference_body_and_headers() {
     let reqs = server.finish();
     assert_eq!(
         run.stdout,
-        "· [INFO] fleet clear — no pending decisions\n  → sent via webhook: posted HTTP 200\n"
+        format!("· [INFO] fleet clear — no pending decisions\n  → review the decisions queue: dos decisions --workspace {}\n  → sent via webhook: posted HTTP 200\n", root.display())
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(reqs.len(), 1);
@@ -62,8 +62,19 @@ fn webhook_posts_the_reference_body_and_headers() {
     assert_eq!(r.header("Content-Type"), Some("application/json"));
     assert_eq!(r.header("User-Agent"), Some("dos-notify/webhook"));
     assert_eq!(r.header("Authorization"), None);
-    assert_eq!(r.header("Content-Length"), Some("347"));
-    assert_eq!(r.body, EMPTY_BODY);
+    // 0.30: the body carries `action` and the text ends with the open line.
+    let command = format!("dos decisions --workspace {}", root.display());
+    let mut body: serde_json::Map<String, Value> = serde_json::from_str(EMPTY_BODY).unwrap();
+    let text = format!("{}\n⟶ open: {command}", body["text"].as_str().unwrap());
+    body.remove("text");
+    body.insert(
+        "action".into(),
+        serde_json::json!({"label": "review the decisions queue", "command": command, "url": ""}),
+    );
+    body.insert("text".into(), Value::from(text));
+    let want = dumps(&Value::Object(body), Style::DEFAULT);
+    assert_eq!(r.header("Content-Length"), Some(want.len().to_string().as_str()));
+    assert_eq!(r.body, want);
 }
 
 #[test]
@@ -105,9 +116,10 @@ fn webhook_token_query_and_body_match_the_notification() {
     let mut expected = note.as_object().unwrap().clone();
     let summary = expected["summary"].as_str().unwrap().to_string();
     let title = expected["title"].as_str().unwrap().to_string();
+    let open = expected["action"]["command"].as_str().unwrap().to_string();
     expected.insert(
         "text".into(),
-        Value::from(format!("■ [URGENT] {title}\n{summary}")),
+        Value::from(format!("■ [URGENT] {title}\n{summary}\n⟶ open: {open}")),
     );
     assert_eq!(r.body, dumps(&Value::Object(expected), Style::DEFAULT));
     assert!(!run.stdout.contains("T0K") && !run.stderr.contains("T0K"));
@@ -356,7 +368,10 @@ fn slack_posts_block_kit_digest() {
         .starts_with("```\n# operator decisions\n"));
     assert_eq!(
         blocks[3]["elements"][0]["text"],
-        "dos notify · source=`decisions` · severity=`WARN`"
+        format!(
+            "dos notify · source=`decisions` · severity=`WARN` · open: `dos decisions --workspace {}`",
+            root.display()
+        )
     );
     assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
 }

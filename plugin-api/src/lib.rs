@@ -75,8 +75,8 @@ pub use sdk::{
     guarded, Exporter, GenericDriver, Judge, Notifier, PluginError, PluginGlue, Registry, StopPolicy,
 };
 pub use types::{
-    Claim, DriverConfig, DriverDecl, ExportResult, Group, JudgeVerdict, Manifest, Notification, NotifyResult,
-    Severity, Stance, StopStance, StopVerdict,
+    Claim, DriverConfig, DriverDecl, ExportResult, Group, JudgeVerdict, Manifest, Notification, NotifyAction,
+    NotifyResult, Severity, Stance, StopStance, StopVerdict,
 };
 
 /// Re-exported so the [`export_plugin!`] expansion and authors use the exact

@@ -181,6 +181,25 @@ pub struct Notification {
     /// Who produced it.
     #[serde(default)]
     pub source: String,
+    /// The one read-only view to open when the message is clicked (0.30);
+    /// absent on the wire when `None`, so older plugins see the old shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<NotifyAction>,
+}
+
+/// What a notification's reader can open (reference 0.30: `NotifyAction`):
+/// a label, the `dos` command that opens the view, an optional deep link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct NotifyAction {
+    /// The human verb, e.g. `review the decisions queue`.
+    #[serde(default)]
+    pub label: String,
+    /// The copy-pasteable command, e.g. `dos decisions --workspace /ws`.
+    #[serde(default)]
+    pub command: String,
+    /// An explicit deep link (empty: none).
+    #[serde(default)]
+    pub url: String,
 }
 
 /// The outcome of one notification (reference: `NotifyResult`).

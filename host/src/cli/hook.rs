@@ -730,6 +730,13 @@ fn journal_enforce(
     rec.insert("reason".into(), Value::from(reason));
     rec.insert("reason_class".into(), Value::from(reason_class));
     rec.insert("run_id".into(), Value::from(env("CID_RUN_ID")));
+    // 0.30 lineage: a subagent's block is foldable by the root that launched it.
+    for (key, var) in [("root_id", "CID_ROOT_ID"), ("parent_id", "CID_PARENT_ID")] {
+        let id = env(var).trim().to_string();
+        if !id.is_empty() {
+            rec.insert(key.into(), Value::from(id));
+        }
+    }
     rec.insert("seq".into(), Value::from(max_seq + 1));
     rec.insert("tool".into(), Value::from(tool));
     rec.insert("withheld".into(), Value::Bool(deny));

@@ -7,6 +7,7 @@ use super::CliError;
 use crate::lanes::journal::{self, lane_journal_path, Entry, LINE};
 use crate::lanes::lease::{self, AcquireRequest, HaltRequest, LaneStore, LeaseError};
 use crate::lanes::liveness::{classify, fold_since, Liveness, LivenessEvidence, LivenessPolicy};
+use crate::lanes::lock_mode::LockMode;
 use crate::lanes::roster::Roster;
 use crate::pyjson::{dumps, Style};
 use crate::workspace::Workspace;
@@ -60,6 +61,23 @@ fn lease_err(e: LeaseError, lane: &str) -> Result<i32, CliError> {
     }
 }
 
+/// Print `{<flag>: ok, lane, owner}` (exit 0 when ok, 1 when nothing
+/// matched), or render a lease error.
+fn lease_outcome(flag: &str, r: Result<bool, LeaseError>, lane: &str, owner: &str) -> Result<i32, CliError> {
+    match r {
+        Ok(ok) => {
+            let m = journal::obj([
+                (flag, Value::Bool(ok)),
+                ("lane", Value::from(lane)),
+                ("owner", Value::from(owner)),
+            ]);
+            print_obj(m, false);
+            Ok(if ok { 0 } else { 1 })
+        }
+        Err(e) => lease_err(e, lane),
+    }
+}
+
 fn env_run_id(flag: &str) -> String {
     let flag = flag.trim();
     if !flag.is_empty() {
@@ -97,6 +115,9 @@ pub enum LeaseAction {
         /// cluster|keyword|global|'' (recorded verbatim).
         #[arg(long, default_value = "")]
         kind: String,
+        /// Lock mode to journal on acquire: '', shared or exclusive (default exclusive).
+        #[arg(long, default_value = "")]
+        mode: String,
         /// Requested file tree (globs; default the lane's declared tree).
         #[arg(long, num_args = 0..)]
         tree: Vec<String>,
@@ -133,6 +154,22 @@ pub enum LeaseAction {
         /// This lease only (default: the newest on the lane).
         #[arg(long, default_value = "")]
         loop_ts: String,
+    },
+    /// Take over a live lease for a new holder (ADOPT, as 0.30's `lane_lease.adopt`
+    /// writes it; exit 0 adopted, 1 no live lease on the lane).
+    Adopt {
+        /// The lane.
+        #[arg(long)]
+        lane: String,
+        /// The new holder.
+        #[arg(long)]
+        owner: String,
+        /// This lease only (default: the newest on the lane).
+        #[arg(long, default_value = "")]
+        loop_ts: String,
+        /// The new holder's pid (its start time is journaled with it).
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// Refresh a held lease (HEARTBEAT; exit 0 beat, 1 no lease held by --owner).
     Heartbeat {
@@ -195,35 +232,34 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
             );
             Ok(0)
         }
-        LeaseAction::Release { lane, owner, loop_ts } => match lease::release(&store, lane, owner, loop_ts) {
-            Ok(ok) => {
-                let m = journal::obj([
-                    ("released", Value::Bool(ok)),
-                    ("lane", Value::from(lane.as_str())),
-                    ("owner", Value::from(owner.as_str())),
-                ]);
-                print_obj(m, false);
-                Ok(if ok { 0 } else { 1 })
-            }
-            Err(e) => lease_err(e, lane),
-        },
+        LeaseAction::Release { lane, owner, loop_ts } => lease_outcome(
+            "released",
+            lease::release(&store, lane, owner, loop_ts),
+            lane,
+            owner,
+        ),
+        LeaseAction::Adopt {
+            lane,
+            owner,
+            loop_ts,
+            pid,
+        } => lease_outcome(
+            "adopted",
+            lease::adopt(&store, lane, owner, loop_ts, *pid),
+            lane,
+            owner,
+        ),
         LeaseAction::Heartbeat {
             lane,
             owner,
             loop_ts,
             coalesce_within_s,
-        } => match lease::heartbeat(&store, lane, owner, loop_ts, *coalesce_within_s) {
-            Ok(ok) => {
-                let m = journal::obj([
-                    ("beat", Value::Bool(ok)),
-                    ("lane", Value::from(lane.as_str())),
-                    ("owner", Value::from(owner.as_str())),
-                ]);
-                print_obj(m, false);
-                Ok(if ok { 0 } else { 1 })
-            }
-            Err(e) => lease_err(e, lane),
-        },
+        } => lease_outcome(
+            "beat",
+            lease::heartbeat(&store, lane, owner, loop_ts, *coalesce_within_s),
+            lane,
+            owner,
+        ),
         LeaseAction::Spawn {
             lane,
             owner,
@@ -246,6 +282,7 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
         LeaseAction::Acquire {
             lane,
             kind,
+            mode,
             tree,
             owner,
             run_id,
@@ -255,6 +292,7 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
             retry_interval,
             pretty,
         } => {
+            let mode = LockMode::from_flag(mode).map_err(CliError::Usage)?;
             let roster = Roster::from_workspace(&ws).map_err(|e| CliError::Usage(e.to_string()))?;
             let tree = if tree.is_empty() && !lane.is_empty() {
                 roster.tree_for(lane)
@@ -302,6 +340,7 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
                 run_id: run_id.clone(),
                 retries: *retries,
                 retry_interval: Duration::from_secs_f64(*retry_interval),
+                mode,
             };
             match lease::acquire(&store, &roster, &req) {
                 Ok((d, journaled)) => {

@@ -114,6 +114,8 @@ pub fn run(top_ws: Option<&PathBuf>, args: &NotifyArgs) -> Result<i32, CliError>
     } else {
         option_bag(common)
     };
+    let mut note = note;
+    note.action = notify::action_for_source(&note.source, &ws.root.to_string_lossy());
     let mut notifier = host.notifier(name, &bag)?;
     let result = notifier.send(&note);
     if common.json {

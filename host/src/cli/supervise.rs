@@ -10,7 +10,7 @@ use crate::lanes::roster::Roster;
 use crate::lanes::supervise::{supervise, SuperviseVerdict};
 use crate::pyjson::dumps;
 use crate::run_id::{mint_now, now_ms, Parent};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -30,19 +30,23 @@ pub struct LoopArgs {
     /// Re-plan every --interval seconds (read-only).
     #[arg(long)]
     pub watch: bool,
-    /// Enact the plan: reap stalled leases and launch workers (the watchdog).
-    #[arg(long)]
+    /// Enact the plan: reap stalled leases and launch workers (the watchdog;
+    /// `--enact` is 0.30's name for it). Exit 1 when any launch failed.
+    #[arg(long, visible_alias = "enact")]
     pub run: bool,
+    /// Override `[supervise].worker_launch_template` (must contain `{lane}`).
+    #[arg(long)]
+    pub worker_launch_template: Option<String>,
     /// Stop the watchdog after N ticks.
     #[arg(long)]
     pub max_ticks: Option<u64>,
-    /// Seconds between ticks (default 30 for --watch, 300 for --run).
+    /// Seconds between ticks (default 30).
     #[arg(long)]
     pub interval: Option<f64>,
     /// A launched lane counts as alive for this long (ms) until its worker holds a lease.
     #[arg(long, default_value_t = DEFAULT_COOLDOWN_MS)]
     pub cooldown_ms: i64,
-    /// Pin "now" (ms) for planning (not with --run).
+    /// Pin "now" (ms) for planning and for the watchdog's clock.
     #[arg(long, allow_negative_numbers = true)]
     pub now_ms: Option<i64>,
     /// One JSON line per plan.
@@ -101,12 +105,13 @@ pub fn run(top_ws: Option<&PathBuf>, a: &LoopArgs) -> Result<i32, CliError> {
     if a.max_concurrency.is_some() {
         policy.max_concurrency = a.max_concurrency;
     }
+    if let Some(t) = &a.worker_launch_template {
+        policy.worker_launch_template = t.clone();
+    }
     policy.validate().map_err(CliError::Usage)?;
     let roster = Roster::from_workspace(&ws).map_err(|e| CliError::Usage(e.to_string()))?;
     let as_json = a.json || a.output == "json";
-    let interval = a
-        .interval
-        .unwrap_or(if a.run { DEFAULT_INTERVAL_S } else { 30.0 });
+    let interval = a.interval.unwrap_or(DEFAULT_INTERVAL_S);
     if !interval.is_finite() || interval < 0.0 {
         return Err(CliError::Usage(format!(
             "--interval must be a non-negative number of seconds, got {interval}"
@@ -114,11 +119,6 @@ pub fn run(top_ws: Option<&PathBuf>, a: &LoopArgs) -> Result<i32, CliError> {
     }
     let path = lane_journal_path(&ws);
     if a.run {
-        if a.now_ms.is_some() {
-            return Err(CliError::Usage(
-                "--now-ms cannot be combined with --run (the watchdog runs on the wall clock)".into(),
-            ));
-        }
         return watchdog(&ws.root, roster, policy, path, a, interval, as_json);
     }
     loop {
@@ -170,27 +170,22 @@ fn watchdog(
         launcher: ProcessLauncher::new(root),
     };
     let mut tick: u64 = 0;
+    let mut launch_failed = false;
     loop {
         tick += 1;
-        let (v, actions) = dog.tick(now_ms());
+        let (v, actions) = dog.tick(a.now_ms.unwrap_or_else(now_ms));
+        launch_failed |= !actions.failed_spawns.is_empty();
         if as_json {
-            let mut m = Map::new();
-            m.insert("tick".into(), Value::from(tick));
-            m.insert("plan".into(), Value::Object(v.to_map()));
-            m.insert("actions".into(), Value::Object(actions.to_map()));
+            let m = crate::lanes::journal::obj([
+                ("verdict", Value::Object(v.to_map())),
+                ("actions", Value::Object(actions.to_map())),
+            ]);
             println!("{}", dumps(&Value::Object(m), LINE));
         } else {
-            print!("{}", render_plan(&v, &dog.policy).map_err(CliError::Usage)?);
-            println!(
-                "tick {tick} actions {}",
-                dumps(&Value::Object(actions.to_map()), LINE)
-            );
-        }
-        for e in &actions.launch_errors {
-            eprintln!("warning: worker launch failed for lane {e}");
+            println!("{}", actions.enact_line(v.verdict.name()));
         }
         if a.max_ticks.is_some_and(|m| tick >= m) {
-            return Ok(0);
+            return Ok(i32::from(launch_failed));
         }
         std::thread::sleep(Duration::from_secs_f64(interval));
     }

@@ -164,6 +164,8 @@ impl Decision {
         m.insert("proposed_command".into(), self.proposed_command.clone().into());
         m.insert("handle".into(), self.handle.clone().into());
         m.insert("dup_count".into(), Value::from(self.dup_count));
+        // 0.30: only its ENFORCE_BREAKER source (not ours) ever sets it true.
+        m.insert("resolved".into(), Value::Bool(false));
         Value::Object(m)
     }
 

@@ -4,13 +4,15 @@
 //! admission predicates) is out of this build's scope; this one covers the
 //! cases the supervisor's workers need with the reference's reason texts:
 //! an exclusive lane live refuses everything, a held lane refuses, an
-//! exclusive request runs alone, and any other named lane is admitted when
-//! its tree is disjoint from every live lease's tree. A bare request
-//! auto-picks the first free `[lanes].autopick`/concurrent lane.
+//! exclusive request runs alone, and any other named lane is admitted unless
+//! its tree conflicts with a live lease's under 0.30's lock modes (intersecting
+//! regions coexist only when both holders are shared — see
+//! [`super::lock_mode`]). A bare request auto-picks the first free
+//! `[lanes].autopick`/concurrent lane.
 
 use super::journal::{py_str, Entry};
+use super::lock_mode::{self, LockMode};
 use super::roster::Roster;
-use super::tree;
 use crate::pyrepr::py_repr;
 use serde_json::{Map, Value};
 
@@ -81,38 +83,49 @@ fn lease_tree(l: &Entry) -> Vec<String> {
     }
 }
 
-/// Whether an existing lease blocks a request for `tree`: an empty lease tree
-/// never blocks; an empty request blocks against any known tree.
-fn blocks(requested: &[String], lease: &[String]) -> bool {
-    if lease.is_empty() {
-        return false;
+/// Why a named request for `tree` in `mode` may not run beside `lease`
+/// (0.30's `DisjointnessPredicate` texts), or `None` when it may.
+fn admission_refusal(lane: &str, tree: &[String], mode: LockMode, lease: &Entry) -> Option<String> {
+    let held = lease_tree(lease);
+    if held.is_empty() {
+        return None;
     }
-    if requested.is_empty() {
-        return true;
+    let other = py_repr(&py_str(lease.get("lane")));
+    if tree.is_empty() {
+        return Some(format!(
+            "lane {} has an EMPTY tree (unknown blast radius) and cannot share live lane {} — unknown blast radius is never safe to admit concurrently.",
+            py_repr(lane),
+            other
+        ));
     }
-    !tree::disjoint(requested, lease)
+    let why = lock_mode::conflict_reason(tree, mode, &held, LockMode::of_lease(lease))?;
+    Some(format!(
+        "lane {} cannot share live lane {}: {}.",
+        py_repr(lane),
+        other,
+        why
+    ))
 }
 
-/// Decide a lane request against the live leases (pure).
+/// Decide a lane request against the live leases (pure). `mode` is the
+/// requested lock mode (`--mode`).
 pub fn arbitrate(
     lane: &str,
     kind: &str,
     requested_tree: &[String],
+    mode: LockMode,
     live: &[Entry],
     roster: &Roster,
 ) -> Decision {
     let key = |s: &str| s.trim().to_lowercase();
     let exclusive: Vec<String> = roster.exclusive.iter().map(|l| key(l)).collect();
     let live_lanes: Vec<String> = live.iter().map(|l| key(&py_str(l.get("lane")))).collect();
+    // The reference's `_free_clusters`: autopick lanes nobody holds.
     let free_clusters = || -> Vec<String> {
         roster
-            .concurrent
+            .autopick
             .iter()
             .filter(|c| !live_lanes.contains(&key(c)))
-            .filter(|c| {
-                let t = roster.tree_for(c);
-                !live.iter().any(|l| blocks(&t, &lease_tree(l)))
-            })
             .cloned()
             .collect()
     };
@@ -134,7 +147,7 @@ pub fn arbitrate(
     if !lane.is_empty() && live_lanes.contains(&lane_key) && kind != "cluster" {
         return Decision::refuse(
             format!(
-                "lane {} is already held by a live loop — pick a different --scope or wait.",
+                "lane {} is already held by a live loop — pick a different --lane or wait.",
                 py_repr(lane)
             ),
             free_clusters(),
@@ -171,16 +184,13 @@ pub fn arbitrate(
         } else {
             requested_tree.to_vec()
         };
-        if let Some(l) = live.iter().find(|l| blocks(&tree, &lease_tree(l))) {
-            return Decision::refuse(
-                format!(
-                    "lane {} overlaps the live lease on {} (tree {:?}) — wait, or pick a disjoint lane.",
-                    py_repr(lane),
-                    py_repr(&py_str(l.get("lane"))),
-                    lease_tree(l)
-                ),
-                free_clusters(),
-            );
+        if let Some(why) = live.iter().find_map(|l| admission_refusal(lane, &tree, mode, l)) {
+            let why = if kind == "keyword" {
+                format!("{why} Use a free cluster lane instead.")
+            } else {
+                why
+            };
+            return Decision::refuse(why, free_clusters());
         }
         let kind = if kind.is_empty() { "cluster" } else { kind };
         return Decision::acquire(
@@ -197,7 +207,10 @@ pub fn arbitrate(
             continue;
         }
         let t = roster.tree_for(cand);
-        if !live.iter().any(|l| blocks(&t, &lease_tree(l))) {
+        if live
+            .iter()
+            .all(|l| admission_refusal(cand, &t, mode, l).is_none())
+        {
             return Decision::acquire(
                 cand,
                 "cluster",

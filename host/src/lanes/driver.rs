@@ -13,7 +13,7 @@ use super::gather::build_evidence;
 use super::journal::{self, py_str, Entry};
 use super::lease::scavenge_entry;
 use super::liveness::parse_iso_ms;
-use super::policy::{render_template, SupervisePolicy, DEFAULT_TEMPLATE};
+use super::policy::{render_template, SupervisePolicy};
 use super::roster::Roster;
 use super::shellwords;
 use super::supervise::{supervise, SuperviseVerdict};
@@ -27,20 +27,17 @@ use std::time::Duration;
 /// The process id workers are minted under.
 pub const WORKER_PROCESS_ID: &str = "PROC-dos-dispatch-loop";
 /// Default seconds between ticks.
-pub const DEFAULT_INTERVAL_S: f64 = 300.0;
+pub const DEFAULT_INTERVAL_S: f64 = 30.0;
 /// Default race-belt window: a lane launched this recently counts as alive.
 pub const DEFAULT_COOLDOWN_MS: i64 = 120_000;
 /// A supervisor lock older than this is stale and stolen.
 pub const LOCK_TTL: Duration = Duration::from_secs(10);
 
-/// The argv for `lane`: the reference's `claude -p "<template>"` when the
-/// template is the default slash command, else the rendered template split
-/// with POSIX shell-word rules.
+/// The argv for `lane`: the rendered template split as Python's
+/// `shlex.split` does (0.30; the default template is no longer wrapped in
+/// `claude -p`).
 pub fn worker_argv(template: &str, lane: &str) -> Result<Vec<String>, String> {
     let rendered = render_template(template, lane)?;
-    if template == DEFAULT_TEMPLATE {
-        return Ok(vec!["claude".into(), "-p".into(), rendered]);
-    }
     let argv =
         shellwords::split(&rendered).map_err(|e| format!("worker_launch_template {template:?}: {e}"))?;
     if argv.is_empty() {
@@ -51,6 +48,23 @@ pub fn worker_argv(template: &str, lane: &str) -> Result<Vec<String>, String> {
     Ok(argv)
 }
 
+/// A failed worker launch as 0.30 reports it: Python's exception class and
+/// `OSError` text, e.g. `FileNotFoundError: [Errno 2] No such file or
+/// directory: 'prog'`.
+pub fn launch_error_text(e: &std::io::Error, prog: &str) -> String {
+    let class = match e.raw_os_error() {
+        Some(2) => "FileNotFoundError",
+        Some(1) | Some(13) => "PermissionError",
+        Some(20) => "NotADirectoryError",
+        Some(21) => "IsADirectoryError",
+        _ => "OSError",
+    };
+    match dos_plugin_api::pystr::os_error(e) {
+        Some((code, msg)) => format!("{class}: [Errno {code}] {msg}: {}", crate::pyrepr::py_repr(prog)),
+        None => format!("{class}: {e}"),
+    }
+}
+
 /// Starts worker processes (a seam so tests can record launches).
 pub trait Launcher {
     /// Launch `argv` with extra `env`; return a handle id.
@@ -59,7 +73,8 @@ pub trait Launcher {
     fn exited(&mut self) -> Vec<String>;
 }
 
-/// Launches real processes in the workspace root; reaps exited children
+/// Launches real processes in the workspace root with `DISPATCH_WORKSPACE`
+/// set to it (0.30); reaps exited children
 /// (without ever signalling a live one).
 pub struct ProcessLauncher {
     cwd: PathBuf,
@@ -81,11 +96,12 @@ impl Launcher for ProcessLauncher {
         let (prog, args) = argv.split_first().ok_or("empty worker command")?;
         let child = std::process::Command::new(prog)
             .args(args)
+            .env("DISPATCH_WORKSPACE", &self.cwd)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .current_dir(&self.cwd)
             .stdin(std::process::Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot launch {prog:?}: {e}"))?;
+            .map_err(|e| launch_error_text(&e, prog))?;
         let rid = env
             .iter()
             .find(|(k, _)| k == "CID_RUN_ID")
@@ -121,12 +137,13 @@ pub struct TickActions {
     pub skipped_reaps: Vec<String>,
     /// Halts proposed (never enacted).
     pub proposed_halts: Vec<String>,
-    /// Spawns that failed to launch, with why.
-    pub launch_errors: Vec<String>,
+    /// Spawns that failed to launch: `(lane, error)` (0.30's `failed_spawns`).
+    pub failed_spawns: Vec<(String, String)>,
 }
 
 impl TickActions {
-    /// `{spawned, reaped, flagged, skipped_reaps, proposed_halts[, launch_errors]}`.
+    /// 0.30's `TickActions.to_dict`: `{spawned, reaped, flagged,
+    /// skipped_reaps, failed_spawns: [{lane, error}], proposed_halts}`.
     pub fn to_map(&self) -> Map<String, Value> {
         let list = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.as_str())).collect());
         let mut m = Map::new();
@@ -134,11 +151,44 @@ impl TickActions {
         m.insert("reaped".into(), list(&self.reaped));
         m.insert("flagged".into(), list(&self.flagged));
         m.insert("skipped_reaps".into(), list(&self.skipped_reaps));
+        let failed = self
+            .failed_spawns
+            .iter()
+            .map(|(lane, error)| {
+                Value::Object(journal::obj([
+                    ("lane", Value::from(lane.as_str())),
+                    ("error", Value::from(error.as_str())),
+                ]))
+            })
+            .collect();
+        m.insert("failed_spawns".into(), Value::Array(failed));
         m.insert("proposed_halts".into(), list(&self.proposed_halts));
-        if !self.launch_errors.is_empty() {
-            m.insert("launch_errors".into(), list(&self.launch_errors));
-        }
         m
+    }
+
+    /// The per-tick text line 0.30 prints: `ENACT <VERDICT>: spawned a, b;
+    /// reaped …; launch-failed <lane> (<error>); …` or `no-actions`.
+    pub fn enact_line(&self, verdict: &str) -> String {
+        let mut parts = Vec::new();
+        let mut named = |label: &str, v: &[String]| {
+            if !v.is_empty() {
+                parts.push(format!("{label} {}", v.join(", ")));
+            }
+        };
+        named("spawned", &self.spawned);
+        named("reaped", &self.reaped);
+        named("flagged", &self.flagged);
+        named("skipped-reaps", &self.skipped_reaps);
+        for (lane, error) in &self.failed_spawns {
+            parts.push(format!("launch-failed {lane} ({error})"));
+        }
+        if !self.proposed_halts.is_empty() {
+            parts.push(format!("proposed-halts {}", self.proposed_halts.join(", ")));
+        }
+        if parts.is_empty() {
+            parts.push("no-actions".into());
+        }
+        format!("ENACT {verdict}: {}", parts.join("; "))
     }
 }
 
@@ -272,7 +322,7 @@ impl<L: Launcher> Watchdog<L> {
                     self.launched.entry(s.lane.clone()).or_default().push(now_ms);
                     actions.spawned.push(s.lane.clone());
                 }
-                Err(e) => actions.launch_errors.push(format!("{}: {e}", s.lane)),
+                Err(e) => actions.failed_spawns.push((s.lane.clone(), e)),
             }
         }
         actions.flagged = verdict.flag.iter().map(|p| p.lane.clone()).collect();
@@ -442,8 +492,10 @@ mod tests {
         let mut d = dog(dir.path(), 4, toml);
         let (v, a) = d.tick(NOW);
         assert_eq!((v.alive, v.admissible), (1, 4));
-        assert_eq!(a.spawned, ["api", "api", "api"]);
-        // In-flight extra workers on the repeatable lane still count next tick.
+        // 0.30's order: one slot per repeatable handle, free handles before
+        // the held (ADVANCING) one.
+        assert_eq!(a.spawned, ["api", "auto", "pick-123"]);
+        // In-flight workers still count next tick.
         let (_, a2) = d.tick(NOW + 1000);
         assert!(a2.spawned.is_empty(), "{a2:?}");
     }
@@ -451,7 +503,11 @@ mod tests {
     #[test]
     fn argv_from_template() {
         assert_eq!(
-            worker_argv(DEFAULT_TEMPLATE, "x").unwrap(),
+            worker_argv(crate::lanes::policy::DEFAULT_TEMPLATE, "x").unwrap(),
+            ["/dos-dispatch-loop", "--lane", "x"]
+        );
+        assert_eq!(
+            worker_argv("claude -p \"/dos-dispatch-loop --lane {lane}\"", "x").unwrap(),
             ["claude", "-p", "/dos-dispatch-loop --lane x"]
         );
         assert_eq!(

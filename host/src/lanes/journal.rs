@@ -170,7 +170,7 @@ fn op_of(e: &Entry) -> &str {
 }
 
 /// Fields an inline ACQUIRE/RECONCILE (no nested `lease`) is rebuilt from.
-const INLINE_LEASE_KEYS: [&str; 11] = [
+const INLINE_LEASE_KEYS: [&str; 12] = [
     "lane",
     "lane_kind",
     "tree",
@@ -182,17 +182,20 @@ const INLINE_LEASE_KEYS: [&str; 11] = [
     "ttl_minutes",
     "holder",
     "run_id",
+    "proc_starttime",
 ];
+
+/// Set `key` to `value` in an insertion-ordered map (a Python dict's update).
+fn put<T>(slots: &mut Vec<((String, String), T)>, key: (String, String), value: T) {
+    match slots.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => slots.push((key, value)),
+    }
+}
 
 /// Fold records into the live leases, in first-insertion order (pure).
 pub fn replay(entries: &[Entry]) -> Vec<Entry> {
     let mut live: Vec<((String, String), Entry)> = Vec::new();
-    fn put(live: &mut Vec<((String, String), Entry)>, key: (String, String), lease: Entry) {
-        match live.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = lease,
-            None => live.push((key, lease)),
-        }
-    }
     for e in entries {
         let op = op_of(e);
         if op == OP_CHECKPOINT {
@@ -247,18 +250,66 @@ pub fn replay(entries: &[Entry]) -> Vec<Entry> {
             _ => {
                 // ADOPT
                 if let Some(slot) = live.iter_mut().find(|(k, _)| *k == key) {
-                    for k in ["holder", "pid", "host_id"] {
-                        if let Some(v) = e.get(k).filter(|v| !v.is_null()) {
-                            slot.1.insert(k.into(), v.clone());
-                        }
-                    }
-                    let beat = first_truthy(e, &["heartbeat_at", "ts"]).unwrap_or(Value::Null);
-                    slot.1.insert("heartbeat_at".into(), beat);
+                    adopt_into(&mut slot.1, e);
                 }
             }
         }
     }
     live.into_iter().map(|(_, l)| l).collect()
+}
+
+/// Apply an ADOPT record to the live `lease` it names (0.30's fold): move
+/// holder/pid/host_id, carry the entry's `proc_starttime` or — when the pid
+/// changed — drop the old holder's baseline (it would read as PID reuse), and
+/// refresh the heartbeat only when the record carries one.
+fn adopt_into(lease: &mut Entry, e: &Entry) {
+    let pid_changed = e
+        .get("pid")
+        .filter(|v| !v.is_null())
+        .is_some_and(|new| !py_eq(Some(new), lease.get("pid")));
+    for k in ["holder", "pid", "host_id"] {
+        if let Some(v) = e.get(k).filter(|v| !v.is_null()) {
+            lease.insert(k.into(), v.clone());
+        }
+    }
+    match e.get(PROC_STARTTIME).filter(|v| !v.is_null()) {
+        Some(v) => {
+            lease.insert(PROC_STARTTIME.into(), v.clone());
+        }
+        None if pid_changed => {
+            lease.remove(PROC_STARTTIME);
+        }
+        None => {}
+    }
+    if let Some(beat) = first_truthy(e, &["heartbeat_at", "ts"]) {
+        lease.insert("heartbeat_at".into(), beat);
+    }
+}
+
+/// The lease key holding the holder pid's OS start time (`/proc/<pid>/stat`
+/// field 22), 0.30's PID-reuse baseline.
+pub const PROC_STARTTIME: &str = "proc_starttime";
+
+/// Python's `==` on two JSON scalars (`1 == 1.0 == True`); a missing value is `None`.
+fn py_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
+    fn num(v: &Value) -> Option<f64> {
+        match v {
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            Value::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+    match (a, b) {
+        (Some(x), Some(y)) => match (num(x), num(y)) {
+            (Some(p), Some(q)) => match (x.as_i64(), y.as_i64()) {
+                (Some(i), Some(j)) => i == j,
+                _ => p == q,
+            },
+            _ => x == y,
+        },
+        (None, None) => true,
+        (Some(x), None) | (None, Some(x)) => x.is_null(),
+    }
 }
 
 fn first_truthy(e: &Entry, keys: &[&str]) -> Option<Value> {
@@ -308,9 +359,52 @@ pub fn tail(entries: &[Entry], n: i64) -> &[Entry] {
     }
 }
 
-/// Compaction (pure): one CHECKPOINT holding the live leases and the seq
-/// watermark, followed by every `_CORRUPT` sentinel in order.
-/// `replay(compact(E)) == replay(E)`.
+/// Fold the journal into each live lease's fencing generation (0.30's
+/// `lease_generations`): every ACQUIRE/RECONCILE takes the next number,
+/// RELEASE/SCAVENGE drop it, a CHECKPOINT re-bases onto its `generations`
+/// rows and continues from their maximum. Returned in Python dict order.
+pub fn lease_generations(entries: &[Entry]) -> Vec<((String, String), i64)> {
+    let mut gens: Vec<((String, String), i64)> = Vec::new();
+    let mut counter = 0i64;
+    for e in entries {
+        let op = op_of(e);
+        if op == OP_CHECKPOINT {
+            gens.clear();
+            if let Some(Value::Array(rows)) = e.get("generations") {
+                for row in rows.iter().filter_map(Value::as_object) {
+                    let key = identity(row);
+                    if key.0.is_empty() && key.1.is_empty() {
+                        continue;
+                    }
+                    // Python: isinstance(g, int) and not bool.
+                    if let Some(g) = row.get("generation").and_then(Value::as_i64) {
+                        put(&mut gens, key, g);
+                        counter = counter.max(g);
+                    }
+                }
+            }
+            continue;
+        }
+        let key = identity(e);
+        if key.0.is_empty() && key.1.is_empty() {
+            continue;
+        }
+        match op {
+            OP_ACQUIRE | OP_RECONCILE => {
+                counter = counter.saturating_add(1);
+                put(&mut gens, key, counter);
+            }
+            OP_RELEASE | OP_SCAVENGE => gens.retain(|(k, _)| *k != key),
+            _ => {}
+        }
+    }
+    gens
+}
+
+/// Compaction (pure): one CHECKPOINT holding the live leases, the seq
+/// watermark and (when any lease holds one) the fencing `generations` rows,
+/// followed by every `_CORRUPT` sentinel in order — 0.30's `compact`.
+/// `replay(compact(E)) == replay(E)` and the generations survive.
 pub fn compact(entries: &[Entry]) -> Vec<Entry> {
     let mut cp = Map::new();
     cp.insert("op".into(), Value::from(OP_CHECKPOINT));
@@ -319,6 +413,20 @@ pub fn compact(entries: &[Entry]) -> Vec<Entry> {
         Value::Array(replay(entries).into_iter().map(Value::Object).collect()),
     );
     cp.insert("seq_watermark".into(), Value::from(max_seq(entries)));
+    let gens = lease_generations(entries);
+    if !gens.is_empty() {
+        let rows = gens
+            .into_iter()
+            .map(|((loop_ts, lane), g)| {
+                Value::Object(obj([
+                    ("loop_ts", Value::from(loop_ts)),
+                    ("lane", Value::from(lane)),
+                    ("generation", Value::from(g)),
+                ]))
+            })
+            .collect();
+        cp.insert("generations".into(), Value::Array(rows));
+    }
     let mut out = vec![cp];
     out.extend(entries.iter().filter(|e| op_of(e) == OP_CORRUPT).cloned());
     out

@@ -6,7 +6,9 @@ use super::arbiter::{arbitrate, Decision};
 use super::journal::{
     self, obj, py_str, Entry, OP_ACQUIRE, OP_HALT, OP_HEARTBEAT, OP_REFUSE, OP_RELEASE, OP_SPAWN,
 };
+use super::lock_mode::LockMode;
 use super::mutex::{self, LeaseMutex, LockBusy};
+use super::proc_identity;
 use super::roster::Roster;
 use crate::journal::record::{now_ts, parse_ts};
 use crate::workspace::Workspace;
@@ -155,6 +157,8 @@ pub struct AcquireRequest {
     pub retries: u32,
     /// Sleep between mutex attempts.
     pub retry_interval: Duration,
+    /// The lock mode to arbitrate and journal (`--mode`).
+    pub mode: LockMode,
 }
 
 /// Arbitrate and, on acquire, journal the grant (on refuse, a best-effort
@@ -178,7 +182,7 @@ pub fn acquire(
     )?;
     let mut live = store.live();
     live.extend(req.extra.iter().cloned());
-    let decision = arbitrate(&req.lane, &req.kind, &req.tree, &live, roster);
+    let decision = arbitrate(&req.lane, &req.kind, &req.tree, req.mode, &live, roster);
     let host = host_id();
     if decision.outcome == "acquire" {
         let lane = if decision.lane.is_empty() {
@@ -203,7 +207,11 @@ pub fn acquire(
             ("pid", Value::from(std::process::id())),
             ("holder", Value::from(req.owner.as_str())),
             ("acquired_at", Value::from(now_ts())),
+            ("mode", Value::from(req.mode.as_str())),
         ]);
+        if let Some(st) = proc_identity::starttime(std::process::id()) {
+            lease.insert(journal::PROC_STARTTIME.into(), Value::from(st));
+        }
         if !req.run_id.is_empty() {
             lease.insert("run_id".into(), Value::from(req.run_id.as_str()));
         }
@@ -257,6 +265,59 @@ pub fn release(store: &LaneStore, lane: &str, owner: &str, loop_ts: &str) -> Res
     journal::append(
         &store.journal,
         &release_entry(&lease, &format!("lane-lease:{owner}")),
+    )?;
+    Ok(true)
+}
+
+/// An ADOPT record moving `lease` to `new_holder` (0.30's `adopt_entry`):
+/// `new_pid` may be absent (`null`); `proc_starttime` rides along only when
+/// the new pid's start time is known.
+pub fn adopt_entry(lease: &Entry, new_holder: &str, new_pid: Option<u32>, new_host_id: &str) -> Entry {
+    let g = |k: &str| lease.get(k).cloned().unwrap_or(Value::Null);
+    let host = if new_host_id.is_empty() {
+        g("host_id")
+    } else {
+        Value::from(new_host_id)
+    };
+    let mut e = obj([
+        ("op", Value::from(journal::OP_ADOPT)),
+        ("lane", g("lane")),
+        ("loop_ts", g("loop_ts")),
+        ("holder", Value::from(new_holder)),
+        ("pid", new_pid.map_or(Value::Null, Value::from)),
+        ("host_id", host),
+        ("prev_holder", g("holder")),
+        ("heartbeat_at", Value::from(now_ts())),
+        ("reason", Value::from(format!("adopt:{new_holder}"))),
+    ]);
+    if let Some(st) = new_pid.and_then(proc_identity::starttime) {
+        e.insert(journal::PROC_STARTTIME.into(), Value::from(st));
+    }
+    e
+}
+
+/// Take over the newest live lease on `lane` (this `loop_ts` only, when
+/// given) for `new_owner` — 0.30's `lane_lease.adopt`. Returns whether a
+/// live lease matched (nothing is written otherwise).
+pub fn adopt(
+    store: &LaneStore,
+    lane: &str,
+    new_owner: &str,
+    loop_ts: &str,
+    new_pid: Option<u32>,
+) -> Result<bool, LeaseError> {
+    let _guard = store.lock(new_owner)?;
+    let found = store
+        .live()
+        .into_iter()
+        .filter(|l| lane_matches(l, lane))
+        .rfind(|l| loop_ts.is_empty() || py_str(l.get("loop_ts")) == loop_ts);
+    let Some(lease) = found else {
+        return Ok(false);
+    };
+    journal::append(
+        &store.journal,
+        &adopt_entry(&lease, new_owner, new_pid, &host_id()),
     )?;
     Ok(true)
 }

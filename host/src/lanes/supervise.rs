@@ -286,37 +286,54 @@ pub fn supervise(ev: &SuperviseEvidence, policy: &SupervisePolicy) -> SuperviseV
     }
     let adm = admissible(&ev.lanes, policy.max_concurrency);
     let needed = (target.min(adm) - alive).max(0) as usize;
+    // 0.30's spawn order: fixed-tree lanes first, then one slot per
+    // repeatable handle (free/reaped handles before ADVANCING ones), then the
+    // repeatable overflow round-robin, exclusive lanes last.
     let bucket = |l: &LaneLiveness| {
         if l.is_exclusive {
-            2
+            (2, 0)
         } else if l.repeatable {
-            1
+            (1, u8::from(l.liveness == Some(Liveness::Advancing)))
         } else {
-            0
+            (0, 0)
         }
     };
     candidates.sort_by_key(|l| bucket(l));
+    let repeat_reason = format!("repeatable auto-pick lane under target (alive {alive} < target {target}, admissible {adm}, max_concurrency {}) — spawn a worker; the arbiter narrows its per-pick claim", fmt_opt(policy.max_concurrency));
+    let free_reason = format!("lane is free and the roster is under target (alive {alive} < target {target}, admissible {adm}) — spawn a worker");
     let mut spawn: Vec<LanePlan> = Vec::new();
-    let mut chosen: Vec<&Vec<String>> = Vec::new();
-    for l in candidates {
-        if spawn.len() >= needed {
-            break;
-        }
-        if l.repeatable {
-            while spawn.len() < needed {
-                spawn.push(LanePlan::new(&l.lane, Disposition::Spawn, format!("repeatable auto-pick lane under target (alive {alive} < target {target}, admissible {adm}, max_concurrency {}) — spawn a worker; the arbiter narrows its per-pick claim", fmt_opt(policy.max_concurrency))));
+    let mut chosen: Vec<Vec<String>> = Vec::new();
+    let fixed_pass = |exclusive_pass: bool, spawn: &mut Vec<LanePlan>, chosen: &mut Vec<Vec<String>>| {
+        for l in &candidates {
+            if spawn.len() >= needed {
+                break;
             }
-            continue;
+            if l.repeatable && !exclusive_pass {
+                spawn.push(LanePlan::new(&l.lane, Disposition::Spawn, repeat_reason.clone()));
+                continue;
+            }
+            if l.repeatable || l.is_exclusive != exclusive_pass {
+                continue;
+            }
+            let disjoint = |t: &Vec<String>| tree::disjoint(t, &l.tree);
+            if held.iter().all(|t| disjoint(t)) && chosen.iter().all(disjoint) {
+                spawn.push(LanePlan::new(&l.lane, Disposition::Spawn, free_reason.clone()));
+                chosen.push(l.tree.clone());
+            }
         }
-        if held
-            .iter()
-            .chain(chosen.iter())
-            .all(|t| tree::disjoint(t, &l.tree))
-        {
-            spawn.push(LanePlan::new(&l.lane, Disposition::Spawn, format!("lane is free and the roster is under target (alive {alive} < target {target}, admissible {adm}) — spawn a worker")));
-            chosen.push(&l.tree);
-        }
+    };
+    fixed_pass(false, &mut spawn, &mut chosen);
+    let handles: Vec<&&LaneLiveness> = candidates.iter().filter(|l| l.repeatable).collect();
+    let mut i = 0;
+    while spawn.len() < needed && !handles.is_empty() {
+        spawn.push(LanePlan::new(
+            &handles[i % handles.len()].lane,
+            Disposition::Spawn,
+            repeat_reason.clone(),
+        ));
+        i += 1;
     }
+    fixed_pass(true, &mut spawn, &mut chosen);
     let (verdict, reason) = if target > adm {
         (Outcome::TargetUnreachable, format!("target {target} exceeds admissible {adm}: the roster cannot hold that many pairwise-disjoint concurrent workers. Declare more disjoint concurrent lanes in dos.toml [lanes] to raise the ceiling."))
     } else if alive > target {

@@ -7,7 +7,7 @@ pub mod top;
 
 use crate::decisions::rows::cut;
 use crate::decisions::{Decision, DecisionKind};
-use dos_plugin_api::{Notification, NotifyResult, Severity};
+use dos_plugin_api::{Notification, NotifyAction, NotifyResult, Severity};
 use serde_json::{Map, Value};
 
 /// Edit-in-place key of the decisions digest.
@@ -66,6 +66,7 @@ pub fn notification_for_decisions(rows: &[Decision], summary: String, top: i64) 
         })
         .collect();
     Notification {
+        action: None,
         severity,
         title,
         summary,
@@ -115,6 +116,7 @@ pub fn notification_for_top(frame: &top::Frame, summary: String) -> Notification
         fields.push(("recent verdicts".into(), frame.verdicts.len().to_string()));
     }
     Notification {
+        action: None,
         severity,
         title: format!("fleet: {adv} advancing · {spin} spinning · {stalled} stalled · {free} free"),
         summary,
@@ -124,7 +126,42 @@ pub fn notification_for_top(frame: &top::Frame, summary: String) -> Notification
     }
 }
 
-/// The reference's `Notification.to_dict`.
+/// The follow-up for a projection `source` (`decisions`, `top`, `pulse`), with
+/// `--workspace <root>` (double-quoted when it holds whitespace) when `root`
+/// is known; `None` for any other source (0.30's `action_for_source`).
+pub fn action_for_source(source: &str, root: &str) -> Option<NotifyAction> {
+    let (label, verb) = match source {
+        "decisions" => ("review the decisions queue", "decisions"),
+        "top" => ("open the live fleet status", "top"),
+        "pulse" => ("open the fleet pulse", "pulse"),
+        _ => return None,
+    };
+    let mut command = format!("dos {verb}");
+    if !root.is_empty() {
+        let quoted = if root.chars().any(char::is_whitespace) {
+            format!("\"{root}\"")
+        } else {
+            root.to_string()
+        };
+        command = format!("{command} --workspace {quoted}");
+    }
+    Some(NotifyAction {
+        label: label.into(),
+        command,
+        url: String::new(),
+    })
+}
+
+/// `{label, command, url}`.
+pub fn action_json(a: &NotifyAction) -> Value {
+    let mut m = Map::new();
+    m.insert("label".into(), a.label.clone().into());
+    m.insert("command".into(), a.command.clone().into());
+    m.insert("url".into(), a.url.clone().into());
+    Value::Object(m)
+}
+
+/// The reference's `Notification.to_dict` (0.30: with `action`, `null` when none).
 pub fn notification_json(n: &Notification) -> Value {
     let mut m = Map::new();
     m.insert("severity".into(), n.severity.token().into());
@@ -141,6 +178,10 @@ pub fn notification_json(n: &Notification) -> Value {
     );
     m.insert("key".into(), n.key.clone().into());
     m.insert("source".into(), n.source.clone().into());
+    m.insert(
+        "action".into(),
+        n.action.as_ref().map_or(Value::Null, action_json),
+    );
     Value::Object(m)
 }
 
@@ -162,7 +203,8 @@ pub fn report_json(n: &Notification, r: &NotifyResult, notifier: &str) -> Value 
     Value::Object(m)
 }
 
-/// The text report (each line ends with `\n`).
+/// The text report (each line ends with `\n`); 0.30 adds `  → <label>:
+/// <command>` after the fields (its OSC 8 link is for terminals only).
 pub fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String {
     let mut out = format!(
         "{} [{}] {}\n",
@@ -172,6 +214,19 @@ pub fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String
     );
     for (label, value) in &n.fields {
         out.push_str(&format!("    {label}: {value}\n"));
+    }
+    if let Some(a) = &n.action {
+        let label = if a.label.trim().is_empty() {
+            "open"
+        } else {
+            a.label.trim()
+        };
+        let text = if a.command.trim().is_empty() {
+            label
+        } else {
+            a.command.trim()
+        };
+        out.push_str(&format!("  → {label}: {text}\n"));
     }
     if notifier == "null" {
         out.push_str("  → not sent (notifier=null; pass --notifier slack --channel NAME to deliver)\n");

@@ -172,8 +172,29 @@ pub fn detail_value(v: &PyValue) -> Option<AnyValue> {
     Some(AnyValue { value: Some(value) })
 }
 
+/// 0.30's `_GENAI_ATTR_MAP`: the journal's spend-breakdown counts also ride
+/// under OpenTelemetry's GenAI usage names (after the `dos.detail.*` forms;
+/// only numeric values, only when present).
+pub const GENAI_USAGE: [(&str, &str); 5] = [
+    ("evidence.breakdown.input", "gen_ai.usage.input_tokens"),
+    ("evidence.breakdown.output", "gen_ai.usage.output_tokens"),
+    (
+        "evidence.breakdown.cache_read",
+        "gen_ai.usage.cache_read.input_tokens",
+    ),
+    (
+        "evidence.breakdown.cache_creation",
+        "gen_ai.usage.cache_creation.input_tokens",
+    ),
+    (
+        "evidence.breakdown.reasoning",
+        "gen_ai.usage.reasoning.output_tokens",
+    ),
+];
+
 /// One event as an OTLP log record: body, severity number, the `dos.*`
-/// attributes in the reference's order, the event's own time (when its `ts`
+/// attributes in the reference's order (0.30: then the `gen_ai.usage.*`
+/// ones, see [`GENAI_USAGE`]), the event's own time (when its `ts`
 /// parses) and `observed_nanos` as the observed time. Detail integers that
 /// do not fit `i64` are dropped and counted in `dropped_attributes_count`.
 pub fn log_record(event: &VerdictEvent, observed_nanos: u64) -> LogRecord {
@@ -196,6 +217,16 @@ pub fn log_record(event: &VerdictEvent, observed_nanos: u64) -> LogRecord {
         match detail_value(value) {
             Some(v) => attributes.push(kv(&format!("dos.detail.{key}"), Some(v))),
             None => dropped += 1,
+        }
+    }
+    for (source, target) in GENAI_USAGE {
+        // The last duplicate wins, as a Python dict built from the JSON would.
+        let found = event.detail.iter().rev().find(|(k, _)| k == source);
+        if let Some(v @ (PyValue::Int(_) | PyValue::Float(_))) = found.map(|(_, v)| v) {
+            match detail_value(v) {
+                Some(v) => attributes.push(kv(target, Some(v))),
+                None => dropped += 1,
+            }
         }
     }
     LogRecord {
@@ -414,6 +445,39 @@ mod tests {
         assert_eq!(r.time_unix_nano, parse_ts("2026-11-21T21:23:14Z").unwrap());
         assert_eq!(r.observed_time_unix_nano, 42);
         assert!(r.severity_text.is_empty());
+    }
+
+    /// 0.30's `build_records` attribute keys for a spend breakdown (recorded
+    /// from `dos.drivers.export_otlp`): numeric counts also under
+    /// `gen_ai.usage.*`, a bool / string / unmapped key only as `dos.detail.*`.
+    #[test]
+    fn breakdown_counts_map_to_genai_usage_as_030_does() {
+        let e = VerdictEvent::decode(
+            r#"{"detail": {"work": 3, "evidence.tokens": 900, "evidence.breakdown.input": 100,
+                "evidence.breakdown.output": 20.5, "evidence.breakdown.cache_read": true,
+                "evidence.breakdown.reasoning": "n/a", "evidence.breakdown.total": 5},
+                "run_id": "RID-1", "source": "kernel", "syscall": "efficiency",
+                "ts": "2026-11-21T21:23:14Z", "verdict": "EFFICIENT"}"#,
+        )
+        .unwrap();
+        let r = log_record(&e, 0);
+        let keys: Vec<&str> = r.attributes.iter().map(|a| a.key.as_str()).collect();
+        let want = r#"["dos.syscall", "dos.verdict", "dos.run_id", "dos.source", "dos.detail.work", "dos.detail.evidence.tokens", "dos.detail.evidence.breakdown.input", "dos.detail.evidence.breakdown.output", "dos.detail.evidence.breakdown.cache_read", "dos.detail.evidence.breakdown.reasoning", "dos.detail.evidence.breakdown.total", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens"]"#;
+        let want: Vec<String> = serde_json::from_str(want).unwrap();
+        assert_eq!(keys, want);
+        use any_value::Value as V;
+        assert_eq!(attr(&r, "gen_ai.usage.input_tokens"), Some(&V::IntValue(100)));
+        assert_eq!(
+            attr(&r, "gen_ai.usage.output_tokens"),
+            Some(&V::DoubleValue(20.5))
+        );
+        // No breakdown: no gen_ai attribute at all (no zero-stuffing).
+        let plain =
+            VerdictEvent::decode(r#"{"syscall": "x", "verdict": "OK", "detail": {"input": 1}}"#).unwrap();
+        assert!(log_record(&plain, 0)
+            .attributes
+            .iter()
+            .all(|a| !a.key.starts_with("gen_ai.")));
     }
 
     #[test]

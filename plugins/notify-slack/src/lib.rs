@@ -75,10 +75,14 @@ pub fn severity_emoji(severity: Severity) -> &'static str {
     }
 }
 
+/// A link button's label is cut to this many code points (Slack's limit).
+const MAX_BUTTON_LABEL: usize = 75;
+
 /// The reference's `build_blocks`: a header (severity emoji + title, cut to
 /// 150), a section of at most 10 `*label*\nvalue` fields (only when there
 /// are fields), the summary in a code fence cut to 2800 (only when there is
-/// a summary), and a context line naming source and severity.
+/// a summary), 0.30's link button (only when the action has a URL), and a
+/// context line naming source and severity (and 0.30's `open: \`<command>\``).
 pub fn build_blocks(note: &Notification) -> Value {
     let head = format!("{} {}", severity_emoji(note.severity), note.title);
     let mut blocks = vec![json!({
@@ -101,17 +105,39 @@ pub fn build_blocks(note: &Notification) -> Value {
             "text": {"type": "mrkdwn", "text": format!("```\n{body}\n```")}
         }));
     }
+    // 0.30: a link button only when the action has a URL; its command joins
+    // the context line.
+    let action = note.action.as_ref();
+    if let Some(a) = action.filter(|a| !a.url.is_empty()) {
+        let label = if a.label.is_empty() {
+            "open"
+        } else {
+            a.label.as_str()
+        };
+        blocks.push(json!({
+            "type": "actions",
+            "elements": [{
+                "type": "button",
+                "text": {"type": "plain_text", "text": cut(label, MAX_BUTTON_LABEL), "emoji": true},
+                "url": a.url
+            }]
+        }));
+    }
     let source = if note.source.is_empty() {
         "?"
     } else {
         note.source.as_str()
     };
+    let mut ctx = format!(
+        "dos notify · source=`{source}` · severity=`{}`",
+        note.severity.token()
+    );
+    if let Some(a) = action.filter(|a| !a.command.is_empty()) {
+        ctx = format!("{ctx} · open: `{}`", a.command);
+    }
     blocks.push(json!({
         "type": "context",
-        "elements": [{
-            "type": "mrkdwn",
-            "text": format!("dos notify · source=`{source}` · severity=`{}`", note.severity.token())
-        }]
+        "elements": [{"type": "mrkdwn", "text": ctx}]
     }));
     Value::Array(blocks)
 }

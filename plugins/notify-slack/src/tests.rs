@@ -10,6 +10,7 @@ fn note(
     source: &str,
 ) -> Notification {
     Notification {
+        action: None,
         severity,
         title: title.into(),
         summary: summary.into(),
@@ -168,6 +169,7 @@ fn channel_resolution_table() {
 #[test]
 fn mode_text_and_dry_run_table() {
     let top = Notification {
+        action: None,
         key: "dos-top:/ws".into(),
         ..note(Severity::Info, "fleet: 1 advancing", "SCREEN", &[], "top")
     };
@@ -329,4 +331,27 @@ fn scrub_table() {
         "bad *** here ***"
     );
     assert_eq!(scrub("ab", "a"), "ab");
+}
+
+/// 0.30's blocks for an action with a URL (recorded from
+/// `dos.drivers.notify_slack.build_blocks`): a link button with the label cut
+/// to 75, and the command on the context line.
+#[test]
+fn action_button_and_open_command_match_030() {
+    let mut n = note(Severity::Warn, "t", "", &[("a", "b")], "top");
+    n.action = Some(dos_plugin_api::NotifyAction {
+        label: "x".repeat(80),
+        command: "dos top".into(),
+        url: "https://example.test/top".into(),
+    });
+    let want: serde_json::Value = serde_json::from_str(r#"[{"type": "header", "text": {"type": "plain_text", "text": ":large_yellow_circle: t", "emoji": true}}, {"type": "section", "fields": [{"type": "mrkdwn", "text": "*a*\nb"}]}, {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "emoji": true}, "url": "https://example.test/top"}]}, {"type": "context", "elements": [{"type": "mrkdwn", "text": "dos notify \u00b7 source=`top` \u00b7 severity=`WARN` \u00b7 open: `dos top`"}]}]"#).unwrap();
+    assert_eq!(build_blocks(&n), want);
+    // No URL: no button, the command still on the context line.
+    n.action.as_mut().unwrap().url.clear();
+    let blocks = build_blocks(&n);
+    assert!(blocks.as_array().unwrap().iter().all(|b| b["type"] != "actions"));
+    assert_eq!(
+        blocks[2]["elements"][0]["text"],
+        "dos notify · source=`top` · severity=`WARN` · open: `dos top`"
+    );
 }

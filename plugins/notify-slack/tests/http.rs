@@ -17,6 +17,7 @@ const TOKEN: &str = "xoxb-test-s3cr3t";
 
 fn digest() -> Notification {
     Notification {
+        action: None,
         severity: Severity::Urgent,
         title: "2 decisions need you".into(),
         summary: "# operator decisions\n  body".into(),
@@ -31,6 +32,7 @@ fn digest() -> Notification {
 
 fn top(screen: &str) -> Notification {
     Notification {
+        action: None,
         severity: Severity::Info,
         title: "fleet: 0 advancing".into(),
         summary: screen.into(),
@@ -218,6 +220,7 @@ fn edit_in_place_can_be_forced_and_uses_the_default_key() {
     extra["edit_in_place"] = json!(true);
     let cfg = config(dir.path(), extra);
     let note = Notification {
+        action: None,
         key: String::new(),
         ..digest()
     };

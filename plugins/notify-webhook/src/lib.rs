@@ -61,9 +61,10 @@ pub fn severity_tag(severity: Severity) -> &'static str {
 }
 
 /// The reference's `build_payload`: the notification's `to_dict` (`severity`,
-/// `title`, `summary` cut to [`MAX_SUMMARY`], `fields`, `key`, `source`) plus
-/// a synthesized `text` (`"<tag> [<SEV>] <title>"`, then `"\n" + summary` when
-/// the summary is non-empty).
+/// `title`, `summary` cut to [`MAX_SUMMARY`], `fields`, `key`, `source`, and
+/// 0.30's `action` or `null`) plus a synthesized `text` (`"<tag> [<SEV>]
+/// <title>"`, then `"\n" + summary` when the summary is non-empty, then 0.30's
+/// `"\n⟶ open: <command>"` when the action has a command).
 pub fn build_payload(note: &Notification) -> Value {
     let summary = cut(&note.summary, MAX_SUMMARY);
     let head = format!(
@@ -73,11 +74,15 @@ pub fn build_payload(note: &Notification) -> Value {
         note.title
     );
     let head = head.trim();
-    let text = if summary.is_empty() {
+    let mut text = if summary.is_empty() {
         head.to_string()
     } else {
         format!("{head}\n{summary}")
     };
+    // 0.30: a chat hook that renders only `text` still gets the open command.
+    if let Some(a) = note.action.as_ref().filter(|a| !a.command.is_empty()) {
+        text = format!("{text}\n⟶ open: {}", a.command);
+    }
     let fields: Vec<Value> = note.fields.iter().map(|(l, v)| json!([l, v])).collect();
     let mut body = Map::new();
     body.insert("severity".into(), Value::from(note.severity.token()));
@@ -86,6 +91,11 @@ pub fn build_payload(note: &Notification) -> Value {
     body.insert("fields".into(), Value::Array(fields));
     body.insert("key".into(), Value::from(note.key.as_str()));
     body.insert("source".into(), Value::from(note.source.as_str()));
+    let action = note.action.as_ref().map_or(
+        Value::Null,
+        |a| json!({"label": a.label, "command": a.command, "url": a.url}),
+    );
+    body.insert("action".into(), action);
     body.insert("text".into(), Value::from(text));
     Value::Object(body)
 }
@@ -307,6 +317,7 @@ mod tests {
 
     fn note(severity: Severity, title: &str, summary: &str, fields: &[(&str, &str)]) -> Notification {
         Notification {
+            action: None,
             severity,
             title: title.into(),
             summary: summary.into(),
@@ -327,9 +338,28 @@ mod tests {
             "# operator decisions\n  (none pending - nothing is waiting on you)",
             &[],
         );
-        let expected = r##"{"severity": "INFO", "title": "fleet clear \u2014 no pending decisions", "summary": "# operator decisions\n  (none pending - nothing is waiting on you)", "fields": [], "key": "dos-decisions", "source": "decisions", "text": "\u00b7 [INFO] fleet clear \u2014 no pending decisions\n# operator decisions\n  (none pending - nothing is waiting on you)"}"##;
+        let expected = r##"{"severity": "INFO", "title": "fleet clear \u2014 no pending decisions", "summary": "# operator decisions\n  (none pending - nothing is waiting on you)", "fields": [], "key": "dos-decisions", "source": "decisions", "action": null, "text": "\u00b7 [INFO] fleet clear \u2014 no pending decisions\n# operator decisions\n  (none pending - nothing is waiting on you)"}"##;
         assert_eq!(render_body(&n), expected);
-        assert_eq!(render_body(&n).len(), 347, "the golden Content-Length");
+        assert_eq!(render_body(&n).len(), 363, "the golden Content-Length");
+    }
+
+    /// 0.30's body for a notification with an action (recorded from
+    /// `dos.drivers.notify_webhook.build_payload`).
+    #[test]
+    fn action_rides_in_the_body_and_the_text() {
+        let mut n = note(
+            Severity::Info,
+            "fleet clear — no pending decisions",
+            "# operator decisions\n  (none pending - nothing is waiting on you)",
+            &[],
+        );
+        n.action = Some(dos_plugin_api::NotifyAction {
+            label: "review the decisions queue".into(),
+            command: "dos decisions --workspace \"/my ws\"".into(),
+            url: String::new(),
+        });
+        let expected = r##"{"severity": "INFO", "title": "fleet clear \u2014 no pending decisions", "summary": "# operator decisions\n  (none pending - nothing is waiting on you)", "fields": [], "key": "dos-decisions", "source": "decisions", "action": {"label": "review the decisions queue", "command": "dos decisions --workspace \"/my ws\"", "url": ""}, "text": "\u00b7 [INFO] fleet clear \u2014 no pending decisions\n# operator decisions\n  (none pending - nothing is waiting on you)\n\u27f6 open: dos decisions --workspace \"/my ws\""}"##;
+        assert_eq!(render_body(&n), expected);
     }
 
     #[test]
@@ -360,7 +390,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             keys,
-            ["severity", "title", "summary", "fields", "key", "source", "text"]
+            ["severity", "title", "summary", "fields", "key", "source", "action", "text"]
         );
     }
 

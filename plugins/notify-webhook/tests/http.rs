@@ -11,6 +11,7 @@ use support::{refused_url, Reply, Server, TempDir};
 
 fn note() -> Notification {
     Notification {
+        action: None,
         severity: Severity::Urgent,
         title: "2 decisions need you".into(),
         summary: "# operator decisions\n  body".into(),
@@ -75,7 +76,7 @@ fn posts_the_reference_request_with_token() {
         r.header("content-length"),
         Some(r.body.len().to_string().as_str())
     );
-    assert!(r.body.starts_with(r##"{"severity": "URGENT", "title": "2 decisions need you", "summary": "# operator decisions\n  body", "fields": [["LIVENESS @ main", "run spinning 40m  \u27f6 stop: kill -TERM 4242"], ["WEDGE @ api", "X"]], "key": "dos-decisions", "source": "decisions", "text": "\u25a0 [URGENT] 2 decisions need you\n# operator decisions\n  body"}"##));
+    assert!(r.body.starts_with(r##"{"severity": "URGENT", "title": "2 decisions need you", "summary": "# operator decisions\n  body", "fields": [["LIVENESS @ main", "run spinning 40m  \u27f6 stop: kill -TERM 4242"], ["WEDGE @ api", "X"]], "key": "dos-decisions", "source": "decisions", "action": null, "text": "\u25a0 [URGENT] 2 decisions need you\n# operator decisions\n  body"}"##));
 }
 
 #[test]
