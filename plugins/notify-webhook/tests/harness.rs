@@ -14,6 +14,7 @@ fn note() -> Notification {
         fields: vec![],
         key: String::new(),
         source: "test".into(),
+        action: None,
     }
 }
 
