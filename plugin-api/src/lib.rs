@@ -43,7 +43,7 @@
 //! let cfg = DriverConfig::from_json(r#"{"url": "http://127.0.0.1:9/x", "dry_run": true}"#).unwrap();
 //! let mut hook = Hook(cfg.parse().unwrap());
 //! let n = Notification { severity: dos_plugin_api::Severity::Info, title: "hi".into(), summary: String::new(),
-//!                        fields: vec![], key: String::new(), source: String::new() };
+//!                        fields: vec![], key: String::new(), source: String::new(), action: None };
 //! assert!(!hook.send(&n).unwrap().delivered);
 //! # }
 //! ```

@@ -75,7 +75,6 @@ pub fn decide(results: Vec<Row>, strict: bool) -> Outcome {
     }
 }
 
-
 fn py_repr(s: &str) -> String {
     if s.contains('\'') && !s.contains('"') {
         format!("\"{s}\"")

@@ -14,7 +14,7 @@
 //! let file = PluginFile::load(&built_library("my_notifier").unwrap()).unwrap();
 //! let mut n = file.notifier("mine", &serde_json::json!({"dry_run": true})).unwrap();
 //! let note = Notification { severity: Severity::Info, title: "t".into(), summary: String::new(),
-//!                           fields: vec![], key: String::new(), source: "test".into() };
+//!                           fields: vec![], key: String::new(), source: "test".into(), action: None };
 //! assert!(!n.send(&note).unwrap().delivered);
 //! ```
 
