@@ -26,6 +26,8 @@ pub const SCRUB: &[&str] = &[
     "DISPATCH_HOST_ID",
     "DISPATCH_LOOP_TS",
     "MY_LOOP",
+    "DOS_HOOK_POSTURE",
+    "DOS_HOOK_METRICS",
 ];
 
 /// Run `dos args…` in `cwd` with `env` and `stdin`.
