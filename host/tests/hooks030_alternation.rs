@@ -12,7 +12,7 @@
 mod hooks_common;
 mod ref030_support;
 
-use hooks_common::{mask_ts, run, HookBin};
+use hooks_common::{HookBin, mask_ts, run};
 use std::path::Path;
 
 /// Who takes a turn.
@@ -27,7 +27,9 @@ fn ev_post() -> String {
 }
 
 fn ev_pre(tool: &str, input: &str) -> String {
-    format!(r#"{{"session_id": "alt", "hook_event_name": "PreToolUse", "tool_name": "{tool}", "tool_input": {input}, "cwd": "/ws"}}"#)
+    format!(
+        r#"{{"session_id": "alt", "hook_event_name": "PreToolUse", "tool_name": "{tool}", "tool_input": {input}, "cwd": "/ws"}}"#
+    )
 }
 
 fn ev_stop() -> String {
@@ -42,19 +44,35 @@ fn script() -> Vec<(Vec<&'static str>, Vec<(&'static str, &'static str)>, String
     }
     let arbiter = r#"{"file_path": "src/dos/arbiter.py"}"#;
     for i in 0..6 {
-        let env = if i % 2 == 0 { vec![("DOS_LOOP", "1")] } else { vec![] };
+        let env = if i % 2 == 0 {
+            vec![("DOS_LOOP", "1")]
+        } else {
+            vec![]
+        };
         s.push((vec!["hook", "pretool"], env, ev_pre("Edit", arbiter)));
     }
     s.push((vec!["hook", "pretool"], vec![], ev_pre("Agent", "{}")));
-    s.push((vec!["hook", "pretool"], vec![], ev_pre("Bash", r#"{"command": "git log -- src/dos/arbiter.py"}"#)));
+    s.push((
+        vec!["hook", "pretool"],
+        vec![],
+        ev_pre("Bash", r#"{"command": "git log -- src/dos/arbiter.py"}"#),
+    ));
     s.push((
         vec!["hook", "pretool"],
         vec![("DOS_LOOP", "1"), ("DOS_HOOK_POSTURE", "gate")],
         ev_pre("Write", arbiter),
     ));
-    s.push((vec!["hook", "pretool"], vec![("DOS_HOOK_POSTURE", "assist")], ev_pre("Read", arbiter)));
+    s.push((
+        vec!["hook", "pretool"],
+        vec![("DOS_HOOK_POSTURE", "assist")],
+        ev_pre("Read", arbiter),
+    ));
     for _ in 0..5 {
-        s.push((vec!["hook", "marker", "--loop", "--max-markers", "3"], vec![], ev_stop()));
+        s.push((
+            vec!["hook", "marker", "--loop", "--max-markers", "3"],
+            vec![],
+            ev_stop(),
+        ));
     }
     s
 }
@@ -148,6 +166,9 @@ fn python_030_and_ours_take_turns_on_one_session() {
         assert_eq!(lines, script().len(), "one record per decided call");
         let fold = py_fold(got_ws.path());
         assert_eq!(fold, py_fold(want_ws.path()));
-        assert!(fold.starts_with(&format!("{lines} ")), "0.30 reads every record: {fold}");
+        assert!(
+            fold.starts_with(&format!("{lines} ")),
+            "0.30 reads every record: {fold}"
+        );
     }
 }
