@@ -12,7 +12,7 @@
 mod hooks_common;
 mod ref030_support;
 
-use hooks_common::{HookBin, mask_ts, run};
+use hooks_common::{mask_ts, run, HookBin};
 use std::path::Path;
 
 /// Who takes a turn.

@@ -12,7 +12,7 @@
 
 mod hooks_common;
 
-use hooks_common::{HookBin, mask_ts};
+use hooks_common::{mask_ts, HookBin};
 use serde_json::Value;
 use std::path::Path;
 
@@ -145,9 +145,7 @@ fn latency_mask() {
         mask_latency("{\"latency_ms\": 26.464, \"op\": 1} \"latency_ms\": 1e-05}"),
         "{\"latency_ms\": <ms>, \"op\": 1} \"latency_ms\": <ms>}"
     );
-    assert!(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/hooks030/gen_golden.py")
-            .is_file()
-    );
+    assert!(Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hooks030/gen_golden.py")
+        .is_file());
 }
