@@ -52,6 +52,8 @@ fn run_group(bin: &HookBin, g: &Value) -> Vec<String> {
     let ws = dir.path();
     let root = ws.to_str().unwrap();
     let now = now_stamp();
+    let git = std::process::Command::new("git").args(["init", "-q"]).arg(ws).status();
+    assert!(git.is_ok_and(|s| s.success()), "git init");
     for (rel, text) in g["setup"].as_object().unwrap() {
         let path = ws.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -132,6 +134,11 @@ fn pretool_enforcement_posture() {
 #[test]
 fn posttool_observations() {
     check("G30-POST");
+}
+
+#[test]
+fn stop_observations() {
+    check("G30-STOP");
 }
 
 #[test]
