@@ -52,7 +52,10 @@ fn run_group(bin: &HookBin, g: &Value) -> Vec<String> {
     let ws = dir.path();
     let root = ws.to_str().unwrap();
     let now = now_stamp();
-    let git = std::process::Command::new("git").args(["init", "-q"]).arg(ws).status();
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .arg(ws)
+        .status();
     assert!(git.is_ok_and(|s| s.success()), "git init");
     for (rel, text) in g["setup"].as_object().unwrap() {
         let path = ws.join(rel);
