@@ -12,7 +12,7 @@
 mod hooks_common;
 mod ref030_support;
 
-use hooks_common::{mask_ts, run, HookBin};
+use hooks_common::{mask_latency, mask_ts, run, HookBin};
 use std::path::Path;
 
 /// Who takes a turn.
@@ -36,8 +36,11 @@ fn ev_stop() -> String {
     r#"{"session_id": "alt", "hook_event_name": "Stop", "stop_hook_active": false, "cwd": "/ws"}"#.into()
 }
 
-/// The script: (hook args, env, event).
-fn script() -> Vec<(Vec<&'static str>, Vec<(&'static str, &'static str)>, String)> {
+/// One turn of the script: hook args, env, event.
+type Step = (Vec<&'static str>, Vec<(&'static str, &'static str)>, String);
+
+/// The script.
+fn script() -> Vec<Step> {
     let mut s = Vec::new();
     for _ in 0..6 {
         s.push((vec!["hook", "posttool"], vec![], ev_post()));
@@ -83,24 +86,6 @@ const FILES: &[&str] = &[
     ".dos/lane-journal.jsonl",
     ".dos/metrics/observations.jsonl",
 ];
-
-/// Replace every `"latency_ms": <number>` value with `<ms>`.
-fn mask_latency(s: &str) -> String {
-    const KEY: &str = "\"latency_ms\": ";
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find(KEY) {
-        let start = i + KEY.len();
-        out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '-' | '+')))
-            .map_or(rest.len(), |j| start + j);
-        out.push_str("<ms>");
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
 
 /// Run the script in a fresh workspace; per-turn stdout, then the files.
 fn play(turns: &dyn Fn(usize) -> Turn) -> (Vec<String>, Vec<String>, tempfile::TempDir) {

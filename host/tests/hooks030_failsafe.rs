@@ -50,7 +50,8 @@ fn unwritable_metrics_never_change_the_verdict() {
         ("the log is a symlink out of the workspace", |ws, out| {
             std::fs::create_dir_all(ws.join(".dos/metrics")).unwrap();
             std::fs::write(out.join("victim"), "").unwrap();
-            std::os::unix::fs::symlink(out.join("victim"), ws.join(".dos/metrics/observations.jsonl")).unwrap();
+            std::os::unix::fs::symlink(out.join("victim"), ws.join(".dos/metrics/observations.jsonl"))
+                .unwrap();
         }),
         ("metrics is a symlink out of the workspace", |ws, out| {
             std::fs::create_dir_all(ws.join(".dos")).unwrap();
@@ -76,6 +77,9 @@ fn unwritable_metrics_never_change_the_verdict() {
             assert_eq!(outputs(&bin, ws.path()), want, "{name} [{}]", bin.path());
         }
     }
-    assert_eq!(std::fs::read_to_string(outside.path().join("victim")).unwrap(), "");
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("victim")).unwrap(),
+        ""
+    );
     assert_eq!(std::fs::read_dir(outside.path().join("dir")).unwrap().count(), 0);
 }

@@ -12,30 +12,12 @@
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, HookBin};
+use hooks_common::{mask_latency, mask_ts, HookBin};
 use serde_json::Value;
 use std::path::Path;
 
 fn golden() -> Vec<Value> {
     serde_json::from_str(include_str!("fixtures/hooks030/golden.json")).expect("golden.json")
-}
-
-/// Replace every `"latency_ms": <number>` value with `<ms>`.
-fn mask_latency(s: &str) -> String {
-    const KEY: &str = "\"latency_ms\": ";
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find(KEY) {
-        let start = i + KEY.len();
-        out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '-' | '+')))
-            .map_or(rest.len(), |j| start + j);
-        out.push_str("<ms>");
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A UTC stamp of now, second resolution (a fresh lease stays live).

@@ -7,28 +7,11 @@
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, run};
+use hooks_common::run;
 use serde_json::Value;
 use std::path::Path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
-
-#[allow(dead_code)]
-fn golden_pre_cases() -> Vec<Value> {
-    let text = include_str!("fixtures/hooks/golden.json");
-    let all: Vec<Value> = serde_json::from_str(text).expect("golden.json");
-    let pre = all
-        .into_iter()
-        .find(|g| g["group"].as_str().unwrap_or("").starts_with("G-PRE"))
-        .expect("G-PRE group");
-    pre["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["title"].as_str().unwrap_or("").contains("live lease"))
-        .cloned()
-        .collect()
-}
 
 /// A UTC stamp `secs_ago` seconds before now, second resolution.
 fn stamp(secs_ago: i64) -> String {

@@ -73,6 +73,25 @@ pub fn mask_ts(s: &str) -> String {
     out
 }
 
+/// Replace every `"latency_ms": <number>` value with `<ms>` (the
+/// `hook-observation` records' only nondeterministic field besides `ts`).
+pub fn mask_latency(s: &str) -> String {
+    const KEY: &str = "\"latency_ms\": ";
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(KEY) {
+        let start = i + KEY.len();
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '-' | '+')))
+            .map_or(rest.len(), |j| start + j);
+        out.push_str("<ms>");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A binary that serves the hook verbs: `dos` (`dos hook VERB …`, and every
 /// other command) or the standalone `dos-hook` (`dos-hook VERB …`, for
 /// posttool, marker and pretool only).
