@@ -12,7 +12,9 @@
 //! `DOS_BENCH_STATIC` (a prebuilt static `dos-hook`; skips the build),
 //! `DOS_BENCH_PY` (default /work/ref/venv/bin/dos), `DOS_BENCH_GO` (default:
 //! the wheel's `_bin/dos-hook`), `DOS_BENCH_N` (Rust/Go iterations, 200),
-//! `DOS_BENCH_PY_N` (Python iterations, 8). A missing reference is skipped.
+//! `DOS_BENCH_PY_N` (Python iterations, 8), `DOS_BENCH_METRICS=0` (no
+//! `hook-observation` appends, by any implementation). A missing reference
+//! is skipped.
 
 mod support;
 
@@ -133,7 +135,13 @@ fn command(which: Impl, r: &Refs, verb: &str, ws: &Path) -> Option<Command> {
     for k in ["DOS_LOOP", "CID_RUN_ID", "DISPATCH_OBSERVE", "DISPATCH_WORKSPACE"] {
         c.env_remove(k);
     }
-    c.env("DOS_HOOK_METRICS", "0");
+    // Observations on, as installed (0.30's Go binary writes them too);
+    // `DOS_BENCH_METRICS=0` turns them off for every implementation.
+    if std::env::var("DOS_BENCH_METRICS").as_deref() == Ok("0") {
+        c.env("DOS_HOOK_METRICS", "0");
+    } else {
+        c.env_remove("DOS_HOOK_METRICS");
+    }
     c.stdout(Stdio::null()).stderr(Stdio::null());
     Some(c)
 }

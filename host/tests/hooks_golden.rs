@@ -227,9 +227,14 @@ fn pretool_passthrough_and_exec_advisory(bin: &HookBin) {
         bad.extend(check_case(bin, dir.path(), case, want.as_deref()));
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-    assert!(
-        !dir.path().join(".dos").exists(),
-        "pretool passthrough writes nothing"
+    let written: Vec<_> = std::fs::read_dir(dir.path().join(".dos"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        written,
+        ["metrics"],
+        "pretool passthrough writes only its observation (0.30)"
     );
 }
 
@@ -239,11 +244,46 @@ fn golden_pretool_self_modify() {
 }
 
 fn pretool_self_modify(bin: &HookBin) {
-    // The live-lease cases run in hooks_pretool_leases.rs (they need a fresh lease).
-    run_group_sequential(bin, "G-PRE", &|t| !t.contains("SELF_MODIFY"), &|ws| {
-        std::fs::create_dir_all(ws.join("src/dos")).unwrap();
-        std::fs::write(ws.join("src/dos/arbiter.py"), "x").unwrap();
-    });
+    // The live-lease cases run in hooks_pretool_leases.rs (they need a fresh
+    // lease). The spec's 0.22 transcripts were recorded from an interactive
+    // session; 0.30 denies SELF_MODIFY only inside a loop (its operator
+    // warning is pinned in hooks030_golden.rs), so they run as a loop here,
+    // with 0.30's hook-surface remedies and nudge wording.
+    let g = group("G-PRE");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("src/dos")).unwrap();
+    std::fs::write(dir.path().join("src/dos/arbiter.py"), "x").unwrap();
+    let mut bad = Vec::new();
+    for case in g["cases"].as_array().unwrap() {
+        if !s(case, "title").contains("SELF_MODIFY") {
+            continue;
+        }
+        let mut case = case.clone();
+        case["env"]["DOS_LOOP"] = "1".into();
+        case["stdout"] = to_030(s(&case, "stdout"), "\\u2014").into();
+        for (_, v) in case["files"].as_object_mut().unwrap() {
+            *v = to_030(v.as_str().unwrap(), "\u{2014}").into();
+        }
+        bad.extend(check_case(bin, dir.path(), &case, None));
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// A 0.22 SELF_MODIFY transcript in 0.30's words: the hook surface offers no
+/// `--force`, and the nudge counts refusals.
+fn to_030(text: &str, dash: &str) -> String {
+    text.replace(
+        "Pass --force only if you are deliberately editing the kernel between loop runs.",
+        &format!("Do not retry {dash} there is no force override at this surface, and repeated denies raise an operator decision (dos decisions). Inspect with the read-only tools; the edit itself is the operator's, made between loop runs or under their armed override window (dos override status)."),
+    )
+    .replace(
+        "DOS has caught 1 thing this session (1 blocked).",
+        "DOS has refused 1 call this session.",
+    )
+    .replace(
+        "DOS has caught 5 things this session (5 blocked).",
+        "DOS has refused 5 calls this session.",
+    )
 }
 
 #[test]

@@ -7,27 +7,11 @@
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, run};
+use hooks_common::run;
 use serde_json::Value;
 use std::path::Path;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
-
-fn golden_pre_cases() -> Vec<Value> {
-    let text = include_str!("fixtures/hooks/golden.json");
-    let all: Vec<Value> = serde_json::from_str(text).expect("golden.json");
-    let pre = all
-        .into_iter()
-        .find(|g| g["group"].as_str().unwrap_or("").starts_with("G-PRE"))
-        .expect("G-PRE group");
-    pre["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["title"].as_str().unwrap_or("").contains("live lease"))
-        .cloned()
-        .collect()
-}
 
 /// A UTC stamp `secs_ago` seconds before now, second resolution.
 fn stamp(secs_ago: i64) -> String {
@@ -87,68 +71,34 @@ fn pretool(ws: &Path, args: &[&str], stdin: &str) -> String {
     let mut argv = vec!["hook", "pretool"];
     argv.extend_from_slice(args);
     let stdin = stdin.replace("\"cwd\": \"/ws\"", &format!("\"cwd\": \"{}\"", ws.display()));
-    let out = run(BIN, ws, &argv, &[], stdin.as_bytes());
+    // In a loop session (0.30 warns an interactive operator instead of
+    // denying; the admission rules these cases pin are the same).
+    let out = run(BIN, ws, &argv, &[("DOS_LOOP", "1")], stdin.as_bytes());
     assert_eq!(out.code, 0, "exit code; stderr {}", out.stderr);
     out.stdout
 }
 
-#[test]
-fn golden_live_lease_sequence() {
-    let cases = golden_pre_cases();
-    assert_eq!(cases.len(), 3, "three live-lease transcripts in the spec");
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path();
-    let want_journal = cases[2]["files"][".dos/lane-journal.jsonl"].as_str().unwrap();
-    // The spec's ACQUIRE, re-stamped to now (the spec's stamp is long past the
-    // live TTL) and held by this (live) test process.
-    let spec_acquire = want_journal.lines().next().unwrap();
-    let v: Value = serde_json::from_str(spec_acquire).unwrap();
-    let (spec_at, spec_pid) = (
-        v["lease"]["acquired_at"].as_str().unwrap().to_string(),
-        v["pid"].as_i64().unwrap().to_string(),
-    );
-    let now = stamp(0);
-    let mine = std::process::id().to_string();
-    let fresh = spec_acquire
-        .replace(&spec_at, &now)
-        .replace(&format!("\"pid\": {spec_pid}"), &format!("\"pid\": {mine}"));
-    write_journal(ws, &[format!("{fresh}\n")]);
-    let root = ws.to_str().unwrap();
-    for case in &cases {
-        let args: Vec<&str> = case["args"].as_array().unwrap()[2..]
-            .iter()
-            .map(|a| a.as_str().unwrap())
-            .collect();
-        let stdin = case["stdin"].as_str().unwrap().replace("/ws", root);
-        assert_eq!(
-            pretool(ws, &args, &stdin),
-            case["stdout"].as_str().unwrap(),
-            "{}",
-            case["title"]
-        );
-    }
-    let got = std::fs::read_to_string(ws.join(".dos/lane-journal.jsonl")).unwrap();
-    let got = got
-        .replace(&now, &spec_at)
-        .replace(&format!("\"pid\": {mine}"), &format!("\"pid\": {spec_pid}"));
-    assert_eq!(mask_ts(&got), want_journal);
-}
+// The spec's 0.22 live-lease transcript (Bash ls warned, Write denied) is
+// superseded by 0.30's: see `hooks030_golden.rs`, group G30-FP.
 
 /// Reference outputs for one lease over `src/**` (see the module doc).
 #[test]
 fn live_lease_cases_match_the_reference() {
     let deny = |tool: &str, why: &str| {
         format!(
-            "{{\"hookSpecificOutput\": {{\"additionalContext\": \"DOS has caught 1 thing this session (1 blocked). Run `dos helped` for the breakdown.\", \"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"DOS PRE-admission: lane '{tool}' cannot share live lane 'main': {why}.\"}}}}\n"
+            "{{\"hookSpecificOutput\": {{\"additionalContext\": \"DOS has refused 1 call this session. Run `dos helped` for the breakdown.\", \"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"DOS PRE-admission: lane '{tool}' cannot share live lane 'main': {why}.\"}}}}\n"
         )
     };
     let warn = |tool: &str| {
         format!(
-            "{{\"hookSpecificOutput\": {{\"additionalContext\": \"DOS PRE-admission (advisory): lane '{tool}' has an EMPTY tree (unknown blast radius) and cannot share live lane 'main' \\u2014 unknown blast radius is never safe to admit concurrently. This call's footprint does not prove a collision (a read touches nothing; an unresolved write footprint is unknown), so DOS cannot prove it collides \\u2014 proceeding, but if this call mutates shared state, scope it to a declared path/lane.\\n\\nDOS has caught 1 thing this session (1 warned). Run `dos helped` for the breakdown.\", \"hookEventName\": \"PreToolUse\"}}}}\n"
+            "{{\"hookSpecificOutput\": {{\"additionalContext\": \"DOS PRE-admission (advisory): lane '{tool}' has an EMPTY tree (unknown blast radius) and cannot share live lane 'main' \\u2014 unknown blast radius is never safe to admit concurrently. This call's footprint does not prove a collision (an unresolved write footprint is unknown), so DOS cannot prove it collides \\u2014 proceeding, but if this call mutates shared state, scope it to a declared path/lane.\\n\\nDOS surfaced 1 advisory caution this session (no calls refused). Run `dos helped` for the breakdown.\", \"hookEventName\": \"PreToolUse\"}}}}\n"
         )
     };
     let table: Vec<(&str, &str, String)> = vec![
-        ("Read", r#"{"file_path": "src/a.py"}"#, warn("Read")),
+        // 0.30: a read (known-empty tree) and an orchestration tool pass clean.
+        ("Read", r#"{"file_path": "src/a.py"}"#, String::new()),
+        ("TaskCreate", r#"{"subject": "src/a.py"}"#, String::new()),
+        ("Bash", r#"{"command": "cat src/a.py docs/b.md"}"#, String::new()),
         ("mcp__x__y", r#"{"q": 1}"#, warn("mcp__x__y")),
         ("Bash", r#"{"command": "python -c 'import os'"}"#, warn("Bash")),
         (
@@ -161,7 +111,7 @@ fn live_lease_cases_match_the_reference() {
         ),
         (
             "Bash",
-            r#"{"command": "cat src/a.py docs/b.md"}"#,
+            r#"{"command": "cp src/a.py docs/b.md"}"#,
             deny(
                 "Bash",
                 "overlap too large (1/2 = 50% of requested tree shared, threshold 33%)",
@@ -170,12 +120,12 @@ fn live_lease_cases_match_the_reference() {
         // 1 of 4 shared: a soft overlap admits.
         (
             "Bash",
-            r#"{"command": "cat src/a.py x/1.c y/2.c z/3.c"}"#,
+            r#"{"command": "cp src/a.py x/1.c y/2.c z/3.c"}"#,
             String::new(),
         ),
         (
             "Bash",
-            r#"{"command": "cat src/** a/1.c b/2.c c/3.c"}"#,
+            r#"{"command": "cp src/** a/1.c b/2.c c/3.c"}"#,
             String::new(),
         ),
         ("Write", r#"{"file_path": "docs/a.md"}"#, String::new()),
@@ -202,7 +152,7 @@ fn exact_glob_and_lease_order() {
     );
     assert_eq!(
         out,
-        "{\"decision\": \"deny\", \"reason\": \"DOS PRE-admission: lane 'Bash' cannot share live lane 'ui': exact-glob overlap: identical glob claimed by both lanes (1: web/x.js) \\u2014 same write region, hard collision regardless of ratio. DOS has caught 1 thing this session (1 blocked). Run `dos helped` for the breakdown.\"}\n"
+        "{\"decision\": \"deny\", \"reason\": \"DOS PRE-admission: lane 'Bash' cannot share live lane 'ui': exact-glob overlap: identical glob claimed by both lanes (1: web/x.js) \\u2014 same write region, hard collision regardless of ratio. DOS has refused 1 call this session. Run `dos helped` for the breakdown.\"}\n"
     );
 
     // SELF_MODIFY is checked after Disjointness on each lease: a disjoint
@@ -231,7 +181,8 @@ fn exact_glob_and_lease_order() {
 
 #[test]
 fn dead_leases_are_not_enforced() {
-    let bash_ls = event("Bash", r#"{"command": "ls"}"#);
+    // An unknown footprint (0.30 passes a read-only `ls` under any lease).
+    let bash_ls = event("Bash", r#"{"command": "make"}"#);
     let table: Vec<(String, bool)> = vec![
         // Fresh within the 5-minute grace, even with a dead holder pid.
         (acquire("main", &["src/**"], &stamp(240), 999_999, "", None), true),
@@ -289,7 +240,7 @@ fn released_and_empty_tree_leases_admit() {
 
 #[test]
 fn overlap_settings() {
-    let soft = event("Bash", r#"{"command": "cat src/a.py x/1.c y/2.c z/3.c"}"#);
+    let soft = event("Bash", r#"{"command": "cp src/a.py x/1.c y/2.c z/3.c"}"#);
     // A tighter ratio refuses a 25% overlap (reference text).
     let dir = tempfile::tempdir().unwrap();
     let ws = dir.path();
@@ -368,5 +319,5 @@ fn unreadable_or_garbage_journal_is_no_leases() {
         write.as_bytes(),
     );
     assert!(o.stdout.contains("cannot share live lane 'main'"), "{}", o.stdout);
-    assert!(!ws.join(".dos").exists());
+    assert!(!ws.join(".dos/lane-journal.jsonl").exists());
 }

@@ -10,9 +10,11 @@ use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
 use crate::hooks::io::{self, Debug};
 use crate::hooks::json::{PyStr, Val};
 use crate::hooks::marker::{self, Arming};
+use crate::hooks::observation::{self, Observation};
+use crate::hooks::posture::{self, Posture};
 use crate::hooks::store::{self, LockedFile};
 use crate::hooks::tool_stream::{self, Step};
-use crate::hooks::{admission, canon, leases, pretool};
+use crate::hooks::{admission, canon, footprint, leases, pretool};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -220,16 +222,18 @@ fn flag_ws<'a>(top: Option<&'a PathBuf>, common: &'a CommonArgs) -> Option<&'a P
     common.workspace.as_deref().or(top.map(PathBuf::as_path))
 }
 
-/// Print a rendered object (or nothing).
-fn emit(dialect_name: Option<&str>, verdict: &HookVerdict, moment: Moment, dbg: Debug) {
+/// Print a rendered object (or nothing); whether something was printed.
+fn emit(dialect_name: Option<&str>, verdict: &HookVerdict, moment: Moment, dbg: Debug) -> bool {
     match Dialect::resolve(dialect_name) {
         Ok(d) => {
             if let Some(v) = dialect::render(d, verdict, moment) {
                 print_out(&dialect::stdout_line(&v));
+                return true;
             }
         }
         Err(e) => dbg.say(&format!("dialect error ({e}) — emitting nothing")),
     }
+    false
 }
 
 fn print_out(s: &str) {
@@ -345,6 +349,7 @@ fn replay_stream(
 }
 
 fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
+    let started = std::time::Instant::now();
     let dbg = Debug {
         verb: "posttool",
         on: a.common.debug,
@@ -450,12 +455,16 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
         run_id.as_deref().unwrap_or("-"),
         if fired { "yes" } else { "no" }
     ));
+    let mut warned = false;
     if fired {
         let v = HookVerdict::Warn {
             context: tool_stream::warn_text(&verdict),
         };
-        emit(a.dialect.as_deref(), &v, Moment::Post, dbg);
+        warned = emit(a.dialect.as_deref(), &v, Moment::Post, dbg);
     }
+    let mut obs = Observation::new("posttool", if warned { "warn" } else { "passthrough" }, started);
+    obs.stream_state = verdict.state.token().into();
+    observation::append(&root, &obs, a.common.debug);
     let mut detail = Map::new();
     detail.insert("repeat_run".into(), Value::from(verdict.run));
     detail.insert("step_index".into(), Value::from(step_index));
@@ -503,6 +512,7 @@ fn tally_count(file: &mut LockedFile) -> std::io::Result<i64> {
 }
 
 fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
+    let started = std::time::Instant::now();
     let dbg = Debug {
         verb: "marker",
         on: a.common.debug,
@@ -609,6 +619,10 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         if b.allow { "True" } else { "False" },
         b.reason
     ));
+    let mut obs = Observation::new("marker", if b.allow { "allow" } else { "refuse" }, started);
+    obs.marker_count = b.carried;
+    obs.max_markers = cap;
+    observation::append(&root, &obs, a.common.debug);
     let write = |file: Option<&mut LockedFile>| -> Result<(), String> {
         let f = file.ok_or_else(|| {
             "ValueError('record_marker needs a usable session_id or an explicit path')".to_string()
@@ -746,13 +760,126 @@ fn journal_enforce(
     file.append_line(&io::record_line(rec))?;
     if deny {
         counts.blocked += 1;
+        counts.withheld += 1;
     } else {
         counts.warned += 1;
     }
     Ok(counts)
 }
 
+/// The PRE decision as 0.30 makes it with the `observe` handler: the verdict
+/// to show and the outcome fields its record carries.
+#[derive(Debug, Clone)]
+struct PreOutcome {
+    verdict: HookVerdict,
+    /// `deny`, `warn` or `passthrough`.
+    decision: &'static str,
+    /// `admission`, `provenance`, `none` (or our `exec_capability`).
+    rung: &'static str,
+    reason_class: &'static str,
+    /// The (hook-surface) refusal reason, for the ENFORCE record.
+    reason: String,
+    tree_known: Option<bool>,
+    effect_kind: &'static str,
+}
+
+impl PreOutcome {
+    /// Rung A's refusal (if any) turned into the verdict: loop sessions get
+    /// the hard deny; operator sessions a warning for collisions and
+    /// SELF_MODIFY; a proven no-footprint call passes clean.
+    fn decide(
+        tool: &str,
+        tree: &pretool::Tree,
+        refusal: Option<admission::Refusal>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> PreOutcome {
+        let effect_kind = footprint::effect_kind(tool);
+        let Some(r) = refusal else {
+            let mutating = pretool::is_mutating_tool(tool);
+            return PreOutcome {
+                verdict: HookVerdict::Pass,
+                decision: "passthrough",
+                rung: if mutating { "provenance" } else { "none" },
+                reason_class: "",
+                reason: String::new(),
+                tree_known: None,
+                effect_kind: if mutating { "" } else { effect_kind },
+            };
+        };
+        let reason = if r.reason.is_empty() {
+            "DOS admission refused this call (no lane available).".to_string()
+        } else {
+            r.reason
+        };
+        let reason = pretool::hook_surface_reason(&reason, r.reason_class);
+        let provable = !r.reason_class.is_empty() || (tree.known && !tree.paths.is_empty());
+        let operator = pretool::operator_session(env);
+        let warn = |context: String, class: &'static str, reason: String| PreOutcome {
+            verdict: HookVerdict::Warn { context },
+            decision: "warn",
+            rung: "admission",
+            reason_class: class,
+            reason,
+            tree_known: Some(tree.known),
+            effect_kind: "",
+        };
+        if provable && operator && r.reason_class.is_empty() {
+            return warn(pretool::operator_collision_warning(&reason), "", reason);
+        }
+        if provable && operator && r.reason_class == "SELF_MODIFY" {
+            return warn(
+                pretool::operator_self_modify_warning(&reason),
+                r.reason_class,
+                reason,
+            );
+        }
+        if provable {
+            return PreOutcome {
+                verdict: HookVerdict::Deny {
+                    reason: format!("DOS PRE-admission: {reason}"),
+                    context: String::new(),
+                },
+                decision: "deny",
+                rung: "admission",
+                reason_class: r.reason_class,
+                reason,
+                tree_known: Some(tree.known),
+                effect_kind: "",
+            };
+        }
+        if tree.known && tree.paths.is_empty() {
+            return PreOutcome {
+                verdict: HookVerdict::Pass,
+                decision: "passthrough",
+                rung: "admission",
+                reason_class: "",
+                reason: String::new(),
+                tree_known: Some(true),
+                effect_kind,
+            };
+        }
+        warn(pretool::unproven_warning(&reason), r.reason_class, reason)
+    }
+
+    /// Append the operator nudge to the verdict's context (`\n\n`-joined).
+    fn add_nudge(&mut self, nudge: &str) {
+        if nudge.is_empty() {
+            return;
+        }
+        let ctx = match &mut self.verdict {
+            HookVerdict::Warn { context } | HookVerdict::Deny { context, .. } => context,
+            HookVerdict::Pass => return,
+        };
+        *ctx = if crate::journal::pyvalue::py_strip(ctx).is_empty() {
+            nudge.to_string()
+        } else {
+            format!("{}\n\n{nudge}", crate::journal::pyvalue::py_strip(ctx))
+        };
+    }
+}
+
 fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
+    let started = std::time::Instant::now();
     let dbg = Debug {
         verb: "pretool",
         on: a.common.debug,
@@ -836,18 +963,20 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         Err(_) => Vec::new(),
     };
     let refusal = admission::rung_a(&tool, &tree.paths, &leases, &existing, overlap.ratio_max);
-    let (verdict, token, reason_class) = if let Some(r) = refusal {
-        let reason = if r.reason.is_empty() {
-            "DOS admission refused this call (no lane available).".to_string()
+    let mut outcome = PreOutcome::decide(&tool, &tree, refusal, |k| std::env::var(k).ok());
+    dbg.say(&format!(
+        "rung={} decision={} reason_class={} intervention=-",
+        outcome.rung,
+        outcome.decision,
+        if outcome.reason_class.is_empty() {
+            "-"
         } else {
-            r.reason
-        };
-        let provable = !r.reason_class.is_empty() || (tree.known && !tree.paths.is_empty());
-        let decision = if provable { "deny" } else { "warn" };
-        dbg.say(&format!(
-            "rung=admission decision={decision} reason_class={} intervention=-",
-            r.reason_class
-        ));
+            outcome.reason_class
+        }
+    ));
+    if outcome.decision != "passthrough" {
+        let deny = outcome.decision == "deny";
+        // The reference cannot encode a lone surrogate: no ENFORCE record.
         let surrogate = |k: &str| io::event_str(&event, k).is_some_and(|s| s.has_surrogate);
         let encodable = !surrogate("tool_name") && !surrogate("session_id");
         let nudge = match journal_enforce(
@@ -855,9 +984,9 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
             encodable,
             &holder,
             &tool,
-            provable,
-            &reason,
-            r.reason_class,
+            deny,
+            &outcome.reason,
+            outcome.reason_class,
         ) {
             Ok(c) => pretool::nudge(&c).unwrap_or_default(),
             Err(e) => {
@@ -867,40 +996,67 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
                 String::new()
             }
         };
-        if provable {
-            (
-                HookVerdict::Deny {
-                    reason: format!("DOS PRE-admission: {reason}"),
-                    context: nudge,
-                },
-                "DENY",
-                r.reason_class,
-            )
-        } else {
-            let advisory = format!(
-                "DOS PRE-admission (advisory): {reason} This call's footprint does not prove a collision (a read touches nothing; an unresolved write footprint is unknown), so DOS cannot prove it collides — proceeding, but if this call mutates shared state, scope it to a declared path/lane."
-            );
-            let context = if nudge.is_empty() {
-                advisory
-            } else {
-                format!("{advisory}\n\n{nudge}")
-            };
-            (HookVerdict::Warn { context }, "WARN", r.reason_class)
-        }
+        outcome.add_nudge(&nudge);
     } else if let Some(advice) = pretool::exec_advisory(&tool, input, &extra) {
         dbg.say("rung=exec_capability decision=warn reason_class=GRANTS_ARBITRARY_EXEC intervention=WARN");
-        (
-            HookVerdict::Warn { context: advice },
-            "WARN",
-            "GRANTS_ARBITRARY_EXEC",
-        )
+        outcome = PreOutcome {
+            verdict: HookVerdict::Warn { context: advice },
+            decision: "warn",
+            rung: "exec_capability",
+            reason_class: "GRANTS_ARBITRARY_EXEC",
+            ..outcome
+        };
+    }
+    let enforcement = cfg.table("enforcement").ok().flatten();
+    let posture = Posture::effective(
+        std::env::var("DOS_HOOK_POSTURE").ok().as_deref(),
+        enforcement.as_ref(),
+    );
+    let bash_command = input
+        .and_then(|i| i.get("command"))
+        .and_then(Val::as_str)
+        .map(|c| c.text);
+    let surfaced = if outcome.decision == "passthrough"
+        && posture == Posture::Assist
+        && footprint::verified_safe(&tool, bash_command.as_deref())
+    {
+        posture::assist_allow()
     } else {
-        dbg.say("rung=none decision=passthrough reason_class=- intervention=-");
-        (HookVerdict::Pass, "PASS", "")
+        posture::under_posture(outcome.verdict.clone(), posture)
     };
-    emit(a.dialect.as_deref(), &verdict, Moment::Pre, dbg);
+    let mut surface = outcome.decision;
+    match Dialect::resolve(a.dialect.as_deref()) {
+        Ok(d) => {
+            if let Some(v) = posture::render(d, &surfaced, Moment::Pre) {
+                print_out(&dialect::stdout_line(&v));
+                surface = surfaced.token().unwrap_or(surface);
+            }
+        }
+        Err(e) => dbg.say(&format!("dialect error ({e}) — emitting nothing (passthrough)")),
+    }
+    let token = match outcome.decision {
+        "deny" => "DENY",
+        "warn" => "WARN",
+        _ => "PASS",
+    };
+    let mut obs = Observation::new("pretool", outcome.decision, started);
+    obs.rung = outcome.rung.into();
+    obs.reason_class = outcome.reason_class.into();
+    obs.dialect = a
+        .dialect
+        .clone()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "claude-code".into());
+    obs.holder = holder.clone();
+    obs.effect_kind = outcome.effect_kind.into();
+    obs.tree_known = outcome.tree_known;
+    if posture != Posture::Block {
+        obs.posture = posture.token().into();
+        obs.surface = surface.into();
+    }
+    observation::append(&root, &obs, a.common.debug);
     let mut detail = Map::new();
-    detail.insert("reason_class".into(), Value::from(reason_class));
+    detail.insert("reason_class".into(), Value::from(outcome.reason_class));
     detail.insert("tool_name".into(), Value::from(tool.as_str()));
     detail.insert("tree_known".into(), Value::Bool(tree.known));
     let event = io::hook_event("hook_pretool", token, &holder, detail);

@@ -9,6 +9,7 @@
 
 use super::CliError;
 use crate::hooks::json::Val as JsonVal;
+use crate::hooks::observation::Observation;
 use crate::journal::{record_if_armed, VerdictEvent};
 use crate::oracle::stop::{self, Emission, Outcome, Row};
 use crate::oracle::{claims, digest, load_config_noting, pytext, Base, Oracle};
@@ -261,9 +262,39 @@ fn record(run: &HookRun) {
     record_if_armed(ws, &event);
 }
 
+/// The 0.30 `hook-observation` for a call that reached a decision (a
+/// workspace was resolved): `no-claims`, `block` or `all-verified`.
+fn observation(run: &HookRun, strict: bool, started: std::time::Instant) -> Option<Observation> {
+    run.workspace.as_ref()?;
+    let Some(outcome) = &run.outcome else {
+        return Some(Observation::new("stop", "no-claims", started));
+    };
+    Some(match outcome {
+        Outcome::Pass { results } => {
+            let mut o = Observation::new("stop", "all-verified", started);
+            o.claims_seen = results.len() as i64;
+            o
+        }
+        Outcome::Block { results, .. } => {
+            let mut o = Observation::new("stop", "block", started);
+            o.claims_seen = results.len() as i64;
+            if let Some(f) = results
+                .iter()
+                .find(|r| !r.shipped && (r.claim.confident() || strict))
+            {
+                o.verify_source = f.source.clone();
+                o.blocked_plan = f.claim.plan.clone();
+                o.blocked_phase = f.claim.phase.clone();
+            }
+            o
+        }
+    })
+}
+
 /// Run `dos hook stop`: read stdin, decide, print. Always exit 0 except for
 /// usage errors (exit 2, reported by clap before this runs).
 pub fn run(top_ws: Option<&PathBuf>, args: &HookStopArgs) -> Result<i32, CliError> {
+    let started = std::time::Instant::now();
     let mut raw = Vec::new();
     if std::io::stdin().read_to_end(&mut raw).is_err() {
         raw.clear();
@@ -288,6 +319,9 @@ pub fn run(top_ws: Option<&PathBuf>, args: &HookStopArgs) -> Result<i32, CliErro
         let mut stdout = std::io::stdout().lock();
         let _ = writeln!(stdout, "{out}");
         let _ = stdout.flush();
+    }
+    if let (Some(obs), Some(ws)) = (observation(&run, args.strict, started), &run.workspace) {
+        crate::hooks::observation::append(&ws.root, &obs, args.debug);
     }
     Ok(0)
 }

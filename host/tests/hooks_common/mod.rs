@@ -26,6 +26,8 @@ pub const SCRUB: &[&str] = &[
     "DISPATCH_HOST_ID",
     "DISPATCH_LOOP_TS",
     "MY_LOOP",
+    "DOS_HOOK_POSTURE",
+    "DOS_HOOK_METRICS",
 ];
 
 /// Run `dos args…` in `cwd` with `env` and `stdin`.
@@ -79,6 +81,25 @@ pub fn mask_ts(s: &str) -> String {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('"').map(|j| start + j).unwrap_or(rest.len());
         out.push_str("<UTC-ts>");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replace every `"latency_ms": <number>` value with `<ms>` (the
+/// `hook-observation` records' only nondeterministic field besides `ts`).
+pub fn mask_latency(s: &str) -> String {
+    const KEY: &str = "\"latency_ms\": ";
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find(KEY) {
+        let start = i + KEY.len();
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | '-' | '+')))
+            .map_or(rest.len(), |j| start + j);
+        out.push_str("<ms>");
         rest = &rest[end..];
     }
     out.push_str(rest);
