@@ -10,7 +10,7 @@
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, HookBin};
+use hooks_common::{mask_ts, to_030, HookBin};
 use serde_json::Value;
 use std::path::Path;
 
@@ -267,23 +267,6 @@ fn pretool_self_modify(bin: &HookBin) {
         bad.extend(check_case(bin, dir.path(), &case, None));
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
-}
-
-/// A 0.22 SELF_MODIFY transcript in 0.30's words: the hook surface offers no
-/// `--force`, and the nudge counts refusals.
-fn to_030(text: &str, dash: &str) -> String {
-    text.replace(
-        "Pass --force only if you are deliberately editing the kernel between loop runs.",
-        &format!("Do not retry {dash} there is no force override at this surface, and repeated denies raise an operator decision (dos decisions). Inspect with the read-only tools; the edit itself is the operator's, made between loop runs or under their armed override window (dos override status)."),
-    )
-    .replace(
-        "DOS has caught 1 thing this session (1 blocked).",
-        "DOS has refused 1 call this session.",
-    )
-    .replace(
-        "DOS has caught 5 things this session (5 blocked).",
-        "DOS has refused 5 calls this session.",
-    )
 }
 
 #[test]

@@ -106,6 +106,78 @@ pub fn mask_latency(s: &str) -> String {
     out
 }
 
+/// A 0.22 pretool transcript (stdout or journal text) in dos-kernel 0.30's
+/// words, for a loop session (issue #15 item 2): SELF_MODIFY names the hook
+/// surface's remedies instead of `--force`, and the help nudge counts
+/// refusals ("DOS has refused N calls …") instead of caught things. `dash`
+/// is the em dash as the text spells it (`\u2014` in hook stdout, raw in
+/// journal records). Everything else stays byte for byte.
+pub fn to_030(text: &str, dash: &str) -> String {
+    let text = text.replace(
+        "Pass --force only if you are deliberately editing the kernel between loop runs.",
+        &format!("Do not retry {dash} there is no force override at this surface, and repeated denies raise an operator decision (dos decisions). Inspect with the read-only tools; the edit itself is the operator's, made between loop runs or under their armed override window (dos override status)."),
+    );
+    const HEAD: &str = "DOS has caught ";
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find(HEAD) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + HEAD.len()..];
+        match nudge_030(after) {
+            Some((line, used)) => {
+                out.push_str(&line);
+                rest = &after[used..];
+            }
+            None => {
+                out.push_str(HEAD);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `N thing(s) this session (B blocked, W warned, D deferred).` (0.22's
+/// nudge after "DOS has caught ") as 0.30 words it; with the length used.
+fn nudge_030(after: &str) -> Option<(String, usize)> {
+    let end = after.find(" this session")?;
+    let total: u64 = after[..end].split(' ').next()?.parse().ok()?;
+    let tail = &after[end + " this session".len()..];
+    let (detail, used_tail) = match tail.strip_prefix(" (") {
+        Some(t) => {
+            let close = t.find(")")?;
+            (&t[..close], 2 + close + 1)
+        }
+        None => ("", 0),
+    };
+    if !tail[used_tail..].starts_with('.') {
+        return None;
+    }
+    let mut blocked = 0;
+    for part in detail.split(", ").filter(|p| !p.is_empty()) {
+        let (n, kind) = part.split_once(' ')?;
+        let n: u64 = n.parse().ok()?;
+        if kind == "blocked" {
+            blocked = n;
+        }
+    }
+    let advisory = total - blocked;
+    let line = if blocked > 0 {
+        let noun = if blocked == 1 { "call" } else { "calls" };
+        let plus = if advisory > 0 {
+            format!(" (+{advisory} advisory)")
+        } else {
+            String::new()
+        };
+        format!("DOS has refused {blocked} {noun} this session{plus}.")
+    } else {
+        let noun = if advisory == 1 { "caution" } else { "cautions" };
+        format!("DOS surfaced {advisory} advisory {noun} this session (no calls refused).")
+    };
+    Some((line, end + " this session".len() + used_tail + 1))
+}
+
 /// A binary that serves the hook verbs: `dos` (`dos hook VERB …`, and every
 /// other command) or the standalone `dos-hook` (`dos-hook VERB …`, for
 /// posttool, marker and pretool only).
