@@ -23,7 +23,7 @@
 
 mod hooks_common;
 
-use hooks_common::{mask_ts, replace_bytes, SCRUB};
+use hooks_common::{mask_ts, replace_bytes, to_030, SCRUB};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -469,7 +469,12 @@ fn pretool_scenario(rng: &mut Rng, runtime: Runtime, n: usize) -> Scenario {
             let (name, input) = tool_call(rng, runtime);
             m.push(("tool_name", name));
             m.push(("tool_input", input));
-            Call::hook("pretool", runtime.dialect_args(), encode(&obj(m), rng))
+            let mut c = Call::hook("pretool", runtime.dialect_args(), encode(&obj(m), rng));
+            // A loop session: 0.30 warns an operator session where it denies a
+            // loop (issue #15 item 2); 0.22's pretool reads no loop env, so
+            // the loop keeps every 0.22 deny comparable.
+            c.env.push(("DOS_LOOP".into(), "1".into()));
+            c
         })
         .collect();
     Scenario {
@@ -741,6 +746,9 @@ fn run_call(imp: Impl, exe: &Path, ws: &Path, call: &Call, setup: &[(String, Str
     for k in SCRUB {
         cmd.env_remove(k);
     }
+    // 0.22 writes no hook-observation log (.dos/metrics/observations.jsonl is
+    // 0.30's, issue #15 item 4, pinned by hooks030_golden.rs): ours opts out.
+    cmd.env("DOS_HOOK_METRICS", "0");
     for (k, v) in &call.env {
         cmd.env(k, v);
     }
@@ -789,6 +797,21 @@ fn deliberate(call: &Call, reference: &Seen, ours: &Seen) -> Option<&'static str
         && reference.files == ours.files
     {
         return Some("pretool exec-capability advisory (README §4)");
+    }
+    // 0.30 behaviour (issue #15 item 2): a loop's SELF_MODIFY deny names the
+    // hook surface's remedies instead of `--force`, and the help nudge counts
+    // refusals. Identical once the reference's words are 0.30's.
+    if verb == "pretool"
+        && reference.code == ours.code
+        && to_030(&reference.stdout, "\\u2014") == ours.stdout
+        && reference
+            .files
+            .iter()
+            .map(|(k, v)| (k.clone(), to_030(v, "\u{2014}")))
+            .collect::<BTreeMap<_, _>>()
+            == ours.files
+    {
+        return Some("0.30 behaviour (issue #15 item 2)");
     }
     // README §3: "a U+2028 / U+2029 / U+0085 inside a value must not split
     // a record when read (write them escaped …)": files equal once ours'
