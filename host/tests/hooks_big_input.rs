@@ -56,8 +56,15 @@ fn pretool_reads_file_path_from_a_big_tool_input() {
             r#"{{"session_id": "bp", "tool_name": "Write", "tool_input": {{"content": {text}, "file_path": "src/dos/arbiter.py"}}, "cwd": "{}"}}"#,
             ws.path().display()
         );
+        // A loop session: dos-kernel 0.30 denies a kernel edit only inside a
+        // loop (an operator's session is warned, issue #15 item 2).
         let out = bin
-            .run(ws.path(), &["hook", "pretool"], &[], event.as_bytes())
+            .run(
+                ws.path(),
+                &["hook", "pretool"],
+                &[("DOS_LOOP", "1")],
+                event.as_bytes(),
+            )
             .unwrap();
         assert!(
             out.stdout.contains("\"permissionDecision\": \"deny\""),
