@@ -485,6 +485,10 @@ fn now_stamp() -> String {
     dos::lanes::journal::stamp(secs)
 }
 
+/// 0.30 stamps the actor's lineage (`CID_ROOT_ID`, `CID_PARENT_ID`, trimmed,
+/// only when set) on every ENFORCE record: a loop's deny and an operator
+/// session's warning alike (0.30 denies a collision only inside a loop,
+/// issue #15 item 2).
 #[test]
 fn enforce_records_carry_the_actors_lineage() {
     for (root, parent, want_root, want_parent) in [
@@ -492,52 +496,70 @@ fn enforce_records_carry_the_actors_lineage() {
         ("RID-R", "RID-P", Some("RID-R"), Some("RID-P")),
         ("", "", None, None),
     ] {
-        let ws = tempfile::tempdir().unwrap();
-        let p = ws.path();
-        std::fs::create_dir(p.join(".dos")).unwrap();
-        let lease = json!({
-            "acquired_at": now_stamp(), "holder": "other", "host_id": "host-a", "lane": "main",
-            "lane_kind": "", "loop_ts": "L", "pid": std::process::id(), "tree": ["src/**"],
-        });
-        let rec = json!({"op": "ACQUIRE", "lane": "main", "loop_ts": "L", "host_id": "host-a",
-            "pid": std::process::id(), "lease": lease, "seq": 1});
-        std::fs::write(p.join(".dos/lane-journal.jsonl"), format!("{rec}\n")).unwrap();
-        let event = format!(
-            r#"{{"session_id": "s1", "hook_event_name": "PreToolUse", "tool_name": "Edit", "tool_input": {{"file_path": "src/a.py"}}, "cwd": "{}"}}"#,
-            p.display()
-        );
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dos"))
-            .args(["hook", "pretool"])
-            .current_dir(p)
-            .env("DISPATCH_HOST_ID", "host-a")
-            .env("CID_ROOT_ID", root)
-            .env("CID_PARENT_ID", parent)
-            .env_remove("DISPATCH_LANE_JOURNAL_PATH")
-            .env_remove("DISPATCH_WORKSPACE")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(event.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("deny"),
-            "a collision is denied"
-        );
-        let text = std::fs::read_to_string(p.join(".dos/lane-journal.jsonl")).unwrap();
-        let enforce: Value = serde_json::from_str(text.lines().nth(1).expect("an ENFORCE record")).unwrap();
-        assert_eq!(enforce["op"], "ENFORCE");
-        assert_eq!(
-            enforce.get("root_id").and_then(Value::as_str),
-            want_root,
-            "{enforce}"
-        );
-        assert_eq!(
-            enforce.get("parent_id").and_then(Value::as_str),
-            want_parent,
-            "{enforce}"
-        );
+        for (in_loop, want_intervention, want_word) in [(true, "BLOCK", "deny"), (false, "WARN", "advisory")]
+        {
+            let ws = tempfile::tempdir().unwrap();
+            let p = ws.path();
+            std::fs::create_dir(p.join(".dos")).unwrap();
+            let lease = json!({
+                "acquired_at": now_stamp(), "holder": "other", "host_id": "host-a", "lane": "main",
+                "lane_kind": "", "loop_ts": "L", "pid": std::process::id(), "tree": ["src/**"],
+            });
+            let rec = json!({"op": "ACQUIRE", "lane": "main", "loop_ts": "L", "host_id": "host-a",
+                "pid": std::process::id(), "lease": lease, "seq": 1});
+            std::fs::write(p.join(".dos/lane-journal.jsonl"), format!("{rec}\n")).unwrap();
+            let event = format!(
+                r#"{{"session_id": "s1", "hook_event_name": "PreToolUse", "tool_name": "Edit", "tool_input": {{"file_path": "src/a.py"}}, "cwd": "{}"}}"#,
+                p.display()
+            );
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_dos"));
+            cmd.args(["hook", "pretool"])
+                .current_dir(p)
+                .env("DISPATCH_HOST_ID", "host-a")
+                .env("CID_ROOT_ID", root)
+                .env("CID_PARENT_ID", parent);
+            for k in [
+                "DOS_LOOP",
+                "CID_RUN_ID",
+                "DISPATCH_LOOP_TS",
+                "DOS_HOOK_POSTURE",
+                "DISPATCH_LANE_JOURNAL_PATH",
+                "DISPATCH_WORKSPACE",
+            ] {
+                cmd.env_remove(k);
+            }
+            if in_loop {
+                cmd.env("DOS_LOOP", "1");
+            }
+            let mut child = cmd
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(event.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            let said = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                said.contains(want_word),
+                "a collision (loop: {in_loop}) answers {want_word}: {said}"
+            );
+            let text = std::fs::read_to_string(p.join(".dos/lane-journal.jsonl")).unwrap();
+            let enforce: Value =
+                serde_json::from_str(text.lines().nth(1).expect("an ENFORCE record")).unwrap();
+            assert_eq!(enforce["op"], "ENFORCE");
+            assert_eq!(enforce["intervention"], want_intervention, "{enforce}");
+            assert_eq!(
+                enforce.get("root_id").and_then(Value::as_str),
+                want_root,
+                "{enforce}"
+            );
+            assert_eq!(
+                enforce.get("parent_id").and_then(Value::as_str),
+                want_parent,
+                "{enforce}"
+            );
+        }
     }
 }
 
