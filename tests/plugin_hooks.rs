@@ -9,7 +9,7 @@
 mod init_common;
 mod support;
 
-use init_common::{dos, run, text, DOS};
+use init_common::{dos, run, run_env, text, DOS};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -97,8 +97,27 @@ fn init_wires_a_plugin_runtime_whose_commands_answer_its_events() {
     let stop = doc["hooks"]["end"][0]["command"].as_str().unwrap();
     assert_eq!(stop, "dos hook stop --workspace . --dialect tallyho");
 
-    // The wired PRE command, run as the runtime runs it, answers in tallyho's shape.
+    // The wired PRE command, run as the runtime runs it, answers in tallyho's
+    // shape: a note for an operator's session, a refusal inside a dispatch
+    // loop (dos-kernel 0.30, issue #15 item 2).
     let answer = init_common::run_hook(&root, pre, &tallyho_pre(&root));
+    assert_eq!(answer.status.code(), Some(0));
+    let line = text(&answer.stdout);
+    let v: Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?} {}", text(&answer.stderr)));
+    assert_eq!(
+        (v["tallyho"].as_str(), v["at"].as_str()),
+        (Some("note"), Some("pre")),
+        "{line}"
+    );
+    assert!(
+        v["why"]
+            .as_str()
+            .unwrap()
+            .contains("(advisory, operator session)"),
+        "{line}"
+    );
+    let answer = init_common::run_hook_in_loop(&root, pre, &tallyho_pre(&root));
     assert_eq!(answer.status.code(), Some(0));
     let line = text(&answer.stdout);
     let v: Value =
@@ -174,12 +193,14 @@ fn dos_hook_stays_loader_free_and_points_at_dos_hook_verb() {
             && err.contains("served by `dos hook VERB --dialect tallyho`"),
         "{err}"
     );
-    // The same call through `dos hook` is served by the plugin.
-    let out = run(
+    // The same call through `dos hook` is served by the plugin (in a loop,
+    // where 0.30 refuses the kernel edit: issue #15 item 2).
+    let out = run_env(
         &root,
         DOS,
         &["hook", "pretool", "--dialect", "tallyho"],
         &tallyho_pre(&root),
+        &[("DOS_LOOP", "1")],
     );
     assert!(
         text(&out.stdout).contains(r#""tallyho": "refuse""#),

@@ -24,14 +24,27 @@ pub fn path_env() -> String {
 }
 
 /// Run `program ARGS` in `dir` with `stdin`, a clean DOS environment and
-/// the built binaries on PATH.
+/// the built binaries on PATH: an operator's session, outside any loop.
 pub fn run(dir: &Path, program: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .env("PATH", path_env())
-        .env_remove("DISPATCH_WORKSPACE")
-        .env_remove("DOS_PLUGIN_PATH")
+    run_env(dir, program, args, stdin, &[])
+}
+
+/// [`run`] with `env` set on top of the clean DOS environment.
+pub fn run_env(dir: &Path, program: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(dir).env("PATH", path_env());
+    for k in [
+        "DISPATCH_WORKSPACE",
+        "DOS_PLUGIN_PATH",
+        "DOS_LOOP",
+        "CID_RUN_ID",
+        "DISPATCH_LOOP_TS",
+        "DOS_HOOK_POSTURE",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -55,6 +68,13 @@ pub fn dos(dir: &Path, args: &[&str]) -> Output {
 /// Run a wired command line as the runtime does: `sh -c` with the event on stdin.
 pub fn run_hook(dir: &Path, command: &str, event: &str) -> Output {
     run(dir, "sh", &["-c", command], event)
+}
+
+/// [`run_hook`] inside a dispatch loop (`DOS_LOOP=1`), where dos-kernel 0.30
+/// still denies what it only warns an operator's session about (issue #15
+/// item 2).
+pub fn run_hook_in_loop(dir: &Path, command: &str, event: &str) -> Output {
+    run_env(dir, "sh", &["-c", command], event, &[("DOS_LOOP", "1")])
 }
 
 /// Lossy text of a captured stream.
