@@ -7,9 +7,9 @@
 
 mod support;
 
-use dos::plugin_host::{PluginHost, ResolveError};
-use dos::workspace::Workspace;
+use dos_core::workspace::Workspace;
 use dos_plugin_api::{Claim, Notification, Severity, Stance, StopStance};
+use dos_plugin_host::{PluginHost, ResolveError};
 use serde_json::{json, Value};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};

@@ -5,9 +5,9 @@
 
 mod support;
 
-use dos::plugin_host::{PluginHost, ResolveError};
-use dos::workspace::Workspace;
+use dos_core::workspace::Workspace;
 use dos_plugin_api::{Claim, Notification, Severity, Stance, StopStance};
+use dos_plugin_host::{PluginHost, ResolveError};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
@@ -262,7 +262,7 @@ fn a_plugin_built_against_the_frozen_1_0_interface_still_loads() {
         .exporter("legacy", &no_bag())
         .expect("legacy plugin resolves");
     match &h.info.source {
-        dos::plugin_host::handles::DriverSource::Plugin { api_version, .. } => {
+        dos_plugin_host::handles::DriverSource::Plugin { api_version, .. } => {
             assert_eq!(api_version, "1.0.0")
         }
         other => panic!("unexpected source {other:?}"),

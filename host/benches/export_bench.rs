@@ -56,7 +56,7 @@ fn write_journal(path: &Path, first: i64, n: usize) {
     for i in 0..n {
         let seq = first + i as i64;
         let k = (seq % 8) as usize;
-        let mut e = dos::journal::VerdictEvent::new(sys[k], ver[k]);
+        let mut e = dos_core::journal::VerdictEvent::new(sys[k], ver[k]);
         e.seq = seq;
         e.ts = "2026-11-21T21:23:14Z".into();
         match k {
@@ -190,17 +190,17 @@ fn bench_reader(n: usize) {
     let check = best(&mut || {
         let mut i = 0;
         let mut k = 0u64;
-        while let Some((_, end)) = dos::journal::canonical::canonical_prefix(&bytes[i..]) {
+        while let Some((_, end)) = dos_core::journal::canonical::canonical_prefix(&bytes[i..]) {
             i += end + 1;
             k += 1;
         }
         k
     });
     let read = best(&mut || {
-        let mut r = dos::journal::JournalReader::open(&journal).unwrap().unwrap();
+        let mut r = dos_core::journal::JournalReader::open(&journal).unwrap().unwrap();
         let mut k = 0u64;
         while let Some((e, _)) = r.next_entry().unwrap() {
-            if matches!(e, dos::journal::Entry::Record(l) if l.canonical) {
+            if matches!(e, dos_core::journal::Entry::Record(l) if l.canonical) {
                 k += 1;
             }
         }
@@ -257,7 +257,7 @@ fn bench_writers(writers: usize, appends: usize) {
     let mut seqs = Vec::new();
     let mut intact = 0;
     for l in text.lines() {
-        if let Some(s) = dos::journal::canonical::canonical_seq(l) {
+        if let Some(s) = dos_core::journal::canonical::canonical_seq(l) {
             intact += 1;
             seqs.push(s);
         }
@@ -340,9 +340,9 @@ fn main() {
     if let Ok(path) = std::env::var("DOS_BENCH_WRITER") {
         let n = env_usize("DOS_BENCH_APPENDS", 10_000);
         for i in 0..n {
-            let mut e = dos::journal::VerdictEvent::new("liveness", "ADVANCING");
+            let mut e = dos_core::journal::VerdictEvent::new("liveness", "ADVANCING");
             e.detail.insert("i".into(), i.into());
-            dos::journal::append(Path::new(&path), &e).unwrap();
+            dos_core::journal::append(Path::new(&path), &e).unwrap();
         }
         return;
     }

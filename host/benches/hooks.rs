@@ -24,7 +24,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
-const HOOK_BIN: &str = env!("CARGO_BIN_EXE_dos-hook");
 
 #[derive(Clone, Copy, PartialEq)]
 enum Impl {
@@ -51,6 +50,7 @@ impl Impl {
 }
 
 struct Refs {
+    hook: PathBuf,
     py: Option<PathBuf>,
     go: Option<PathBuf>,
     static_hook: Option<PathBuf>,
@@ -72,6 +72,7 @@ fn refs() -> Refs {
         .or_else(build_static_hook)
         .unwrap_or_default();
     Refs {
+        hook: support::dos_hook_bin(BIN),
         py: py.is_file().then_some(py),
         go: go.filter(|p| p.is_file()),
         static_hook: static_hook.is_file().then_some(static_hook),
@@ -104,7 +105,7 @@ fn command(which: Impl, r: &Refs, verb: &str, ws: &Path) -> Option<Command> {
             c
         }
         Impl::RustHook => {
-            let mut c = Command::new(HOOK_BIN);
+            let mut c = Command::new(&r.hook);
             c.arg(verb);
             c
         }
@@ -241,8 +242,11 @@ fn main() {
         .unwrap_or(8);
     let scratch = tempfile::tempdir().expect("tempdir");
     println!(
-        "python: {:?}\ngo: {:?}\ndos: {BIN}\ndos-hook: {HOOK_BIN}\nstatic dos-hook: {:?}",
-        r.py, r.go, r.static_hook
+        "python: {:?}\ngo: {:?}\ndos: {BIN}\ndos-hook: {}\nstatic dos-hook: {:?}",
+        r.py,
+        r.go,
+        r.hook.display(),
+        r.static_hook
     );
     println!(
         "{:<9} {:<8} {:<9} {:>10} {:>9} {:>7} {:>8} {:>9} {:>8}",

@@ -7,9 +7,9 @@
 //!   and 10k events (frame encode, pipe, worker decode, FFI call, answer);
 //! - the in-process call for comparison, with the crash journal on and off.
 
-use dos::plugin_host::isolate::client::WorkerProcess;
-use dos::plugin_host::PluginHost;
-use dos::workspace::Workspace;
+use dos_core::workspace::Workspace;
+use dos_plugin_host::isolate::client::WorkerProcess;
+use dos_plugin_host::PluginHost;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 

@@ -10,10 +10,10 @@
 //!   it again (the in-flight marker's shared-mapping stores).
 
 use abi_stable::std_types::{RSlice, RStr};
-use dos::plugin_host::quarantine::{Flight, InFlightEntry, InFlightMarker};
-use dos::plugin_host::{loader, PluginHost};
-use dos::workspace::Workspace;
+use dos_core::workspace::Workspace;
 use dos_plugin_api::ffi::ExporterFfi;
+use dos_plugin_host::quarantine::{Flight, InFlightEntry, InFlightMarker};
+use dos_plugin_host::{loader, PluginHost};
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -1,5 +1,25 @@
-//! The `dos` binary: everything lives in the library; this only dispatches.
+//! The `dos` binary: the command line over the kernel (`dos-core`), the
+//! plugin host (`dos-plugin-host`) and the per-call hooks (`dos-hook`).
+//! Everything here is private to the binary.
+
+mod cli;
+mod demo;
+mod export;
+mod judge;
+mod notify;
+mod plugin_groups;
+mod scout;
+mod stop;
+mod witness;
+
+// The kernel's and the plugin host's modules, at the paths they had when
+// all of this was one crate.
+use dos_core::{
+    config, config_check, decisions, hooks, journal, lanes, observe, oracle, pyjson, pyrepr, run_id, safe_fs,
+    workspace,
+};
+use dos_plugin_host as plugin_host;
 
 fn main() {
-    std::process::exit(dos::cli::run(std::env::args_os()));
+    std::process::exit(cli::run(std::env::args_os()));
 }

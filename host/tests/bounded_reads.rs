@@ -3,6 +3,8 @@
 //! be a FIFO: no hook or command may hang or grow without bound. Each child
 //! runs under a wall-clock watchdog: a hang kills it and fails the test.
 
+mod hooks_common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -161,7 +163,7 @@ fn a_fifo_dos_toml_hangs_no_hook_and_fails_commands_by_name() {
     let event = serde_json::json!({"cwd": ws.path(), "session_id": "s", "tool_name": "Bash",
         "tool_input": {"command": "ls"}, "tool_response": "x"})
     .to_string();
-    for bin in [dos(), env!("CARGO_BIN_EXE_dos-hook")] {
+    for bin in [dos(), hooks_common::dos_hook_bin()] {
         let args: &[&str] = if bin == dos() {
             &["hook", "posttool"]
         } else {

@@ -71,8 +71,8 @@ fn library_queue_holds_every_resolver_in_rank_order() {
     ]
     .join("\n");
     let (_t, root) = workspace(&[(".dos/lane-journal.jsonl", &journal)]);
-    let ws = dos::workspace::Workspace::open(root.clone()).unwrap();
-    let queue = dos::decisions::pending_decisions(&ws, dos::decisions::Layout::Generic);
+    let ws = dos_core::workspace::Workspace::open(root.clone()).unwrap();
+    let queue = dos_core::decisions::pending_decisions(&ws, dos_core::decisions::Layout::Generic);
     let kinds: Vec<(&str, &str)> = queue
         .iter()
         .map(|d| (d["kind"].as_str().unwrap(), d["resolver_kind"].as_str().unwrap()))

@@ -42,12 +42,12 @@ fn our_writer_and_the_reference_reader_agree() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("vj.jsonl");
     std::fs::write(&p, REF_JOURNAL).unwrap();
-    let mut e = dos::journal::VerdictEvent::new("verify", "SHIPPED");
+    let mut e = dos_core::journal::VerdictEvent::new("verify", "SHIPPED");
     e.subject = "a\u{2028}b".into();
-    let seq = dos::journal::append(&p, &e).unwrap();
+    let seq = dos_core::journal::append(&p, &e).unwrap();
     assert_eq!(seq, 17);
     let text = std::fs::read_to_string(&p).unwrap();
     let last = text.lines().last().unwrap();
     assert!(last.contains("\"subject\": \"a\\u2028b\""), "{last}");
-    assert_eq!(dos::journal::canonical::canonical_seq(last), Some(17));
+    assert_eq!(dos_core::journal::canonical::canonical_seq(last), Some(17));
 }

@@ -16,10 +16,10 @@ fn writer_child() {
     };
     let id = std::env::var("DOS_TEST_WRITER").unwrap_or_default();
     for i in 0..APPENDS {
-        let mut e = dos::journal::VerdictEvent::new("liveness", "ADVANCING");
+        let mut e = dos_core::journal::VerdictEvent::new("liveness", "ADVANCING");
         e.run_id = format!("W{id}");
         e.detail.insert("i".into(), serde_json::Value::from(i));
-        dos::journal::append(std::path::Path::new(&path), &e).expect("append");
+        dos_core::journal::append(std::path::Path::new(&path), &e).expect("append");
     }
 }
 
@@ -46,7 +46,7 @@ fn concurrent_writers_get_distinct_increasing_seqs() {
     let mut seqs = Vec::new();
     for line in text.lines() {
         assert!(
-            dos::journal::canonical::canonical_seq(line).is_some(),
+            dos_core::journal::canonical::canonical_seq(line).is_some(),
             "torn or glued line: {line}"
         );
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -67,11 +67,11 @@ fn concurrent_writers_get_distinct_increasing_seqs() {
 fn a_huge_last_record_does_not_reset_the_seq() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("vj.jsonl");
-    let mut big = dos::journal::VerdictEvent::new("x", "Y");
+    let mut big = dos_core::journal::VerdictEvent::new("x", "Y");
     big.seq = 41;
     big.subject = "z".repeat(300_000);
     std::fs::write(&p, big.to_line() + "\n").unwrap();
-    let seq = dos::journal::append(&p, &dos::journal::VerdictEvent::new("x", "Y")).unwrap();
+    let seq = dos_core::journal::append(&p, &dos_core::journal::VerdictEvent::new("x", "Y")).unwrap();
     assert_eq!(seq, 42);
 }
 
@@ -79,11 +79,11 @@ fn a_huge_last_record_does_not_reset_the_seq() {
 fn a_torn_last_line_does_not_swallow_the_next_record() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("vj.jsonl");
-    let mut e = dos::journal::VerdictEvent::new("x", "Y");
+    let mut e = dos_core::journal::VerdictEvent::new("x", "Y");
     e.seq = 3;
     std::fs::write(&p, e.to_line() + "\n{\"seq\": 9, \"torn").unwrap();
     assert_eq!(
-        dos::journal::append(&p, &dos::journal::VerdictEvent::new("x", "Z")).unwrap(),
+        dos_core::journal::append(&p, &dos_core::journal::VerdictEvent::new("x", "Z")).unwrap(),
         4
     );
     let text = std::fs::read_to_string(&p).unwrap();

@@ -5,7 +5,7 @@
 
 mod export_support;
 
-use dos::journal::VerdictEvent;
+use dos_core::journal::VerdictEvent;
 use export_support::*;
 use std::path::Path;
 
@@ -55,8 +55,8 @@ fn out_of_range_seqs_neither_saturate_the_journal_nor_stall_the_cursor() {
     let journal = journal_of(ws.path());
     // The writer: next seqs are 3 and 4, whatever the bad lines say.
     let e = VerdictEvent::new("verify", "SHIPPED");
-    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 3);
-    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 4);
+    assert_eq!(dos_core::journal::append(&journal, &e).unwrap(), 3);
+    assert_eq!(dos_core::journal::append(&journal, &e).unwrap(), 4);
 
     let export = |ws: &Path| {
         run(
@@ -90,8 +90,8 @@ fn out_of_range_seqs_neither_saturate_the_journal_nor_stall_the_cursor() {
     assert_eq!(seqs(&ws.path().join("out.jsonl")), vec![1, 2, 0, 0, 0, 0, 3, 4]);
 
     // More records: the next export ships exactly them.
-    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 5);
-    assert_eq!(dos::journal::append(&journal, &e).unwrap(), 6);
+    assert_eq!(dos_core::journal::append(&journal, &e).unwrap(), 5);
+    assert_eq!(dos_core::journal::append(&journal, &e).unwrap(), 6);
     let o = export(ws.path());
     assert_eq!(o.status.code(), Some(0), "{}{}", out(&o), err(&o));
     assert!(out(&o).contains("shipped 2/2 via file"), "{}", out(&o));

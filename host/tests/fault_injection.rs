@@ -23,8 +23,9 @@
 
 #[path = "export_support/mod.rs"]
 mod export_support;
+mod hooks_common;
 
-use dos::lanes::mutex::LeaseMutex;
+use dos_core::lanes::mutex::LeaseMutex;
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
@@ -105,7 +106,7 @@ fn spawn(ws: &Path, kind: Kind, rng: &mut Rng, n: usize) -> Child {
         Kind::Posttool => {
             let standalone = rng.chance(50);
             let mut c = if standalone {
-                let mut c = dos_cmd(ws, env!("CARGO_BIN_EXE_dos-hook"));
+                let mut c = dos_cmd(ws, hooks_common::dos_hook_bin());
                 c.arg("posttool");
                 c
             } else {

@@ -10,7 +10,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dos");
-const HOOK_BIN: &str = env!("CARGO_BIN_EXE_dos-hook");
 
 #[test]
 fn eight_processes_by_a_thousand_events() {
@@ -30,7 +29,7 @@ fn eight_processes_by_a_thousand_events() {
                         c.arg("hook");
                         c
                     } else {
-                        Command::new(HOOK_BIN)
+                        Command::new(hooks_common::dos_hook_bin())
                     };
                     let mut child = cmd
                         .arg("posttool")

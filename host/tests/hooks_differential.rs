@@ -735,7 +735,7 @@ fn run_call(imp: Impl, exe: &Path, ws: &Path, call: &Call, setup: &[(String, Str
         Impl::DosHook => {
             if hooks_common::STANDALONE_VERBS.contains(&call.verb().as_str()) && call.args[0] == b"hook" {
                 args.remove(0);
-                PathBuf::from(env!("CARGO_BIN_EXE_dos-hook"))
+                PathBuf::from(hooks_common::dos_hook_bin())
             } else {
                 PathBuf::from(env!("CARGO_BIN_EXE_dos"))
             }

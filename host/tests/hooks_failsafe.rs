@@ -356,7 +356,7 @@ fn observation_follows_the_job_layout() {
 #[test]
 fn standalone_binary_names_what_it_does_not_serve() {
     let ws = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_dos-hook");
+    let bin = hooks_common::dos_hook_bin();
     let out = run(bin, ws.path(), &["stop"], &[], b"{}");
     assert_eq!(out.code, 2);
     assert_eq!(out.stdout, "");

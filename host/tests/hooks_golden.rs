@@ -320,7 +320,7 @@ fn golden_through_static_hook() {
     );
     let bin = root.join("target/static-hook/release/dos-hook");
     let elf = std::fs::read(&bin).expect("static dos-hook");
-    let dynamic = std::fs::read(env!("CARGO_BIN_EXE_dos-hook")).expect("dos-hook");
+    let dynamic = std::fs::read(hooks_common::dos_hook_bin()).expect("dos-hook");
     assert!(
         has_interpreter(&dynamic),
         "the check tells a dynamic binary apart"

@@ -119,7 +119,7 @@ fn parse(rt: &Runtime, body: &str) -> Value {
 /// The commands wired on one event.
 fn event_commands(rt: &Runtime, doc: &Value, event: &str) -> Vec<String> {
     let mut out = Vec::new();
-    dos::cli::doctor::commands_under(&doc["hooks"][event], &mut out);
+    dos_core::hooks::install::commands_under(&doc["hooks"][event], &mut out);
     assert!(!out.is_empty(), "{}: nothing wired on {event}: {doc}", rt.name);
     out
 }
@@ -196,7 +196,7 @@ fn fresh_workspace_every_runtime_wires_commands_that_answer_its_events() {
         );
 
         let mut all = Vec::new();
-        dos::cli::doctor::commands_under(&doc, &mut all);
+        dos_core::hooks::install::commands_under(&doc, &mut all);
         let post = all.iter().find(|c| c.contains(" posttool ")).unwrap();
         let answer = run_hook(&root, post, &pre_event(rt, &root));
         assert_eq!(answer.status.code(), Some(0), "{}: {post}", rt.name);
@@ -407,7 +407,7 @@ fn an_existing_dos_toml_is_kept_and_a_loop_gets_the_marker_hook() {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(root.join(".claude/settings.json")).unwrap()).unwrap();
     let mut stop = Vec::new();
-    dos::cli::doctor::commands_under(&doc["hooks"]["Stop"], &mut stop);
+    dos_core::hooks::install::commands_under(&doc["hooks"]["Stop"], &mut stop);
     assert_eq!(stop.len(), 2, "{stop:?}");
     assert!(stop[1].ends_with("dos-hook marker --workspace ."), "{stop:?}");
     let cursor: Value =

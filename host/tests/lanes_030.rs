@@ -7,7 +7,7 @@
 //! (`target/ref030-venv`, `pip install dos-kernel==0.30.0`), made on first use
 //! as `.ci/run` does.
 
-use dos::lanes::journal::{
+use dos_core::lanes::journal::{
     self, compact, lease_generations, next_seq, parse_records, replay, to_line, Entry,
 };
 use serde_json::{json, Value};
@@ -482,7 +482,7 @@ fn now_stamp() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    dos::lanes::journal::stamp(secs)
+    dos_core::lanes::journal::stamp(secs)
 }
 
 /// 0.30 stamps the actor's lineage (`CID_ROOT_ID`, `CID_PARENT_ID`, trimmed,
@@ -579,7 +579,7 @@ fn loop_and_enact_match_030_goldens() {
         )
         .unwrap();
         let mut args = vec!["loop".to_string(), "--now-ms".into(), "1767268800000".into()];
-        args.extend(dos::lanes::shellwords::split(line).unwrap());
+        args.extend(dos_core::lanes::shellwords::split(line).unwrap());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let (out, err, rc) = dos(&ws, &args);
         assert_eq!(out, case["stdout"].as_str().unwrap(), "{line}: {err}");

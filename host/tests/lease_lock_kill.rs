@@ -118,7 +118,7 @@ fn acquirers_killed_at_random_never_leave_a_partial_lock() {
                 "a partial lock is visible: {body:?}"
             );
             // The killed holder's lock goes stale by its age (here: 0 s).
-            let g = dos::lanes::mutex::LeaseMutex::acquire(&lock, "checker", 0, Duration::ZERO, 0)
+            let g = dos_core::lanes::mutex::LeaseMutex::acquire(&lock, "checker", 0, Duration::ZERO, 0)
                 .expect("a dead holder's lock is stealable once stale");
             drop(g);
         }

@@ -120,7 +120,7 @@ fn commands_refuse_outside_links_by_name() {
     // The export cursor: a linked cursor directory is not written into.
     symlink(f.outside.path(), ws.join(".dos/cursors")).unwrap();
     let cursor = ws.join(".dos/cursors/file.cursor");
-    let e = dos::export::cursor::write_cursor(&cursor, 7, &ws.join(".dos/verdict-journal.jsonl"), None)
+    let e = dos_core::export_cursor::write_cursor(&cursor, 7, &ws.join(".dos/verdict-journal.jsonl"), None)
         .unwrap_err();
     assert!(e.to_string().contains("outside the workspace"), "{e}");
     assert_eq!(

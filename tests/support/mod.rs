@@ -102,8 +102,8 @@ pub fn hostile() -> PathBuf {
 }
 
 /// An export batch with these seqs.
-pub fn batch(seqs: &[i64]) -> std::sync::Arc<dos::plugin_host::EventBatch> {
-    let mut b = dos::plugin_host::EventBatch::default();
+pub fn batch(seqs: &[i64]) -> std::sync::Arc<dos_plugin_host::EventBatch> {
+    let mut b = dos_plugin_host::EventBatch::default();
     for s in seqs {
         b.push(*s, &format!(r#"{{"seq": {s}, "verdict": "OK"}}"#));
     }

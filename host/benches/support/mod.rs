@@ -2,7 +2,7 @@
 //! release mode, make a batch, take a median.
 #![allow(dead_code)]
 
-use dos::plugin_host::EventBatch;
+use dos_plugin_host::EventBatch;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -46,4 +46,37 @@ pub fn batch(n: usize) -> Arc<EventBatch> {
         b.push(i as i64 + 1, r#"{"detail": {}, "seq": 1, "verdict": "SHIPPED"}"#);
     }
     Arc::new(b)
+}
+
+/// The standalone `dos-hook` binary next to `dos`, brought up to date with
+/// this run's profile: it is a package of its own (`dos-hook`), so Cargo
+/// gives the `dos` package's benches no `CARGO_BIN_EXE_dos-hook`.
+pub fn dos_hook_bin(dos: &str) -> PathBuf {
+    let out_dir = Path::new(dos).parent().expect("the profile directory");
+    let target_dir = out_dir.parent().expect("the target directory");
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.args([
+        "build",
+        "--quiet",
+        "--package",
+        "dos-hook",
+        "--bin",
+        "dos-hook",
+        "--target-dir",
+    ])
+    .arg(target_dir)
+    .current_dir(repo_root());
+    match out_dir.file_name().and_then(|p| p.to_str()) {
+        Some("debug") => {}
+        Some("release") => {
+            c.arg("--release");
+        }
+        Some(profile) => {
+            c.args(["--profile", profile]);
+        }
+        None => panic!("no profile directory in {}", out_dir.display()),
+    }
+    let status = c.status().expect("cargo runs");
+    assert!(status.success(), "cargo build --package dos-hook failed");
+    out_dir.join(format!("dos-hook{}", std::env::consts::EXE_SUFFIX))
 }

@@ -6,9 +6,9 @@
 
 use super::init_io;
 use super::CliError;
-use crate::hooks::install::{self, is_dos_command, ConfigFormat, InstallSpec};
-use crate::hooks::plugin_groups;
+use crate::hooks::install::{self, commands_under, is_dos_command, ConfigFormat, InstallSpec};
 use crate::lanes::roster::Roster;
+use crate::plugin_groups;
 use crate::plugin_host::PluginHost;
 use crate::workspace::Workspace;
 use serde_json::{json, Map, Value};
@@ -78,22 +78,6 @@ pub fn resolve_program(word: &str, root: &Path) -> ProgramCheck {
     ProgramCheck {
         program: word.to_string(),
         resolved,
-    }
-}
-
-/// Every `command` string under `v` (a parsed hook config).
-pub fn commands_under(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                match (k.as_str(), x) {
-                    ("command", Value::String(s)) => out.push(s.clone()),
-                    _ => commands_under(x, out),
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| commands_under(x, out)),
-        _ => {}
     }
 }
 

@@ -9,8 +9,8 @@ use super::init_io::{self, FileError};
 use super::CliError;
 use crate::hooks::install::{self, event_commands, InstallSpec, PerCallProgram};
 use crate::hooks::install_merge::{self, EventOutcome, Merged};
-use crate::hooks::plugin_groups::{self, InstallerError};
 use crate::oracle::scaffold;
+use crate::plugin_groups::{self, InstallerError};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `dos init`.

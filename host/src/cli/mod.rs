@@ -7,7 +7,7 @@ pub mod doctor;
 pub mod exec_capability;
 pub mod exit_codes;
 pub mod export;
-pub mod hook;
+pub mod hook_cmd;
 pub mod hook_exit;
 pub mod hook_stop;
 pub mod init;
@@ -88,7 +88,7 @@ pub enum Command {
     #[command(name = "__plugin-worker", hide = true)]
     PluginWorker(plugins::WorkerArgs),
     /// Agent hooks (PostToolUse / Stop / PreToolUse) for Claude Code and other hosts.
-    Hook(hook::HookArgs),
+    Hook(hook_cmd::HookArgs),
     /// Does a shell command grant arbitrary code execution?
     ExecCapability(exec_capability::ExecCapabilityArgs),
     /// Map a plain shell hook's exit code to an intervention verb.
@@ -152,7 +152,7 @@ where
     // Hooks run on every tool call: parse only the hook subtree for them, not
     // the whole command tree (latency is the product there).
     if args.get(1).is_some_and(|a| a == "hook") {
-        return hook::run_fast(&args[1..]);
+        return hook_cmd::run_fast(&args[1..]);
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -182,7 +182,7 @@ where
         Command::Export(a) => export::run(cli.workspace.as_ref(), a),
         Command::Observe(a) => observe::run(cli.workspace.as_ref(), a),
         Command::PluginWorker(a) => plugins::worker(a),
-        Command::Hook(a) => Ok(hook::run(cli.workspace.as_ref(), a)),
+        Command::Hook(a) => Ok(hook_cmd::run(cli.workspace.as_ref(), a)),
         Command::ExecCapability(a) => Ok(exec_capability::run(cli.workspace.as_ref(), a)),
         Command::HookExit(a) => Ok(hook_exit::run(cli.workspace.as_ref(), a)),
         Command::ExitCodes(a) => exit_codes::run(a),

@@ -1,7 +1,7 @@
 //! `dos export`'s machinery: the cursor, the batched drain, and the pure
 //! decisions and renderings the command prints (spec §5).
 
-pub mod cursor;
+pub use dos_core::export_cursor as cursor;
 pub mod drain;
 
 use crate::pyjson::{dumps, Style};

@@ -178,6 +178,49 @@ fn nudge_030(after: &str) -> Option<(String, usize)> {
     Some((line, end + " this session".len() + used_tail + 1))
 }
 
+/// The standalone `dos-hook` binary, next to `dos`, brought up to date on
+/// first use with the profile of this run. It is a package of its own
+/// (`dos-hook`, which links no plugin host), so Cargo gives the `dos`
+/// package's tests no `CARGO_BIN_EXE_dos-hook`: `cargo build -p dos-hook`
+/// builds it (a no-op when `cargo test --workspace` already did).
+pub fn dos_hook_bin() -> &'static str {
+    static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let out_dir = Path::new(env!("CARGO_BIN_EXE_dos"))
+            .parent()
+            .expect("the profile directory");
+        let target_dir = out_dir.parent().expect("the target directory");
+        let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        c.args([
+            "build",
+            "--quiet",
+            "--package",
+            "dos-hook",
+            "--bin",
+            "dos-hook",
+            "--target-dir",
+        ])
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        match out_dir.file_name().and_then(|p| p.to_str()) {
+            Some("debug") => {}
+            Some("release") => {
+                c.arg("--release");
+            }
+            Some(profile) => {
+                c.args(["--profile", profile]);
+            }
+            None => panic!("no profile directory in {}", out_dir.display()),
+        }
+        let status = c.status().expect("cargo runs");
+        assert!(status.success(), "cargo build --package dos-hook failed");
+        out_dir
+            .join(format!("dos-hook{}", std::env::consts::EXE_SUFFIX))
+            .display()
+            .to_string()
+    })
+}
+
 /// A binary that serves the hook verbs: `dos` (`dos hook VERB …`, and every
 /// other command) or the standalone `dos-hook` (`dos-hook VERB …`, for
 /// posttool, marker and pretool only).
@@ -197,7 +240,7 @@ impl HookBin {
     pub fn built() -> Vec<HookBin> {
         vec![
             HookBin::Dos(env!("CARGO_BIN_EXE_dos").to_string()),
-            HookBin::Standalone(env!("CARGO_BIN_EXE_dos-hook").to_string()),
+            HookBin::Standalone(dos_hook_bin().to_string()),
         ]
     }
 

@@ -8,7 +8,7 @@
 //! the host's stdout.
 
 use super::protocol::{self, ConstructRequest, Ready};
-use crate::plugin_host::loader;
+use crate::loader;
 use abi_stable::std_types::{RErr, ROk, RSlice, RStr, RString};
 use dos_plugin_api::ffi::{
     DriverBox, DriverFfi, ExporterBox, ExporterFfi, JudgeBox, JudgeFfi, NotifierBox, NotifierFfi,

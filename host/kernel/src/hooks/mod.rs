@@ -2,7 +2,7 @@
 //! budget, exec capability, hook exit codes, PRE admission), the JSON reader
 //! and digests they rest on, the per-session files under `.dos/`, and the
 //! dialect renderers (shared with the stop hook). The CLI verbs that wire
-//! them to stdin/stdout live in `crate::cli::hook`.
+//! them to stdin/stdout live in the `dos-hook` crate.
 //!
 //! Verdict-journal syscalls recorded when `DISPATCH_OBSERVE` is armed:
 //! `hook_posttool` (ADVANCING/REPEATING/STALLED), `hook_marker`
@@ -24,7 +24,6 @@ pub mod json;
 pub mod leases;
 pub mod marker;
 pub mod observation;
-pub mod plugin_groups;
 pub mod posture;
 pub mod pretool;
 pub mod pyrepr;

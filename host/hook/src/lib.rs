@@ -3,7 +3,12 @@
 //! file), lets a pure function in `crate::hooks` decide, and prints at most
 //! one dialect object. Every internal problem ends in no output and exit 0
 //! (`--debug` says why on stderr); only usage errors exit non-zero.
-//! `dos hook stop` (the verify-on-stop hook) lives in `cli/hook_stop.rs`.
+//! `dos hook stop` (the verify-on-stop hook) lives in the `dos` binary
+//! (`cli/hook_stop.rs`).
+
+// The kernel modules the verbs use, at the paths they had when this was a
+// module of the kernel's crate.
+use dos_core::{hooks, journal, run_id};
 
 use crate::hooks::config::{self, HookConfig, TableError};
 use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
@@ -18,24 +23,6 @@ use crate::hooks::{admission, canon, footprint, leases, pretool};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-
-/// `dos hook …`.
-#[derive(Debug, Args)]
-pub struct HookArgs {
-    /// The hook verb.
-    #[command(subcommand)]
-    pub cmd: HookCmd,
-}
-
-/// The hook verbs.
-#[derive(Debug, Subcommand)]
-pub enum HookCmd {
-    /// The per-tool-call verbs (also served by `dos-hook`).
-    #[command(flatten)]
-    PerCall(PerCallCmd),
-    /// Stop/SubagentStop: block a stop whose shipped-claims git does not back.
-    Stop(super::hook_stop::HookStopArgs),
-}
 
 /// Flags every hook verb accepts.
 #[derive(Debug, Args, Clone, Default)]
@@ -105,20 +92,6 @@ pub struct PreArgs {
     pub common: CommonArgs,
 }
 
-/// `dos hook …` parsed on its own (the fast path `cli::run` takes when the
-/// first argument is `hook`).
-#[derive(Debug, clap::Parser)]
-#[command(
-    name = "dos hook",
-    bin_name = "dos hook",
-    about = "Agent hooks (PostToolUse / Stop / PreToolUse) for Claude Code and other hosts."
-)]
-pub struct HookCli {
-    /// The hook verb.
-    #[command(subcommand)]
-    pub cmd: HookCmd,
-}
-
 /// The per-tool-call hook verbs, which need neither the plugin host nor git:
 /// what the standalone `dos-hook` binary serves.
 #[derive(Debug, Subcommand)]
@@ -151,7 +124,7 @@ pub fn run_native(args: &[std::ffi::OsString]) -> i32 {
     use clap::Parser;
     match NativeHookCli::try_parse_from(args) {
         Ok(cli) => {
-            if let Some(note) = crate::hooks::plugin_groups::native_unknown_dialect(&cli.cmd) {
+            if let Some(note) = native_unknown_dialect(&cli.cmd) {
                 eprintln!("{note}");
             }
             run_per_call(None, &cli.cmd)
@@ -166,8 +139,24 @@ pub fn run_native(args: &[std::ffi::OsString]) -> i32 {
     }
 }
 
+/// The note `dos-hook` prints for a dialect it does not serve.
+pub fn native_unknown_dialect(cmd: &PerCallCmd) -> Option<String> {
+    let name = match cmd {
+        PerCallCmd::Pretool(a) => a.dialect.as_deref(),
+        PerCallCmd::Posttool(a) => a.dialect.as_deref(),
+        PerCallCmd::Marker(_) => None,
+    }?;
+    (!name.is_empty() && !dialect::BUILTIN_NAMES.contains(&name)).then(|| {
+        format!(
+            "dos-hook: unknown hook dialect {} — dos-hook serves the built-in dialects only ({}); a dialect from a hook_dialects plugin is served by `dos hook VERB --dialect {name}`. Emitting nothing.",
+            dos_core::pyrepr::py_repr(name),
+            dialect::BUILTIN_NAMES.join(", ")
+        )
+    })
+}
+
 /// Print a command-line parse error (or `--help`/`--version`); its exit code.
-fn usage_error(e: clap::Error) -> i32 {
+pub fn usage_error(e: clap::Error) -> i32 {
     let code = if e.use_stderr() { 2 } else { 0 };
     let _ = e.print();
     code
@@ -177,7 +166,7 @@ fn usage_error(e: clap::Error) -> i32 {
 /// (a bug, or stderr gone while `--debug` writes to it) ends in no further
 /// output and exit 0, never in exit 101 blocking the agent. Without
 /// `--debug` the panic message is not printed either.
-fn run_per_call(top_workspace: Option<&PathBuf>, cmd: &PerCallCmd) -> i32 {
+pub fn run_per_call(top_workspace: Option<&PathBuf>, cmd: &PerCallCmd) -> i32 {
     let debug = match cmd {
         PerCallCmd::Posttool(a) => a.common.debug,
         PerCallCmd::Marker(a) => a.common.debug,
@@ -192,30 +181,6 @@ fn run_per_call(top_workspace: Option<&PathBuf>, cmd: &PerCallCmd) -> i32 {
         PerCallCmd::Pretool(a) => pretool_verb(top_workspace, a),
     });
     std::panic::catch_unwind(verb).unwrap_or(0)
-}
-
-/// Parse `hook …` (argv from the `hook` word on) and run it.
-pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
-    use clap::Parser;
-    match HookCli::try_parse_from(args) {
-        Ok(cli) => run(None, &HookArgs { cmd: cli.cmd }),
-        Err(e) => usage_error(e),
-    }
-}
-
-/// Run a hook verb; returns the exit code.
-pub fn run(top_workspace: Option<&PathBuf>, args: &HookArgs) -> i32 {
-    crate::hooks::plugin_groups::prepare(top_workspace, &args.cmd);
-    match &args.cmd {
-        HookCmd::PerCall(cmd) => run_per_call(top_workspace, cmd),
-        HookCmd::Stop(a) => match super::hook_stop::run(top_workspace, a) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("error: {e}");
-                e.exit_code()
-            }
-        },
-    }
 }
 
 fn flag_ws<'a>(top: Option<&'a PathBuf>, common: &'a CommonArgs) -> Option<&'a Path> {

@@ -175,7 +175,7 @@ impl Drop for FlightGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin_host::quarantine::{collect_dead_runs, parse_marker, DeadRun};
+    use crate::quarantine::{collect_dead_runs, parse_marker, DeadRun};
 
     fn entry(path: &str, what: &str) -> InFlightEntry {
         InFlightEntry {
@@ -265,7 +265,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
-                "plugin_host::inflight::tests::inflight_child_death",
+                "inflight::tests::inflight_child_death",
                 "--exact",
                 "--test-threads=1",
             ])

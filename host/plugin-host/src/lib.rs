@@ -15,6 +15,10 @@
 //! calls are noted in a crash journal that quarantines repeat offenders
 //! ([`quarantine`]).
 
+// The kernel modules the plugin host reads, at the paths they had when the
+// plugin host was a module of the kernel's crate.
+use dos_core::{config, workspace};
+
 pub mod batch;
 pub mod builtins;
 pub mod discovery;

@@ -5,5 +5,5 @@
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    std::process::exit(dos::cli::hook::run_native(&args));
+    std::process::exit(dos_hook::run_native(&args));
 }

@@ -387,7 +387,7 @@ mod tests {
     }
 
     const NOW: i64 = 1_767_268_800_000;
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lanes/roster");
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/lanes/roster");
 
     fn dog(dir: &Path, target: i64, toml: &str) -> Watchdog<Recorder> {
         let journal = dir.join("lane-journal.jsonl");

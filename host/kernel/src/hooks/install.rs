@@ -254,6 +254,22 @@ pub fn is_dos_command(cmd: &str) -> bool {
     }
 }
 
+/// Every `command` string under `v` (a parsed hook config).
+pub fn commands_under(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("command", serde_json::Value::String(s)) => out.push(s.clone()),
+                    _ => commands_under(x, out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| commands_under(x, out)),
+        _ => {}
+    }
+}
+
 /// The first words of a command line, honouring `'…'` and `"…"` quoting
 /// (enough to recognise a quoted program path).
 fn split_shell_words(cmd: &str) -> Vec<String> {

@@ -20,13 +20,14 @@
 //! never loads a plugin: an unknown dialect there is a note pointing at
 //! `dos hook VERB`.
 
-use super::dialect::{self, ExternalDialect, HookVerdict, Moment, BUILTIN_NAMES};
-use super::install::{InstallSpec, BUILTIN_RUNTIMES};
-use crate::cli::hook::{HookCmd, PerCallCmd};
+use crate::cli::hook_cmd::HookCmd;
+use crate::hooks::dialect::{self, ExternalDialect, HookVerdict, Moment, BUILTIN_NAMES};
+use crate::hooks::install::{InstallSpec, BUILTIN_RUNTIMES};
 use crate::plugin_host::builtins::{Builtin, BuiltinDriver};
 use crate::plugin_host::handles::GenericHandle;
 use crate::plugin_host::{PluginHost, ResolveError};
 use crate::workspace::Workspace;
+use dos_hook::PerCallCmd;
 use dos_plugin_api::Group;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -116,22 +117,6 @@ pub fn prepare(top_workspace: Option<&PathBuf>, cmd: &HookCmd) {
     if let Ok(Some(d)) = std::panic::catch_unwind(load) {
         dialect::install_external(name, Box::new(d));
     }
-}
-
-/// The note `dos-hook` prints for a dialect it does not serve.
-pub fn native_unknown_dialect(cmd: &PerCallCmd) -> Option<String> {
-    let name = match cmd {
-        PerCallCmd::Pretool(a) => a.dialect.as_deref(),
-        PerCallCmd::Posttool(a) => a.dialect.as_deref(),
-        PerCallCmd::Marker(_) => None,
-    }?;
-    (!name.is_empty() && !BUILTIN_NAMES.contains(&name)).then(|| {
-        format!(
-            "dos-hook: unknown hook dialect {} — dos-hook serves the built-in dialects only ({}); a dialect from a hook_dialects plugin is served by `dos hook VERB --dialect {name}`. Emitting nothing.",
-            crate::pyrepr::py_repr(name),
-            BUILTIN_NAMES.join(", ")
-        )
-    })
 }
 
 /// Why a plugin installer could not be used.
@@ -260,7 +245,7 @@ mod tests {
         );
         assert_eq!(out, Some(json!({"m": "stop", "v": "deny"})));
         let parsed =
-            super::super::dialect_input::normalize(Some("upper"), Moment::Pre, br#"{"t": "Bash"}"#.to_vec());
+            crate::hooks::dialect_input::normalize(Some("upper"), Moment::Pre, br#"{"t": "Bash"}"#.to_vec());
         assert_eq!(parsed, br#"{"tool_name":"Bash"}"#.to_vec());
         assert!(dialect::Dialect::resolve(Some("other")).is_err());
     }

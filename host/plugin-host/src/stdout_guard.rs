@@ -107,7 +107,7 @@ mod tests {
     fn fd1_points_at_stderr_exactly_while_guards_live() {
         let mut child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
-                "plugin_host::stdout_guard::tests::stdout_guard_child",
+                "stdout_guard::tests::stdout_guard_child",
                 "--exact",
                 "--nocapture",
                 "--test-threads=1",
