@@ -23,7 +23,6 @@
 use crate::cli::hook_cmd::HookCmd;
 use crate::hooks::dialect::{self, ExternalDialect, HookVerdict, Moment, BUILTIN_NAMES};
 use crate::hooks::install::{InstallSpec, BUILTIN_RUNTIMES};
-use crate::plugin_host::builtins::{Builtin, BuiltinDriver};
 use crate::plugin_host::handles::GenericHandle;
 use crate::plugin_host::{PluginHost, ResolveError};
 use crate::workspace::Workspace;
@@ -31,19 +30,6 @@ use dos_hook::PerCallCmd;
 use dos_plugin_api::Group;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
-
-// The built-ins are served by host code; they are registered so `dos
-// plugins` lists them and a plugin cannot shadow them. One entry per index
-// of the name arrays (a test checks every name is registered).
-macro_rules! host_served {
-    ($group:expr, $names:expr, $($i:literal),+) => {
-        $(inventory::submit! {
-            Builtin { group: $group, name: $names[$i], make: |_| BuiltinDriver::HostServed }
-        })+
-    };
-}
-host_served!(Group::HookDialects, BUILTIN_NAMES, 0, 1, 2, 3, 4, 5, 6, 7);
-host_served!(Group::HookInstalls, BUILTIN_RUNTIMES, 0, 1, 2, 3, 4, 5, 6);
 
 /// The wire form of a verdict.
 pub fn verdict_wire(verdict: &HookVerdict) -> Value {
@@ -202,13 +188,6 @@ pub fn plugin_installer_names(root: &Path) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn builtins_are_listed_in_both_groups() {
-        use crate::plugin_host::builtins::names;
-        assert_eq!(names(Group::HookDialects), BUILTIN_NAMES.to_vec());
-        assert_eq!(names(Group::HookInstalls), BUILTIN_RUNTIMES.to_vec());
-    }
 
     #[test]
     fn verdict_wire_forms() {

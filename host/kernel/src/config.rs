@@ -133,8 +133,7 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string().trim().replace('\n', " "),
         })?;
-        let groups: Vec<&str> = dos_plugin_api::Group::ALL.iter().map(|g| g.key()).collect();
-        let diagnostics = crate::config_check::check(text, &table, path, &groups);
+        let diagnostics = crate::config_check::check(text, &table, path, &crate::config_check::PLUGIN_GROUP_TABLES);
         Ok(Config {
             table,
             path: Some(path.to_path_buf()),

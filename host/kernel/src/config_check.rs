@@ -213,6 +213,20 @@ fn is_driver_tables(value: &toml::Value) -> bool {
         .is_some_and(|t| !t.is_empty() && t.values().all(toml::Value::is_table))
 }
 
+/// The `dos.toml` tables that belong to the plugin groups (`[exporters.NAME]`
+/// …): the plugin interface's group keys, in its order. The kernel keeps its
+/// own copy (it does not depend on the plugin host); the plugin host's tests
+/// check the two agree.
+pub const PLUGIN_GROUP_TABLES: [&str; 7] = [
+    "exporters",
+    "notifiers",
+    "stop_policies",
+    "judges",
+    "evidence_sources",
+    "hook_dialects",
+    "hook_installs",
+];
+
 /// Warnings for unknown top-level tables (other than `extra_tables`, the
 /// plugin groups) and unknown keys in the host's closed tables.
 pub fn check(text: &str, table: &Table, path: &Path, extra_tables: &[&str]) -> Vec<String> {

@@ -7,14 +7,13 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// The rollup dimension (`--by`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum By {
     /// The verb's syscall token (default).
     Syscall,
     /// The verdict token.
     Verdict,
     /// The run id.
-    #[value(name = "run_id")]
     RunId,
     /// The lane.
     Lane,

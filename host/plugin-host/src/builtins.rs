@@ -1,5 +1,8 @@
-//! The built-in baseline of each group, registered with `inventory`. They are
-//! resolved before any plugin and can never be shadowed.
+//! The built-in baseline of each group: one static table, resolved before
+//! any plugin and never shadowed. The hook groups' built-ins are served by
+//! the kernel (`dos_core::hooks`), whose name lists they are.
+
+use std::sync::OnceLock;
 
 use dos_plugin_api::{
     Claim, DriverConfig, EventRef, ExportResult, Exporter, Group, Judge, JudgeVerdict, Notification,
@@ -31,22 +34,55 @@ pub struct Builtin {
     pub make: fn(&DriverConfig) -> BuiltinDriver,
 }
 
-inventory::collect!(Builtin);
+/// Every built-in: the four driver baselines, then the kernel-served hook
+/// dialects and installers (listed so `dos plugins` shows them and no plugin
+/// can shadow them).
+fn all() -> &'static [Builtin] {
+    static ALL: OnceLock<Vec<Builtin>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        let mut v = vec![
+            Builtin {
+                group: Group::Exporters,
+                name: "null",
+                make: |_| BuiltinDriver::Exporter(Box::new(NullExporter)),
+            },
+            Builtin {
+                group: Group::Notifiers,
+                name: "null",
+                make: |_| BuiltinDriver::Notifier(Box::new(NullNotifier)),
+            },
+            Builtin {
+                group: Group::StopPolicies,
+                name: "never",
+                make: |_| BuiltinDriver::StopPolicy(Box::new(NeverPolicy)),
+            },
+            Builtin {
+                group: Group::Judges,
+                name: "abstain",
+                make: |_| BuiltinDriver::Judge(Box::new(AbstainJudge)),
+            },
+        ];
+        let served = |group: Group, names: &'static [&'static str]| {
+            names.iter().map(move |name| Builtin {
+                group,
+                name,
+                make: |_| BuiltinDriver::HostServed,
+            })
+        };
+        v.extend(served(Group::HookDialects, &dos_core::hooks::dialect::BUILTIN_NAMES));
+        v.extend(served(Group::HookInstalls, &dos_core::hooks::install::BUILTIN_RUNTIMES));
+        v
+    })
+}
 
 /// The built-in named `name` in `group`, if any.
 pub fn find(group: Group, name: &str) -> Option<&'static Builtin> {
-    inventory::iter::<Builtin>
-        .into_iter()
-        .find(|b| b.group == group && b.name == name)
+    all().iter().find(|b| b.group == group && b.name == name)
 }
 
 /// Every built-in of `group`, sorted by name.
 pub fn names(group: Group) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = inventory::iter::<Builtin>
-        .into_iter()
-        .filter(|b| b.group == group)
-        .map(|b| b.name)
-        .collect();
+    let mut v: Vec<&'static str> = all().iter().filter(|b| b.group == group).map(|b| b.name).collect();
     v.sort_unstable();
     v
 }
@@ -104,19 +140,6 @@ impl Judge for AbstainJudge {
     }
 }
 
-inventory::submit! {
-    Builtin { group: Group::Exporters, name: "null", make: |_| BuiltinDriver::Exporter(Box::new(NullExporter)) }
-}
-inventory::submit! {
-    Builtin { group: Group::Notifiers, name: "null", make: |_| BuiltinDriver::Notifier(Box::new(NullNotifier)) }
-}
-inventory::submit! {
-    Builtin { group: Group::StopPolicies, name: "never", make: |_| BuiltinDriver::StopPolicy(Box::new(NeverPolicy)) }
-}
-inventory::submit! {
-    Builtin { group: Group::Judges, name: "abstain", make: |_| BuiltinDriver::Judge(Box::new(AbstainJudge)) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +150,22 @@ mod tests {
         assert_eq!(names(Group::Notifiers), vec!["null"]);
         assert_eq!(names(Group::StopPolicies), vec!["never"]);
         assert_eq!(names(Group::Judges), vec!["abstain"]);
+    }
+
+    #[test]
+    fn the_kernel_knows_every_plugin_group_table() {
+        let keys: Vec<&str> = Group::ALL.iter().map(|g| g.key()).collect();
+        assert_eq!(keys, dos_core::config_check::PLUGIN_GROUP_TABLES.to_vec());
+    }
+
+    #[test]
+    fn the_kernel_serves_the_hook_groups_built_ins() {
+        assert_eq!(names(Group::HookDialects), dos_core::hooks::dialect::BUILTIN_NAMES.to_vec());
+        assert_eq!(names(Group::HookInstalls), dos_core::hooks::install::BUILTIN_RUNTIMES.to_vec());
+        assert!(matches!(
+            find(Group::HookDialects, "codex").map(|b| (b.make)(&DriverConfig::default())),
+            Some(BuiltinDriver::HostServed)
+        ));
     }
 
     #[test]

@@ -29,13 +29,41 @@ pub struct ObserveArgs {
     pub syscall: String,
     /// Fold by this dimension.
     #[arg(long, value_enum, default_value = "syscall")]
-    pub by: By,
+    pub by: ByFlag,
     /// Show the last N events (history).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub tail: i64,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--by`: the rollup dimension as a flag value (the kernel's [`By`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ByFlag {
+    /// The verb's syscall token (default).
+    Syscall,
+    /// The verdict token.
+    Verdict,
+    /// The run id.
+    #[value(name = "run_id")]
+    RunId,
+    /// The lane.
+    Lane,
+    /// Who wrote the event.
+    Source,
+}
+
+impl From<ByFlag> for By {
+    fn from(f: ByFlag) -> By {
+        match f {
+            ByFlag::Syscall => By::Syscall,
+            ByFlag::Verdict => By::Verdict,
+            ByFlag::RunId => By::RunId,
+            ByFlag::Lane => By::Lane,
+            ByFlag::Source => By::Source,
+        }
+    }
 }
 
 /// Visit every matching event of the journal snapshot `[0, len)`.
@@ -74,7 +102,7 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError
         (run.is_empty() || e.run_id == run) && (syscall.is_empty() || e.syscall == syscall)
     };
 
-    let mut rollup = Rollup::new(args.by);
+    let mut rollup = Rollup::new(args.by.into());
     let mut corrupt = 0u64;
     let mut read_failed = false;
     let mut bad_seqs = BadSeqs::default();

@@ -177,6 +177,7 @@ impl JudgeReport {
 }
 
 /// Run `judge` over `cases` (each call fail-to-ABSTAIN) and tabulate.
+#[cfg(test)]
 pub fn score(judge: &mut dyn Adjudicate, cases: &[Case]) -> JudgeReport {
     score_each(judge, cases).0
 }

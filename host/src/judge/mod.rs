@@ -14,14 +14,11 @@ pub mod per_case;
 
 use crate::plugin_host::handles::{JudgeHandle, ABSTAIN_RAISED_TAIL, ABSTAIN_TYPE_TAIL};
 use crate::plugin_host::{PluginHost, ResolveError};
-use dos_plugin_api::{Claim, Judge, JudgeVerdict};
+#[cfg(test)]
+use dos_plugin_api::Judge;
+use dos_plugin_api::{Claim, JudgeVerdict};
 use serde_json::Map;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-pub use crate::plugin_host::builtins::ABSTAIN_WHY;
-
-/// The name of the built-in judge that always ABSTAINs.
-pub const ABSTAIN: &str = "abstain";
 
 /// Anything that can rule on a claim.
 pub trait Adjudicate {
@@ -42,6 +39,7 @@ impl Adjudicate for JudgeHandle {
 
 /// An in-process judge (a [`Judge`] implemented by a library user): an
 /// `Err` becomes the reference's `raised (...)` ABSTAIN.
+#[cfg(test)]
 pub struct InProcess<J> {
     /// The name it is known by.
     pub name: String,
@@ -49,6 +47,7 @@ pub struct InProcess<J> {
     pub judge: J,
 }
 
+#[cfg(test)]
 impl<J: Judge> Adjudicate for InProcess<J> {
     fn name(&self) -> &str {
         &self.name
@@ -61,7 +60,8 @@ impl<J: Judge> Adjudicate for InProcess<J> {
     }
 }
 
-/// A judge given as a closure (tests, embedding hosts).
+/// A judge given as a closure (tests).
+#[cfg(test)]
 pub struct FnJudge<F> {
     /// The name it is known by.
     pub name: String,
@@ -69,6 +69,7 @@ pub struct FnJudge<F> {
     pub f: F,
 }
 
+#[cfg(test)]
 impl<F: FnMut(&Claim) -> JudgeVerdict> Adjudicate for FnJudge<F> {
     fn name(&self) -> &str {
         &self.name

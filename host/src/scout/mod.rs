@@ -14,9 +14,11 @@ pub mod state;
 use crate::stop::{stop_under_resource_floor, ResourceFloor, StopDecide};
 use dos_plugin_api::StopStance;
 use serde_json::{json, Value};
-pub use state::{HealthAction, ScoutState, StateError};
+pub use state::{HealthAction, ScoutState};
 
-/// Where the scout routes the loop.
+/// Where the scout routes the loop (the reference's whole vocabulary: the
+/// rules in force choose only some of it).
+#[allow(dead_code, reason = "the wire vocabulary of the reference, not all of it chosen yet")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activity {
     /// Dispatch the next pick.

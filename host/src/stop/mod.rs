@@ -19,14 +19,12 @@ use crate::config::{Config, ConfigError};
 use crate::plugin_host::handles::{StopPolicyHandle, DEFER_RAISED_TAIL};
 use crate::plugin_host::{PluginHost, ResolveError};
 use dos_plugin_api::sdk::panic_payload_text;
-use dos_plugin_api::{StopPolicy, StopVerdict};
+#[cfg(test)]
+use dos_plugin_api::StopPolicy;
+use dos_plugin_api::StopVerdict;
 use serde_json::{Map, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-pub use crate::plugin_host::builtins::NEVER_REASON;
-
-/// The name of the built-in policy that always DEFERs.
-pub const NEVER: &str = "never";
 /// `<why>` in the floor's texts when the host gave no reason.
 pub const FLOOR_DEFAULT_WHY: &str = "host cannot launch more work";
 /// The floor's cause key.
@@ -51,6 +49,7 @@ impl StopDecide for StopPolicyHandle {
 
 /// An in-process policy (a [`StopPolicy`] implemented by a library user):
 /// an `Err` becomes the reference's `raised (...)` DEFER.
+#[cfg(test)]
 pub struct InProcess<P> {
     /// The name it is known by.
     pub name: String,
@@ -58,6 +57,7 @@ pub struct InProcess<P> {
     pub policy: P,
 }
 
+#[cfg(test)]
 impl<P: StopPolicy> StopDecide for InProcess<P> {
     fn name(&self) -> &str {
         &self.name
@@ -70,7 +70,8 @@ impl<P: StopPolicy> StopDecide for InProcess<P> {
     }
 }
 
-/// A policy given as a closure (tests, embedding hosts).
+/// A policy given as a closure (tests).
+#[cfg(test)]
 pub struct FnPolicy<F> {
     /// The name it is known by.
     pub name: String,
@@ -78,6 +79,7 @@ pub struct FnPolicy<F> {
     pub f: F,
 }
 
+#[cfg(test)]
 impl<F: FnMut(&Value) -> StopVerdict> StopDecide for FnPolicy<F> {
     fn name(&self) -> &str {
         &self.name

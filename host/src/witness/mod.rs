@@ -129,11 +129,6 @@ impl EvidenceFacts {
         }
     }
 
-    /// Reached and ATTESTED.
-    pub fn is_attesting(&self) -> bool {
-        self.reachable && self.stance == Stance::Attested
-    }
-
     /// `to_dict()` in the reference's key order.
     pub fn to_map(&self) -> Map<String, Value> {
         let mut m = Map::new();

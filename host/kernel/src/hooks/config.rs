@@ -65,9 +65,8 @@ impl HookConfig {
             dbg.say(&format!("dos.toml not used: {why}"));
         }
         if let Some(Ok(table)) = self.parse() {
-            let groups: Vec<&str> = dos_plugin_api::Group::ALL.iter().map(|g| g.key()).collect();
-            let text = self.text.as_deref().unwrap_or("");
-            for note in crate::config_check::check(text, &table, &self.path, &groups) {
+                let text = self.text.as_deref().unwrap_or("");
+            for note in crate::config_check::check(text, &table, &self.path, &crate::config_check::PLUGIN_GROUP_TABLES) {
                 dbg.say(&note);
             }
         }

@@ -26,6 +26,7 @@ pub struct Case {
 
 impl Case {
     /// A case with only a claim text and its ground truth.
+    #[cfg(test)]
     pub fn labelled(claim_text: &str, truth: bool) -> Case {
         Case {
             claim: Claim {
