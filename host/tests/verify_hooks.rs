@@ -105,11 +105,12 @@ fn two_claims_one_backed_blocks_with_the_exact_reason() {
         out.stdout,
         format!("{{\"decision\": \"block\", \"reason\": \"{REASON_AUTH2}\"}}\n")
     );
-    // Fix over the reference: the Claude Code dialect is the Stop shape it acts on.
+    // As the reference: an explicit Claude Code dialect renders its DENY at
+    // moment STOP (pinned with every dialect by `golden_stop_every_dialect`).
     let out = hook(ws.path(), &["--dialect", "claude-code"], &event);
     assert_eq!(
         out.stdout,
-        format!("{{\"decision\": \"block\", \"reason\": \"{REASON_AUTH2}\"}}\n")
+        format!("{{\"hookSpecificOutput\": {{\"hookEventName\": \"Stop\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"{REASON_AUTH2}\"}}}}\n")
     );
     let out = hook(ws.path(), &["--dialect", "bogus"], &event);
     assert!(out.stdout.starts_with("{\"decision\": \"block\""));
@@ -118,6 +119,67 @@ fn two_claims_one_backed_blocks_with_the_exact_reason() {
         "{}",
         out.stderr
     );
+}
+
+/// The reference's stop goldens (hooks spec Appendix A, group G-STOP,
+/// recorded from dos-kernel 0.22 and unchanged in 0.30): the default block,
+/// `--json`, the loop guard, and the block in every dialect — an explicit
+/// `--dialect claude-code` is the DENY at moment STOP, not the default's
+/// `{"decision": "block"}` — through the one dialect renderer.
+#[test]
+fn golden_stop_every_dialect() {
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/hooks/golden.json")).expect("golden.json");
+    let group = golden
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "G-STOP")
+        .expect("the G-STOP group");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path();
+    git(ws, &["init", "-q"]);
+    std::fs::write(ws.join("a.txt"), "a\n").expect("write");
+    git(ws, &["add", "a.txt"]);
+    git(ws, &["commit", "-q", "-m", "AUTH: AUTH1 add login"]);
+    let turn = |claim: &str| {
+        format!(
+            "{}\n{}\n",
+            r#"{"type":"user","message":{"role":"user","content":"do it"}}"#,
+            serde_json::json!({"type": "assistant", "message": {"role": "assistant",
+                "content": [{"type": "text", "text": format!("Done.\nDOS-CLAIM: {claim}")}]}})
+        )
+    };
+    let (shipped, unshipped) = (ws.join("t-auth1.jsonl"), ws.join("t-auth2.jsonl"));
+    std::fs::write(&shipped, turn("AUTH AUTH1")).expect("write");
+    std::fs::write(&unshipped, turn("AUTH AUTH2")).expect("write");
+    let cases = group["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 9);
+    for case in cases {
+        let title = case["title"].as_str().unwrap();
+        let transcript = if title.contains("AUTH1 shipped") {
+            &shipped
+        } else {
+            &unshipped
+        };
+        let stdin = case["stdin"]
+            .as_str()
+            .unwrap()
+            .replace("/ws", ws.to_str().unwrap())
+            .replace("(scratch)", transcript.to_str().unwrap());
+        let argv: Vec<String> = case["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        let out = dos(ws, &argv, &stdin, &[]);
+        assert_eq!(out.stdout, case["stdout"].as_str().unwrap(), "{title}");
+        assert_eq!(i64::from(out.rc), case["code"].as_i64().unwrap(), "{title}");
+        if let Some(err) = case["stderr"].as_str() {
+            assert_eq!(out.stderr, err, "{title}");
+        }
+    }
 }
 
 #[test]

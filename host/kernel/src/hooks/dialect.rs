@@ -193,6 +193,14 @@ pub fn claude_code(verdict: &HookVerdict, moment: Moment) -> Option<Value> {
     }
 }
 
+/// Claude Code's stop-hook block, `{"decision": "block", "reason": …}`: what
+/// a stop hook prints to keep the agent working when no `--dialect` is
+/// given (the verify-on-stop hook, and its fallback for an unknown one) and
+/// what the wait-marker hook always prints to hold the turn open.
+pub fn stop_block(reason: &str) -> Value {
+    obj(vec![("decision", s("block")), ("reason", s(reason))])
+}
+
 /// Render `verdict` at `moment` in `dialect` (`None` = print nothing).
 pub fn render(dialect: Dialect, verdict: &HookVerdict, moment: Moment) -> Option<Value> {
     if matches!(verdict, HookVerdict::Warn { context } if context.is_empty()) {
@@ -200,16 +208,11 @@ pub fn render(dialect: Dialect, verdict: &HookVerdict, moment: Moment) -> Option
     }
     match dialect {
         Dialect::External => with_external(|d| d.render(verdict, moment)).flatten(),
-        // The stop refusal Claude Code acts on (our fix: the reference emits
-        // a PreToolUse-style object there, which Claude Code ignores).
-        Dialect::ClaudeCode | Dialect::Codex | Dialect::ClaudeCowork if moment == Moment::Stop => {
-            match verdict {
-                HookVerdict::Deny { reason, .. } => {
-                    Some(obj(vec![("decision", s("block")), ("reason", s(reason))]))
-                }
-                other => claude_code(other, moment),
-            }
-        }
+        // At STOP too, as the reference renders an explicit `--dialect
+        // claude-code` (or codex, claude-cowork): a `permissionDecision`
+        // object with `hookEventName: "Stop"` (its quirk: Claude Code acts on
+        // a stop hook's `{"decision": "block"}`, which [`stop_block`] is and
+        // a stop hook without `--dialect` prints).
         Dialect::ClaudeCode | Dialect::Codex | Dialect::ClaudeCowork => claude_code(verdict, moment),
         Dialect::CopilotCli => match verdict {
             HookVerdict::Pass => None,
@@ -331,8 +334,9 @@ mod tests {
             (Antigravity, &warn, Moment::Post, "{\"reason\": \"c\\u2014x\"}\n"),
             (Hermes, &warn, Moment::Post, "{}\n"),
             (Cursor, &warn, Moment::Post, "{\"agent_message\": \"c\\u2014x\", \"permission\": \"allow\"}\n"),
-            (ClaudeCode, &deny, Moment::Stop, "{\"decision\": \"block\", \"reason\": \"r\"}\n"),
-            (Codex, &deny_ctx, Moment::Stop, "{\"decision\": \"block\", \"reason\": \"r\"}\n"),
+            (ClaudeCode, &deny, Moment::Stop, "{\"hookSpecificOutput\": {\"hookEventName\": \"Stop\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r\"}}\n"),
+            (Codex, &deny_ctx, Moment::Stop, "{\"hookSpecificOutput\": {\"additionalContext\": \"n\", \"hookEventName\": \"Stop\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r\"}}\n"),
+            (ClaudeCowork, &deny, Moment::Stop, "{\"hookSpecificOutput\": {\"hookEventName\": \"Stop\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r\"}}\n"),
             (ClaudeCode, &warn, Moment::Session, "{\"hookSpecificOutput\": {\"additionalContext\": \"c\\u2014x\", \"hookEventName\": \"SessionStart\"}}\n"),
             (ClaudeCode, &deny_ctx, Moment::Pre, "{\"hookSpecificOutput\": {\"additionalContext\": \"n\", \"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"deny\", \"permissionDecisionReason\": \"r\"}}\n"),
             (Gemini, &deny, Moment::Pre, "{\"continue\": false, \"stopReason\": \"r\"}\n"),
@@ -350,6 +354,14 @@ mod tests {
         for (i, (d, v, m, expected)) in table.into_iter().enumerate() {
             assert_eq!(line(d, v, m), expected, "row {i}");
         }
+    }
+
+    #[test]
+    fn the_stop_hooks_block_shape() {
+        assert_eq!(
+            stdout_line(&stop_block("r—x")),
+            "{\"decision\": \"block\", \"reason\": \"r\\u2014x\"}\n"
+        );
     }
 
     #[test]

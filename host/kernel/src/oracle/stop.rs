@@ -4,9 +4,9 @@
 
 use super::claims::Claim;
 use super::verdict::JSON_LINE;
-use crate::hooks::dialect::{Dialect, HookVerdict, Moment};
+use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
 use crate::pyjson::dumps;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// One checked claim: the claim plus the oracle's answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,17 +83,21 @@ fn py_repr(s: &str) -> String {
     }
 }
 
-/// The block object for `dialect` (`None`/empty = Claude Code's Stop
-/// shape) through the one dialect renderer (moment STOP); `Ok(None)` when
-/// a plugin dialect renders nothing (or fails: fail-soft), an error message
-/// for an unknown dialect.
+/// The block object for `dialect` through the one dialect renderer:
+/// without a dialect (`None`/empty) Claude Code's stop-hook block
+/// ([`dialect::stop_block`]); with one, its DENY at moment STOP. `Ok(None)`
+/// when a plugin dialect renders nothing (or fails: fail-soft), an error
+/// message for an unknown dialect.
 pub fn block_object(reason: &str, dialect: Option<&str>) -> Result<Option<Value>, String> {
-    let d = Dialect::resolve(dialect).map_err(|e| e.to_string())?;
+    let Some(name) = dialect.filter(|d| !d.is_empty()) else {
+        return Ok(Some(dialect::stop_block(reason)));
+    };
+    let d = Dialect::resolve(Some(name)).map_err(|e| e.to_string())?;
     let verdict = HookVerdict::Deny {
         reason: reason.to_string(),
         context: String::new(),
     };
-    Ok(crate::hooks::dialect::render(d, &verdict, Moment::Stop))
+    Ok(dialect::render(d, &verdict, Moment::Stop))
 }
 
 /// What the hook writes: stdout (one line, or nothing) and stderr lines.
@@ -141,7 +145,7 @@ pub fn render(outcome: &Outcome, as_json: bool, dialect: Option<&str>) -> Emissi
                     "dos hook stop: unknown --dialect {} ({msg}); emitting the Claude-Code block shape",
                     py_repr(dialect.unwrap_or(""))
                 ));
-                json!({"decision": "block", "reason": reason})
+                dialect::stop_block(reason)
             }
         };
         e.stdout = Some(dumps(&obj, JSON_LINE));
@@ -210,13 +214,22 @@ mod tests {
         let table = [
             (None, r#"{"decision": "block", "reason": "r"}"#),
             (Some(""), r#"{"decision": "block", "reason": "r"}"#),
-            (Some("claude-code"), r#"{"decision": "block", "reason": "r"}"#),
-            (Some("codex"), r#"{"decision": "block", "reason": "r"}"#),
+            (
+                Some("claude-code"),
+                r#"{"hookSpecificOutput": {"hookEventName": "Stop", "permissionDecision": "deny", "permissionDecisionReason": "r"}}"#,
+            ),
+            (
+                Some("codex"),
+                r#"{"hookSpecificOutput": {"hookEventName": "Stop", "permissionDecision": "deny", "permissionDecisionReason": "r"}}"#,
+            ),
             (Some("gemini"), r#"{"decision": "block", "reason": "r"}"#),
             (Some("hermes"), r#"{"decision": "block", "reason": "r"}"#),
             (Some("antigravity"), r#"{"decision": "deny", "reason": "r"}"#),
             (Some("cursor"), r#"{"agent_message": "r", "permission": "deny"}"#),
-            (Some("claude-cowork"), r#"{"decision": "block", "reason": "r"}"#),
+            (
+                Some("claude-cowork"),
+                r#"{"hookSpecificOutput": {"hookEventName": "Stop", "permissionDecision": "deny", "permissionDecisionReason": "r"}}"#,
+            ),
             (
                 Some("copilot-cli"),
                 r#"{"permissionDecision": "deny", "permissionDecisionReason": "r"}"#,
