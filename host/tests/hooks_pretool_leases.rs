@@ -321,3 +321,40 @@ fn unreadable_or_garbage_journal_is_no_leases() {
     assert!(o.stdout.contains("cannot share live lane 'main'"), "{}", o.stdout);
     assert!(!ws.join(".dos/lane-journal.jsonl").exists());
 }
+
+/// The OP_ENFORCE record's seq is the lane journal's next seq by the lanes'
+/// rule: Python's `int()` of every `seq` / `seq_watermark` (the reference's
+/// `lane_journal.append`). A newest record with `"seq": "7"` (or `7.0`)
+/// makes the ENFORCE record seq 8 — `DOS_HOOK_NATIVE=0 DOS_LOOP=1 dos hook
+/// pretool` of dos-kernel 0.22 writes 8; ours used to count only JSON
+/// integers and wrote 1.
+#[test]
+fn enforce_seq_follows_the_lane_journals_rule() {
+    for bin in hooks_common::HookBin::built() {
+        for newest in [r#""7""#, "7.0", "7"] {
+            let ws = tempfile::tempdir().unwrap();
+            let root = ws.path();
+            std::fs::create_dir_all(root.join("src/dos")).unwrap();
+            std::fs::write(root.join("src/dos/arbiter.py"), "").unwrap();
+            write_journal(
+                root,
+                &[format!(
+                    "{{\"lane\": \"x\", \"loop_ts\": \"L\", \"op\": \"HEARTBEAT\", \"seq\": {newest}}}\n"
+                )],
+            );
+            let event = format!(
+                r#"{{"session_id": "s1", "hook_event_name": "PreToolUse", "tool_name": "Write", "tool_input": {{"file_path": "src/dos/arbiter.py", "content": "x"}}, "cwd": "{}"}}"#,
+                root.display()
+            );
+            let out = bin
+                .run(root, &["hook", "pretool"], &[("DOS_LOOP", "1")], event.as_bytes())
+                .expect("pretool is served by both binaries");
+            assert_eq!(out.code, 0);
+            assert!(out.stdout.contains("\"deny\""), "{}", out.stdout);
+            let text = std::fs::read_to_string(root.join(".dos/lane-journal.jsonl")).unwrap();
+            let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+            assert_eq!(last["op"], "ENFORCE", "{}", bin.path());
+            assert_eq!(last["seq"], 8, "newest seq {newest} through {}", bin.path());
+        }
+    }
+}

@@ -8,7 +8,7 @@
 
 // The kernel modules the verbs use, at the paths they had when this was a
 // module of the kernel's crate.
-use dos_core::{hooks, journal, run_id};
+use dos_core::{hooks, lanes, run_id};
 
 use crate::hooks::config::{self, HookConfig, TableError};
 use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
@@ -17,9 +17,10 @@ use crate::hooks::json::{PyStr, Val};
 use crate::hooks::marker::{self, Arming};
 use crate::hooks::observation::{self, Observation};
 use crate::hooks::posture::{self, Posture};
+use crate::hooks::pretool::PreOutcome;
 use crate::hooks::store::{self, LockedFile};
 use crate::hooks::tool_stream::{self, Step};
-use crate::hooks::{admission, canon, footprint, leases, pretool};
+use crate::hooks::{admission, canon, footprint, leases, pretool, session};
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -246,73 +247,6 @@ fn write_error(e: impl std::fmt::Display) -> String {
 
 // ---------------------------------------------------------------- posttool
 
-/// Usable fields of one stream record.
-fn step_of(record: &Val<'_>) -> Option<(Step, Option<i64>)> {
-    let tool_name = record.get("tool_name")?.as_str()?.text;
-    let args_digest = record.get("args_digest")?.as_str()?.text;
-    let result_digest = record.get("result_digest").and_then(Val::as_str).map(|s| s.text);
-    let index = match record.get("step_index") {
-        Some(Val::Int(t)) => t.parse().ok(),
-        _ => None,
-    };
-    Some((
-        Step {
-            tool_name,
-            args_digest,
-            result_digest,
-        },
-        index,
-    ))
-}
-
-/// Files at most this big are counted exactly for `step_index`; beyond, the
-/// newest readable record's index + 1 is used (cost independent of length).
-const EXACT_COUNT_LIMIT: u64 = 64 * 1024;
-
-/// The prior-stream facts posttool needs: the trailing run for `newest`,
-/// and the next step index.
-fn replay_stream(
-    file: &mut LockedFile,
-    newest: &Step,
-    policy: &tool_stream::StreamPolicy,
-) -> std::io::Result<(i64, i64)> {
-    let len = std::fs::metadata(&file.path)?.len();
-    let key = tool_stream::repeat_key(newest, policy);
-    let mut lines = file.rev_lines()?;
-    let mut run = 1i64;
-    let mut run_open = key.is_some();
-    let mut count = 0i64;
-    let mut newest_index: Option<Option<i64>> = None;
-    while let Some(line) = lines.next_line()? {
-        let Some(rec) = store::parse_line(&line) else {
-            continue;
-        };
-        if !store::readable(&rec, store::TOOL_STREAM) {
-            continue;
-        }
-        let Some((step, index)) = step_of(&rec) else {
-            continue;
-        };
-        count += 1;
-        if newest_index.is_none() {
-            newest_index = Some(index);
-        }
-        if run_open {
-            if tool_stream::repeat_key(&step, policy) == key {
-                run += 1;
-            } else {
-                run_open = false;
-            }
-        }
-        if !run_open && len > EXACT_COUNT_LIMIT {
-            if let Some(Some(i)) = newest_index.filter(|i| i.is_some_and(|i| i >= 0)) {
-                return Ok((run, i + 1));
-            }
-        }
-    }
-    Ok((run, count))
-}
-
 fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
     let started = std::time::Instant::now();
     let dbg = Debug {
@@ -381,7 +315,7 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
         dbg.say(&write_error("tool_name holds a lone surrogate: not encodable"));
         return 0;
     }
-    let (run, step_index) = match replay_stream(&mut file, &step, &policy) {
+    let (run, step_index) = match session::replay_stream(&mut file, &step, &policy) {
         Ok(r) => r,
         Err(e) => {
             dbg.say(&format!("accumulator read error ({e}) — emitting nothing"));
@@ -391,23 +325,8 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
     let verdict = tool_stream::classify(&step, run, &policy);
     let fired = verdict.state.fired();
     let run_id = io::env_nonempty("CID_RUN_ID").filter(|_| fired);
-    let mut rec = Map::new();
-    rec.insert("args_digest".into(), Value::from(step.args_digest.as_str()));
-    rec.insert("op".into(), Value::from("STEP"));
-    rec.insert(
-        "result_digest".into(),
-        step.result_digest.as_deref().map_or(Value::Null, Value::from),
-    );
-    if let Some(r) = &run_id {
-        rec.insert("run_id".into(), Value::from(r.as_str()));
-    }
-    rec.insert("schema".into(), io::schema_tag("tool-stream"));
-    rec.insert("step_index".into(), Value::from(step_index));
-    rec.insert("tool_name".into(), Value::from(step.tool_name.as_str()));
-    if fired {
-        rec.insert("verdict_state".into(), Value::from(verdict.state.token()));
-    }
-    if let Err(e) = file.append_line(&io::record_line(rec)) {
+    let line = session::step_line(&step, step_index, &verdict, run_id.as_deref());
+    if let Err(e) = file.append_line(&line) {
         dbg.say(&write_error(e));
         return 0;
     }
@@ -444,37 +363,6 @@ fn posttool(top: Option<&PathBuf>, a: &PostArgs) -> i32 {
 }
 
 // ------------------------------------------------------------------ marker
-
-fn marker_record(op: &str, reason: &str) -> String {
-    let mut rec = Map::new();
-    rec.insert("op".into(), Value::from(op));
-    rec.insert("reason".into(), Value::from(reason));
-    if let Some(r) = io::env_nonempty("CID_RUN_ID") {
-        rec.insert("run_id".into(), Value::from(r));
-    }
-    rec.insert("schema".into(), io::schema_tag("wait-marker"));
-    io::record_line(rec)
-}
-
-/// The tally count: markers since the newest readable RESET.
-fn tally_count(file: &mut LockedFile) -> std::io::Result<i64> {
-    let mut lines = file.rev_lines()?;
-    let mut ops = Vec::new();
-    while let Some(line) = lines.next_line()? {
-        let Some(rec) = store::parse_line(&line) else {
-            continue;
-        };
-        if !store::readable(&rec, store::WAIT_MARKER) {
-            continue;
-        }
-        let op = marker::tally_op(&rec);
-        ops.push(op);
-        if op == marker::TallyOp::Reset {
-            break;
-        }
-    }
-    Ok(marker::count_newest_first(ops.into_iter()))
-}
 
 fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
     let started = std::time::Instant::now();
@@ -520,6 +408,7 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
     };
     let path = store::session_stem(&sid.text)
         .map(|stem| root.join(".dos").join("markers").join(format!("{stem}.jsonl")));
+    let tally_run_id = io::env_nonempty("CID_RUN_ID");
     let record = |verdict: &str, detail: Map<String, Value>| {
         let event = io::hook_event("hook_marker", verdict, &sid.text, detail);
         io::record_verdict(&root, a.common.driver.as_deref(), a.common.job, event);
@@ -530,7 +419,13 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
             .ok_or_else(|| "ValueError('record_reset needs a usable session_id')".to_string())
             .and_then(|p| {
                 LockedFile::open(p)
-                    .and_then(|mut f| f.append_line(&marker_record("RESET", "forward-delta reset")))
+                    .and_then(|mut f| {
+                        f.append_line(&session::marker_line(
+                            "RESET",
+                            "forward-delta reset",
+                            tally_run_id.as_deref(),
+                        ))
+                    })
                     .map_err(|e| e.to_string())
             });
         match result {
@@ -560,7 +455,7 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         return 0;
     }
     // Only a write needs the file to exist; a refusal must not create it.
-    let mut file = match path.as_deref().map(|p| (p, LockedFile::open_existing_rw(p))) {
+    let mut file = match path.as_deref().map(|p| (p, LockedFile::open_existing(p))) {
         None => None,
         Some((_, Ok(Some(f)))) => Some(f),
         Some((p, Ok(None))) if cap > 0 => LockedFile::open(p).ok(),
@@ -570,7 +465,7 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
             return 0;
         }
     };
-    let count = match file.as_mut().map(tally_count) {
+    let count = match file.as_mut().map(session::tally_count) {
         None => 0,
         Some(Ok(n)) => n,
         Some(Err(e)) => {
@@ -592,8 +487,12 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         let f = file.ok_or_else(|| {
             "ValueError('record_marker needs a usable session_id or an explicit path')".to_string()
         })?;
-        f.append_line(&marker_record("MARKER", &b.reason))
-            .map_err(|e| e.to_string())
+        f.append_line(&session::marker_line(
+            "MARKER",
+            &b.reason,
+            tally_run_id.as_deref(),
+        ))
+        .map_err(|e| e.to_string())
     };
     let mut detail = Map::new();
     detail.insert("markers_emitted".into(), Value::from(b.carried));
@@ -625,223 +524,14 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         return 0;
     }
     drop(file);
-    let mut m = Map::new();
-    m.insert("decision".into(), Value::from("block"));
-    m.insert("reason".into(), Value::from(marker::block_reason(&b)));
-    print_out(&dialect::stdout_line(&Value::Object(m)));
+    print_out(&dialect::stdout_line(&dialect::stop_block(
+        &marker::block_reason(&b),
+    )));
     record(verdict, detail);
     0
 }
 
 // ----------------------------------------------------------------- pretool
-
-/// The lane journal in use.
-fn lane_journal_path(root: &Path, cfg: &mut HookConfig) -> PathBuf {
-    for var in ["DISPATCH_LANE_JOURNAL_PATH", "JOB_LANE_JOURNAL_PATH"] {
-        if let Some(v) = io::env_nonempty(var) {
-            return PathBuf::from(v);
-        }
-    }
-    if let Ok(Some(t)) = cfg.table("paths") {
-        if let Some(p) = t
-            .get("lane_journal")
-            .and_then(toml::Value::as_str)
-            .filter(|p| !p.is_empty())
-        {
-            return root.join(p);
-        }
-    }
-    root.join(".dos").join("lane-journal.jsonl")
-}
-
-/// Append an OP_ENFORCE record (seq = 1 + max seq/seq_watermark) and return
-/// the holder's help counts including it.
-///
-/// When the record cannot be encoded (a lone surrogate in the session id or
-/// the tool name), the reference opens (creates) the journal and writes
-/// nothing; its help count then lacks the record. `encodable` says which.
-fn journal_enforce(
-    path: &Path,
-    encodable: bool,
-    holder: &str,
-    tool: &str,
-    deny: bool,
-    reason: &str,
-    reason_class: &str,
-) -> std::io::Result<pretool::HelpCounts> {
-    let mut file = LockedFile::open(path)?;
-    let mut counts = pretool::HelpCounts::default();
-    let mut max_seq = 0i64;
-    {
-        let mut lines = file.rev_lines()?;
-        while let Some(line) = lines.next_line()? {
-            let Some(rec) = store::parse_line(&line) else {
-                continue;
-            };
-            for k in ["seq", "seq_watermark"] {
-                if let Some(Val::Int(t)) = rec.get(k) {
-                    max_seq = max_seq.max(t.parse().unwrap_or(0));
-                }
-            }
-            counts.add(&rec, holder);
-        }
-    }
-    let env = |k: &str| std::env::var(k).unwrap_or_default();
-    let (intervention, decision) = if deny { ("BLOCK", "deny") } else { ("WARN", "warn") };
-    let mut proposal = Map::new();
-    proposal.insert("decision".into(), Value::from(decision));
-    proposal.insert("dispatch_call".into(), Value::Bool(!deny));
-    proposal.insert("handler".into(), Value::from("admission"));
-    proposal.insert("intervention".into(), Value::from(intervention));
-    proposal.insert("reason".into(), Value::from(reason));
-    proposal.insert("reason_class".into(), Value::from(reason_class));
-    proposal.insert("rung".into(), Value::from("admission"));
-    let mut rec = Map::new();
-    rec.insert("dispatch_call".into(), Value::Bool(!deny));
-    rec.insert("handler".into(), Value::from("admission"));
-    rec.insert("holder".into(), Value::from(holder));
-    rec.insert("host_id".into(), Value::from(env("DISPATCH_HOST_ID")));
-    rec.insert("intervention".into(), Value::from(intervention));
-    rec.insert("lane".into(), Value::from(tool));
-    rec.insert("loop_ts".into(), Value::from(env("DISPATCH_LOOP_TS")));
-    rec.insert("op".into(), Value::from("ENFORCE"));
-    rec.insert("proposal".into(), Value::Object(proposal));
-    rec.insert("reason".into(), Value::from(reason));
-    rec.insert("reason_class".into(), Value::from(reason_class));
-    rec.insert("run_id".into(), Value::from(env("CID_RUN_ID")));
-    // 0.30 lineage: a subagent's block is foldable by the root that launched it.
-    for (key, var) in [("root_id", "CID_ROOT_ID"), ("parent_id", "CID_PARENT_ID")] {
-        let id = env(var).trim().to_string();
-        if !id.is_empty() {
-            rec.insert(key.into(), Value::from(id));
-        }
-    }
-    rec.insert("seq".into(), Value::from(max_seq + 1));
-    rec.insert("tool".into(), Value::from(tool));
-    rec.insert("withheld".into(), Value::Bool(deny));
-    if !encodable {
-        return Ok(counts);
-    }
-    file.append_line(&io::record_line(rec))?;
-    if deny {
-        counts.blocked += 1;
-        counts.withheld += 1;
-    } else {
-        counts.warned += 1;
-    }
-    Ok(counts)
-}
-
-/// The PRE decision as 0.30 makes it with the `observe` handler: the verdict
-/// to show and the outcome fields its record carries.
-#[derive(Debug, Clone)]
-struct PreOutcome {
-    verdict: HookVerdict,
-    /// `deny`, `warn` or `passthrough`.
-    decision: &'static str,
-    /// `admission`, `provenance`, `none` (or our `exec_capability`).
-    rung: &'static str,
-    reason_class: &'static str,
-    /// The (hook-surface) refusal reason, for the ENFORCE record.
-    reason: String,
-    tree_known: Option<bool>,
-    effect_kind: &'static str,
-}
-
-impl PreOutcome {
-    /// Rung A's refusal (if any) turned into the verdict: loop sessions get
-    /// the hard deny; operator sessions a warning for collisions and
-    /// SELF_MODIFY; a proven no-footprint call passes clean.
-    fn decide(
-        tool: &str,
-        tree: &pretool::Tree,
-        refusal: Option<admission::Refusal>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> PreOutcome {
-        let effect_kind = footprint::effect_kind(tool);
-        let Some(r) = refusal else {
-            let mutating = pretool::is_mutating_tool(tool);
-            return PreOutcome {
-                verdict: HookVerdict::Pass,
-                decision: "passthrough",
-                rung: if mutating { "provenance" } else { "none" },
-                reason_class: "",
-                reason: String::new(),
-                tree_known: None,
-                effect_kind: if mutating { "" } else { effect_kind },
-            };
-        };
-        let reason = if r.reason.is_empty() {
-            "DOS admission refused this call (no lane available).".to_string()
-        } else {
-            r.reason
-        };
-        let reason = pretool::hook_surface_reason(&reason, r.reason_class);
-        let provable = !r.reason_class.is_empty() || (tree.known && !tree.paths.is_empty());
-        let operator = pretool::operator_session(env);
-        let warn = |context: String, class: &'static str, reason: String| PreOutcome {
-            verdict: HookVerdict::Warn { context },
-            decision: "warn",
-            rung: "admission",
-            reason_class: class,
-            reason,
-            tree_known: Some(tree.known),
-            effect_kind: "",
-        };
-        if provable && operator && r.reason_class.is_empty() {
-            return warn(pretool::operator_collision_warning(&reason), "", reason);
-        }
-        if provable && operator && r.reason_class == "SELF_MODIFY" {
-            return warn(
-                pretool::operator_self_modify_warning(&reason),
-                r.reason_class,
-                reason,
-            );
-        }
-        if provable {
-            return PreOutcome {
-                verdict: HookVerdict::Deny {
-                    reason: format!("DOS PRE-admission: {reason}"),
-                    context: String::new(),
-                },
-                decision: "deny",
-                rung: "admission",
-                reason_class: r.reason_class,
-                reason,
-                tree_known: Some(tree.known),
-                effect_kind: "",
-            };
-        }
-        if tree.known && tree.paths.is_empty() {
-            return PreOutcome {
-                verdict: HookVerdict::Pass,
-                decision: "passthrough",
-                rung: "admission",
-                reason_class: "",
-                reason: String::new(),
-                tree_known: Some(true),
-                effect_kind,
-            };
-        }
-        warn(pretool::unproven_warning(&reason), r.reason_class, reason)
-    }
-
-    /// Append the operator nudge to the verdict's context (`\n\n`-joined).
-    fn add_nudge(&mut self, nudge: &str) {
-        if nudge.is_empty() {
-            return;
-        }
-        let ctx = match &mut self.verdict {
-            HookVerdict::Warn { context } | HookVerdict::Deny { context, .. } => context,
-            HookVerdict::Pass => return,
-        };
-        *ctx = if crate::journal::pyvalue::py_strip(ctx).is_empty() {
-            nudge.to_string()
-        } else {
-            format!("{}\n\n{nudge}", crate::journal::pyvalue::py_strip(ctx))
-        };
-    }
-}
 
 fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     let started = std::time::Instant::now();
@@ -921,7 +611,9 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         ));
         return 0;
     }
-    let journal_path = lane_journal_path(&root, &mut cfg);
+    let paths = cfg.table("paths").ok().flatten();
+    let configured = paths.as_ref().and_then(|t| t.get("lane_journal")?.as_str());
+    let journal_path = lanes::journal::lane_journal_path_at(&root, configured);
     let leases = leases::live_leases(&journal_path, crate::run_id::now_ms());
     let extra = match cfg.table("exec_capability") {
         Ok(t) => config::exec_extra(t.as_ref()),
@@ -944,15 +636,29 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         // The reference cannot encode a lone surrogate: no ENFORCE record.
         let surrogate = |k: &str| io::event_str(&event, k).is_some_and(|s| s.has_surrogate);
         let encodable = !surrogate("tool_name") && !surrogate("session_id");
-        let nudge = match journal_enforce(
-            &journal_path,
-            encodable,
-            &holder,
-            &tool,
+        let env = |k: &str| std::env::var(k).unwrap_or_default();
+        let ids = [
+            "DISPATCH_HOST_ID",
+            "DISPATCH_LOOP_TS",
+            "CID_RUN_ID",
+            "CID_ROOT_ID",
+            "CID_PARENT_ID",
+        ]
+        .map(env);
+        let enforcement = lanes::journal::Enforcement {
+            holder: &holder,
+            tool: &tool,
             deny,
-            &outcome.reason,
-            outcome.reason_class,
-        ) {
+            reason: &outcome.reason,
+            reason_class: outcome.reason_class,
+            handler: "admission",
+            host_id: &ids[0],
+            loop_ts: &ids[1],
+            run_id: &ids[2],
+            root_id: &ids[3],
+            parent_id: &ids[4],
+        };
+        let nudge = match session::journal_enforcement(&journal_path, encodable, &enforcement) {
             Ok(c) => pretool::nudge(&c).unwrap_or_default(),
             Err(e) => {
                 dbg.say(&format!(

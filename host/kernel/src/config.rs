@@ -133,7 +133,8 @@ impl Config {
             path: path.to_path_buf(),
             message: e.to_string().trim().replace('\n', " "),
         })?;
-        let diagnostics = crate::config_check::check(text, &table, path, &crate::config_check::PLUGIN_GROUP_TABLES);
+        let diagnostics =
+            crate::config_check::check(text, &table, path, &crate::config_check::PLUGIN_GROUP_TABLES);
         Ok(Config {
             table,
             path: Some(path.to_path_buf()),

@@ -14,6 +14,7 @@ pub mod export_cursor;
 pub mod hooks;
 pub mod journal;
 pub mod lanes;
+pub mod locked_append;
 pub mod observe;
 pub mod oracle;
 pub mod pyrepr;

@@ -69,8 +69,14 @@ fn all() -> &'static [Builtin] {
                 make: |_| BuiltinDriver::HostServed,
             })
         };
-        v.extend(served(Group::HookDialects, &dos_core::hooks::dialect::BUILTIN_NAMES));
-        v.extend(served(Group::HookInstalls, &dos_core::hooks::install::BUILTIN_RUNTIMES));
+        v.extend(served(
+            Group::HookDialects,
+            &dos_core::hooks::dialect::BUILTIN_NAMES,
+        ));
+        v.extend(served(
+            Group::HookInstalls,
+            &dos_core::hooks::install::BUILTIN_RUNTIMES,
+        ));
         v
     })
 }
@@ -82,7 +88,11 @@ pub fn find(group: Group, name: &str) -> Option<&'static Builtin> {
 
 /// Every built-in of `group`, sorted by name.
 pub fn names(group: Group) -> Vec<&'static str> {
-    let mut v: Vec<&'static str> = all().iter().filter(|b| b.group == group).map(|b| b.name).collect();
+    let mut v: Vec<&'static str> = all()
+        .iter()
+        .filter(|b| b.group == group)
+        .map(|b| b.name)
+        .collect();
     v.sort_unstable();
     v
 }
@@ -160,8 +170,14 @@ mod tests {
 
     #[test]
     fn the_kernel_serves_the_hook_groups_built_ins() {
-        assert_eq!(names(Group::HookDialects), dos_core::hooks::dialect::BUILTIN_NAMES.to_vec());
-        assert_eq!(names(Group::HookInstalls), dos_core::hooks::install::BUILTIN_RUNTIMES.to_vec());
+        assert_eq!(
+            names(Group::HookDialects),
+            dos_core::hooks::dialect::BUILTIN_NAMES.to_vec()
+        );
+        assert_eq!(
+            names(Group::HookInstalls),
+            dos_core::hooks::install::BUILTIN_RUNTIMES.to_vec()
+        );
         assert!(matches!(
             find(Group::HookDialects, "codex").map(|b| (b.make)(&DriverConfig::default())),
             Some(BuiltinDriver::HostServed)

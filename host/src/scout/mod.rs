@@ -18,7 +18,10 @@ pub use state::{HealthAction, ScoutState};
 
 /// Where the scout routes the loop (the reference's whole vocabulary: the
 /// rules in force choose only some of it).
-#[allow(dead_code, reason = "the wire vocabulary of the reference, not all of it chosen yet")]
+#[allow(
+    dead_code,
+    reason = "the wire vocabulary of the reference, not all of it chosen yet"
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activity {
     /// Dispatch the next pick.

@@ -65,8 +65,13 @@ impl HookConfig {
             dbg.say(&format!("dos.toml not used: {why}"));
         }
         if let Some(Ok(table)) = self.parse() {
-                let text = self.text.as_deref().unwrap_or("");
-            for note in crate::config_check::check(text, &table, &self.path, &crate::config_check::PLUGIN_GROUP_TABLES) {
+            let text = self.text.as_deref().unwrap_or("");
+            for note in crate::config_check::check(
+                text,
+                &table,
+                &self.path,
+                &crate::config_check::PLUGIN_GROUP_TABLES,
+            ) {
                 dbg.say(&note);
             }
         }

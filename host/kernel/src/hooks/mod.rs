@@ -27,5 +27,6 @@ pub mod observation;
 pub mod posture;
 pub mod pretool;
 pub mod pyrepr;
+pub mod session;
 pub mod store;
 pub mod tool_stream;

@@ -6,6 +6,7 @@
 //! SELF_MODIFY) is composed in `super::admission`; the live leases come from
 //! `super::leases`.
 
+use super::dialect::HookVerdict;
 use super::exec_capability::{self, Capability};
 use super::json::Val;
 use super::tool_stream::casefold;
@@ -317,6 +318,117 @@ pub fn nudge(c: &HelpCounts) -> Option<String> {
     Some(format!(
         "DOS surfaced {advisory} advisory {cau} this session (no calls refused). Run `dos helped` for the breakdown."
     ))
+}
+
+/// The PRE decision as 0.30 makes it with the `observe` handler: the verdict
+/// to show and the outcome fields its record carries.
+#[derive(Debug, Clone)]
+pub struct PreOutcome {
+    /// The verdict to surface (before the posture reshapes it).
+    pub verdict: HookVerdict,
+    /// `deny`, `warn` or `passthrough`.
+    pub decision: &'static str,
+    /// `admission`, `provenance`, `none` (or our `exec_capability`).
+    pub rung: &'static str,
+    /// The typed reason class (`SELF_MODIFY`, `GRANTS_ARBITRARY_EXEC`, or empty).
+    pub reason_class: &'static str,
+    /// The (hook-surface) refusal reason, for the ENFORCE record.
+    pub reason: String,
+    /// Whether the call's tree was known, when the admission rung decided.
+    pub tree_known: Option<bool>,
+    /// The call's effect kind, when it is recorded.
+    pub effect_kind: &'static str,
+}
+
+impl PreOutcome {
+    /// Rung A's refusal (if any) turned into the verdict: loop sessions get
+    /// the hard deny; operator sessions a warning for collisions and
+    /// SELF_MODIFY; a proven no-footprint call passes clean.
+    pub fn decide(
+        tool: &str,
+        tree: &Tree,
+        refusal: Option<super::admission::Refusal>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> PreOutcome {
+        let effect_kind = super::footprint::effect_kind(tool);
+        let Some(r) = refusal else {
+            let mutating = is_mutating_tool(tool);
+            return PreOutcome {
+                verdict: HookVerdict::Pass,
+                decision: "passthrough",
+                rung: if mutating { "provenance" } else { "none" },
+                reason_class: "",
+                reason: String::new(),
+                tree_known: None,
+                effect_kind: if mutating { "" } else { effect_kind },
+            };
+        };
+        let reason = if r.reason.is_empty() {
+            "DOS admission refused this call (no lane available).".to_string()
+        } else {
+            r.reason
+        };
+        let reason = hook_surface_reason(&reason, r.reason_class);
+        let provable = !r.reason_class.is_empty() || (tree.known && !tree.paths.is_empty());
+        let operator = operator_session(env);
+        let warn = |context: String, class: &'static str, reason: String| PreOutcome {
+            verdict: HookVerdict::Warn { context },
+            decision: "warn",
+            rung: "admission",
+            reason_class: class,
+            reason,
+            tree_known: Some(tree.known),
+            effect_kind: "",
+        };
+        if provable && operator && r.reason_class.is_empty() {
+            return warn(operator_collision_warning(&reason), "", reason);
+        }
+        if provable && operator && r.reason_class == "SELF_MODIFY" {
+            return warn(operator_self_modify_warning(&reason), r.reason_class, reason);
+        }
+        if provable {
+            return PreOutcome {
+                verdict: HookVerdict::Deny {
+                    reason: format!("DOS PRE-admission: {reason}"),
+                    context: String::new(),
+                },
+                decision: "deny",
+                rung: "admission",
+                reason_class: r.reason_class,
+                reason,
+                tree_known: Some(tree.known),
+                effect_kind: "",
+            };
+        }
+        if tree.known && tree.paths.is_empty() {
+            return PreOutcome {
+                verdict: HookVerdict::Pass,
+                decision: "passthrough",
+                rung: "admission",
+                reason_class: "",
+                reason: String::new(),
+                tree_known: Some(true),
+                effect_kind,
+            };
+        }
+        warn(unproven_warning(&reason), r.reason_class, reason)
+    }
+
+    /// Append the operator nudge to the verdict's context (`\n\n`-joined).
+    pub fn add_nudge(&mut self, nudge: &str) {
+        if nudge.is_empty() {
+            return;
+        }
+        let ctx = match &mut self.verdict {
+            HookVerdict::Warn { context } | HookVerdict::Deny { context, .. } => context,
+            HookVerdict::Pass => return,
+        };
+        *ctx = if crate::journal::pyvalue::py_strip(ctx).is_empty() {
+            nudge.to_string()
+        } else {
+            format!("{}\n\n{nudge}", crate::journal::pyvalue::py_strip(ctx))
+        };
+    }
 }
 
 #[cfg(test)]

@@ -1,12 +1,15 @@
 //! The per-session JSONL files the hooks keep under `.dos/` (tool streams and
 //! wait-marker tallies): the session-id → file-stem rule, the durable-schema
-//! read gate, a reader that walks a file from its end (so a hook's cost does
-//! not grow with the session), and the locked, fsynced, torn-tail-safe append.
+//! read gate, and the record reader over the kernel's one locked append
+//! ([`crate::locked_append`]: read the tail backwards, so a hook's cost does
+//! not grow with the session, then append torn-tail-safe and fsynced).
 
 use super::json::{self, Val};
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+
+/// A session file, open and exclusively locked: the kernel's one locked
+/// append.
+pub use crate::locked_append::LockedAppend as LockedFile;
+pub use crate::locked_append::RevLines;
 
 /// The file stem for a session id: only alphanumerics, `-` and `_` are kept
 /// (everything else is dropped), so the stem can never name another
@@ -94,60 +97,6 @@ fn version_of(t: &str) -> i64 {
         .unwrap_or(if t.starts_with('-') { i64::MIN } else { i64::MAX })
 }
 
-/// The lines of a file from the last one backwards, read in growing chunks
-/// from the end. Splits on `\n` only (a CR before it is trimmed by callers).
-pub struct RevLines<'f> {
-    file: &'f mut File,
-    pos: u64,
-    buf: Vec<u8>,
-    chunk: usize,
-    done: bool,
-    /// Bytes read so far (for diagnostics and tests).
-    pub bytes_read: u64,
-}
-
-impl<'f> RevLines<'f> {
-    /// Start at the end of `file`.
-    pub fn new(file: &'f mut File) -> std::io::Result<RevLines<'f>> {
-        let len = file.seek(SeekFrom::End(0))?;
-        Ok(RevLines {
-            file,
-            pos: len,
-            buf: Vec::new(),
-            chunk: 8 * 1024,
-            done: false,
-            bytes_read: 0,
-        })
-    }
-
-    /// The next line towards the start of the file (without its `\n`).
-    pub fn next_line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
-        loop {
-            if self.done {
-                return Ok(None);
-            }
-            if let Some(i) = self.buf.iter().rposition(|b| *b == b'\n') {
-                let line = self.buf.split_off(i + 1);
-                self.buf.truncate(i);
-                return Ok(Some(line));
-            }
-            if self.pos == 0 {
-                self.done = true;
-                return Ok(Some(std::mem::take(&mut self.buf)));
-            }
-            let n = (self.chunk as u64).min(self.pos) as usize;
-            self.pos -= n as u64;
-            self.file.seek(SeekFrom::Start(self.pos))?;
-            let mut fresh = vec![0u8; n];
-            self.file.read_exact(&mut fresh)?;
-            self.bytes_read += n as u64;
-            fresh.extend_from_slice(&self.buf);
-            self.buf = fresh;
-            self.chunk = (self.chunk * 2).min(1 << 20);
-        }
-    }
-}
-
 /// Parse one stored line: `None` for blank, unparseable and non-object lines.
 /// Invalid UTF-8 inside strings reads as `?` (the reference reads U+FFFD;
 /// only equality of such strings matters here).
@@ -178,77 +127,6 @@ fn trim_ascii_ws(mut b: &[u8]) -> &[u8] {
         }
     }
     b
-}
-
-/// An open, exclusively locked session file: read its tail, then append.
-/// The lock makes read-decide-append atomic among our own hooks, so
-/// concurrent hooks on one session never lose or tear a record.
-pub struct LockedFile {
-    file: File,
-    /// The file's path.
-    pub path: PathBuf,
-}
-
-impl LockedFile {
-    /// Create the parent directories and the file if needed, open it for
-    /// reading and appending, and take an exclusive advisory lock.
-    pub fn open(path: &Path) -> std::io::Result<LockedFile> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let file = crate::safe_fs::open_append(path, true)?;
-        file.lock()?;
-        Ok(LockedFile {
-            file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Open an existing file for reading and appending (exclusive lock);
-    /// `None` if it does not exist (nothing is created).
-    pub fn open_existing_rw(path: &Path) -> std::io::Result<Option<LockedFile>> {
-        match crate::safe_fs::open_existing_append(path) {
-            Ok(file) => {
-                file.lock()?;
-                Ok(Some(LockedFile {
-                    file,
-                    path: path.to_path_buf(),
-                }))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Walk the file's lines from the end.
-    pub fn rev_lines(&mut self) -> std::io::Result<RevLines<'_>> {
-        RevLines::new(&mut self.file)
-    }
-
-    /// Append `line` (without newline) as one record: one `write`, preceded by
-    /// a `\n` if the file's last line is torn, then `fdatasync`.
-    pub fn append_line(&mut self, line: &str) -> std::io::Result<()> {
-        let len = self.file.seek(SeekFrom::End(0))?;
-        let mut out = String::with_capacity(line.len() + 2);
-        if len > 0 {
-            let mut last = [0u8; 1];
-            self.file.seek(SeekFrom::Start(len - 1))?;
-            self.file.read_exact(&mut last)?;
-            if last[0] != b'\n' {
-                out.push('\n');
-            }
-        }
-        out.push_str(line);
-        out.push('\n');
-        self.file.write_all(out.as_bytes())?;
-        self.file.sync_data()
-    }
-}
-
-impl Drop for LockedFile {
-    fn drop(&mut self) {
-        let _ = self.file.unlock();
-    }
 }
 
 #[cfg(test)]
@@ -295,29 +173,5 @@ mod tests {
             let v = json::parse(line.as_bytes()).unwrap();
             assert_eq!(readable(&v, TOOL_STREAM), *expected, "{line}");
         }
-    }
-
-    #[test]
-    fn rev_lines_walks_backwards_across_chunks() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f");
-        let mut body = String::new();
-        for i in 0..5000 {
-            body.push_str(&format!("line {i}\n"));
-        }
-        body.push_str("torn");
-        std::fs::write(&p, &body).unwrap();
-        let mut f = File::open(&p).unwrap();
-        let mut r = RevLines::new(&mut f).unwrap();
-        assert_eq!(r.next_line().unwrap().unwrap(), b"torn");
-        assert_eq!(r.next_line().unwrap().unwrap(), b"line 4999");
-        let mut n = 2;
-        while let Some(l) = r.next_line().unwrap() {
-            if l.is_empty() {
-                continue;
-            }
-            n += 1;
-        }
-        assert_eq!(n, 5001);
     }
 }

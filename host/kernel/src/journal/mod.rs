@@ -13,9 +13,9 @@ pub mod tolerant;
 pub use reader::{Entry, JournalReader};
 pub use record::VerdictEvent;
 
+use crate::locked_append::LockedAppend;
 use crate::workspace::Workspace;
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Whether observation is armed (`DISPATCH_OBSERVE` is 1/true/yes/on).
@@ -73,7 +73,7 @@ pub fn env_journal_path() -> Option<PathBuf> {
 }
 
 /// Append `event` to the journal at `path`, stamping `ts` (if empty) and
-/// `seq` (if 0). Holds an exclusive advisory lock on the journal for the
+/// `seq` (if 0). Holds the journal's lock ([`LockedAppend`]) for the
 /// find-next-seq + append, writes the line in one `write`, and fsyncs.
 /// Returns the seq written.
 pub fn append(path: &Path, event: &VerdictEvent) -> std::io::Result<i64> {
@@ -89,22 +89,8 @@ pub fn append_rendered(
     event: &VerdictEvent,
     render: &dyn Fn(&VerdictEvent) -> Option<String>,
 ) -> std::io::Result<i64> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let mut file = crate::safe_fs::open_append(path, true)?;
-    file.lock()?;
-    let result = append_locked(&mut file, event, render);
-    let _ = file.unlock();
-    result
-}
-
-fn append_locked(
-    file: &mut File,
-    event: &VerdictEvent,
-    render: &dyn Fn(&VerdictEvent) -> Option<String>,
-) -> std::io::Result<i64> {
-    let (max_seq, ends_with_newline) = scan_tail(file)?;
+    let mut file = LockedAppend::open(path)?;
+    let (max_seq, ends_with_newline) = scan_tail(file.file_mut())?;
     let mut stamped = event.clone();
     if stamped.seq == 0 {
         // `max_seq` is below i64::MAX (an out-of-range seq is skipped).
@@ -116,15 +102,9 @@ fn append_locked(
     let Some(rendered) = render(&stamped) else {
         return Ok(stamped.seq);
     };
-    let mut line = String::with_capacity(256);
-    if !ends_with_newline {
-        // A torn last line must not swallow our record.
-        line.push('\n');
-    }
-    line.push_str(&rendered);
-    line.push('\n');
-    file.write_all(line.as_bytes())?;
-    let _ = file.sync_all();
+    // A torn last line must not swallow our record.
+    file.write_record(&rendered, !ends_with_newline)?;
+    let _ = file.sync();
     Ok(stamped.seq)
 }
 

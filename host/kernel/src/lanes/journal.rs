@@ -12,11 +12,12 @@
 //! next seq from the file's tail instead of re-reading the whole journal.
 
 use crate::journal::record::{format_ts, now_ts};
+use crate::locked_append::LockedAppend;
 use crate::pyjson::{dumps, Style};
 use crate::workspace::Workspace;
 use serde_json::{Map, Value};
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// One journal record (a JSON object; keys are written sorted).
@@ -40,6 +41,9 @@ pub const OP_HALT: &str = "HALT";
 pub const OP_ADOPT: &str = "ADOPT";
 /// Recorded intent to take a lane (forensic).
 pub const OP_SPAWN: &str = "SPAWN";
+/// Recorded enforcement outcome of the PRE hook (forensic; counted by the
+/// help nudge).
+pub const OP_ENFORCE: &str = "ENFORCE";
 /// Compaction snapshot: resets the live set.
 pub const OP_CHECKPOINT: &str = "CHECKPOINT";
 /// Reader-only sentinel for an unparseable middle line.
@@ -59,9 +63,17 @@ pub const LINE: Style = Style {
 /// The layout path: `[paths] lane_journal` (relative to the root) or
 /// `<root>/.dos/lane-journal.jsonl`.
 pub fn layout_path(ws: &Workspace) -> PathBuf {
-    match ws.config.string("paths", "lane_journal") {
-        Ok(Some(p)) if !p.is_empty() => ws.path_from_root(p),
-        _ => ws.state_dir.join("lane-journal.jsonl"),
+    let configured = ws.config.string("paths", "lane_journal").ok().flatten();
+    layout_path_at(&ws.root, configured)
+}
+
+/// [`layout_path`] for the workspace at `root`, given its `[paths]
+/// lane_journal` value (`None` or empty: the default). For callers that read
+/// `dos.toml` their own way (the hooks read it lazily).
+pub fn layout_path_at(root: &Path, configured: Option<&str>) -> PathBuf {
+    match configured {
+        Some(p) if !p.is_empty() => crate::workspace::path_from_root(root, p),
+        _ => root.join(".dos").join("lane-journal.jsonl"),
     }
 }
 
@@ -69,19 +81,31 @@ pub fn layout_path(ws: &Workspace) -> PathBuf {
 /// › `$JOB_LANE_JOURNAL_PATH` › the layout path. Unlike the reference, the
 /// supervisor, `dos loop` and `dos liveness` use this same path (fix).
 pub fn lane_journal_path(ws: &Workspace) -> PathBuf {
+    env_journal_path().unwrap_or_else(|| layout_path(ws))
+}
+
+/// [`lane_journal_path`] for the workspace at `root`, given its `[paths]
+/// lane_journal` value: the one path rule, for the hooks too.
+pub fn lane_journal_path_at(root: &Path, configured: Option<&str>) -> PathBuf {
+    env_journal_path().unwrap_or_else(|| layout_path_at(root, configured))
+}
+
+/// `$DISPATCH_LANE_JOURNAL_PATH` › `$JOB_LANE_JOURNAL_PATH` when set
+/// (relative to the process cwd).
+fn env_journal_path() -> Option<PathBuf> {
     for var in ["DISPATCH_LANE_JOURNAL_PATH", "JOB_LANE_JOURNAL_PATH"] {
         if let Some(v) = std::env::var_os(var) {
             if !v.is_empty() {
                 let p = PathBuf::from(v);
-                return if p.is_absolute() {
+                return Some(if p.is_absolute() {
                     p
                 } else {
                     std::env::current_dir().map(|c| c.join(&p)).unwrap_or(p)
-                };
+                });
             }
         }
     }
-    layout_path(ws)
+    None
 }
 
 /// Read every record at `path` tolerantly: a missing/unreadable file is `[]`,
@@ -437,57 +461,106 @@ pub fn to_line(entry: &Entry) -> String {
     dumps(&Value::Object(entry.clone()), WAL)
 }
 
+/// Who and what an OP_ENFORCE record names (the reference's
+/// `lane_journal.enforce_entry` arguments; the environment's ids as read).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Enforcement<'a> {
+    /// The requester (`str(session_id or "")`), recorded as `holder`.
+    pub holder: &'a str,
+    /// The tool the decision was about (also the record's `lane`).
+    pub tool: &'a str,
+    /// A deny (`BLOCK`, the call withheld) or a warning (`WARN`).
+    pub deny: bool,
+    /// The refusal reason (without the hook surface's prefix).
+    pub reason: &'a str,
+    /// The typed reason class (`SELF_MODIFY`, or empty).
+    pub reason_class: &'a str,
+    /// The deciding handler and rung (`admission`).
+    pub handler: &'a str,
+    /// `$DISPATCH_HOST_ID`.
+    pub host_id: &'a str,
+    /// `$DISPATCH_LOOP_TS`.
+    pub loop_ts: &'a str,
+    /// `$CID_RUN_ID`.
+    pub run_id: &'a str,
+    /// `$CID_ROOT_ID` (stamped, trimmed, only when non-empty).
+    pub root_id: &'a str,
+    /// `$CID_PARENT_ID` (stamped, trimmed, only when non-empty).
+    pub parent_id: &'a str,
+}
+
+/// An OP_ENFORCE record (no `seq`/`ts`: [`append`] stamps them), 0.30's
+/// shape: the proposal body nested, the intervention, reason class and
+/// whether the call fired lifted to the top, the actor's lineage when set.
+pub fn enforce_entry(e: &Enforcement<'_>) -> Entry {
+    let (intervention, decision) = if e.deny {
+        ("BLOCK", "deny")
+    } else {
+        ("WARN", "warn")
+    };
+    let proposal = obj([
+        ("decision", Value::from(decision)),
+        ("dispatch_call", Value::Bool(!e.deny)),
+        ("handler", Value::from(e.handler)),
+        ("intervention", Value::from(intervention)),
+        ("reason", Value::from(e.reason)),
+        ("reason_class", Value::from(e.reason_class)),
+        ("rung", Value::from(e.handler)),
+    ]);
+    let mut rec = obj([
+        ("dispatch_call", Value::Bool(!e.deny)),
+        ("handler", Value::from(e.handler)),
+        ("holder", Value::from(e.holder)),
+        ("host_id", Value::from(e.host_id)),
+        ("intervention", Value::from(intervention)),
+        ("lane", Value::from(e.tool)),
+        ("loop_ts", Value::from(e.loop_ts)),
+        ("op", Value::from(OP_ENFORCE)),
+        ("proposal", Value::Object(proposal)),
+        ("reason", Value::from(e.reason)),
+        ("reason_class", Value::from(e.reason_class)),
+        ("run_id", Value::from(e.run_id)),
+    ]);
+    // 0.30 lineage: a subagent's block is foldable by the root that launched it.
+    for (key, id) in [("root_id", e.root_id), ("parent_id", e.parent_id)] {
+        let id = id.trim();
+        if !id.is_empty() {
+            rec.insert(key.into(), Value::from(id));
+        }
+    }
+    rec.insert("tool".into(), Value::from(e.tool));
+    rec.insert("withheld".into(), Value::Bool(e.deny));
+    rec
+}
+
 /// Append `entry` to the journal at `path`, stamping `seq` and `ts` only when
 /// absent (an explicit `"seq": null` is kept). Holds an exclusive advisory lock
 /// on the journal for find-next-seq + write, so concurrent writers never mint a
 /// duplicate seq; fsyncs. Returns the stamped entry.
 pub fn append(path: &Path, entry: &Entry) -> std::io::Result<Entry> {
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)?;
-        }
-    }
-    let mut file = crate::safe_fs::open_append(path, true)?;
-    file.lock()?;
-    let result = append_locked(&mut file, entry);
-    let _ = file.unlock();
-    result
+    let mut file = LockedAppend::open(path)?;
+    append_locked(&mut file, entry)
 }
 
-fn append_locked(file: &mut File, entry: &Entry) -> std::io::Result<Entry> {
+/// [`append`] into a journal the caller already holds (it read the journal
+/// under the same lock first, as the PRE hook does for its help count).
+pub fn append_locked(file: &mut LockedAppend, entry: &Entry) -> std::io::Result<Entry> {
     let mut e = entry.clone();
-    let mut needs_newline = false;
-    if !e.contains_key("seq") {
-        let (max, ends_nl) = scan_tail(file)?;
-        needs_newline = !ends_nl;
+    let torn_tail = if !e.contains_key("seq") {
+        let (max, ends_nl) = scan_tail(file.file_mut())?;
         e.insert("seq".into(), Value::from(max.saturating_add(1)));
-    } else if let Ok((_, ends_nl)) = scan_tail_newline(file) {
-        needs_newline = !ends_nl;
-    }
+        !ends_nl
+    } else {
+        // An unreadable tail is written as if it ended with a newline.
+        !file.ends_with_newline().unwrap_or(true)
+    };
     if !e.contains_key("ts") {
         e.insert("ts".into(), Value::from(now_ts()));
     }
-    let mut line = String::with_capacity(256);
-    if needs_newline {
-        // A torn last line must not swallow this record.
-        line.push('\n');
-    }
-    line.push_str(&to_line(&e));
-    line.push('\n');
-    file.write_all(line.as_bytes())?;
-    let _ = file.sync_all();
+    // A torn last line must not swallow this record.
+    file.write_record(&to_line(&e), torn_tail)?;
+    let _ = file.sync();
     Ok(e)
-}
-
-fn scan_tail_newline(file: &mut File) -> std::io::Result<(i64, bool)> {
-    let len = file.seek(SeekFrom::End(0))?;
-    if len == 0 {
-        return Ok((0, true));
-    }
-    file.seek(SeekFrom::Start(len - 1))?;
-    let mut b = [0u8; 1];
-    file.read_exact(&mut b)?;
-    Ok((0, b[0] == b'\n'))
 }
 
 /// The highest seq/watermark in the file's tail window (whole file when the

@@ -102,24 +102,11 @@ pub fn safe_sid(sid: &str) -> String {
 }
 
 /// The lane journal in use: `$DISPATCH_LANE_JOURNAL_PATH` ›
-/// `$JOB_LANE_JOURNAL_PATH` › `[paths] lane_journal` › `<root>/.dos/lane-journal.jsonl`.
+/// `$JOB_LANE_JOURNAL_PATH` › `[paths] lane_journal` › `<root>/.dos/lane-journal.jsonl`
+/// (the lanes' one path rule).
 pub fn lane_journal_path(root: &Path, config: &Config) -> PathBuf {
-    for name in ["DISPATCH_LANE_JOURNAL_PATH", "JOB_LANE_JOURNAL_PATH"] {
-        if let Some(v) = std::env::var_os(name).filter(|v| !v.is_empty()) {
-            return PathBuf::from(v);
-        }
-    }
-    match config.string("paths", "lane_journal") {
-        Ok(Some(p)) if !p.is_empty() => {
-            let p = PathBuf::from(p);
-            if p.is_absolute() {
-                p
-            } else {
-                root.join(p)
-            }
-        }
-        _ => root.join(".dos").join("lane-journal.jsonl"),
-    }
+    let configured = config.string("paths", "lane_journal").ok().flatten();
+    crate::lanes::journal::lane_journal_path_at(root, configured)
 }
 
 /// Parse lane-journal text: one JSON object per `\n`-terminated line;
