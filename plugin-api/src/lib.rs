@@ -56,6 +56,10 @@
 pub mod config;
 pub mod dotenv;
 pub mod evidence;
+// abi_stable's `#[sabi_trait]` and `StableAbi` derives expand to `unsafe`
+// impls and calls (the layout-checked vtables that make the tables safe to
+// share across the FFI boundary); the module has no hand-written `unsafe`.
+#[allow(unsafe_code)]
 pub mod ffi;
 #[cfg(feature = "http")]
 pub mod http;

@@ -544,18 +544,26 @@ macro_rules! export_plugin {
             __DOS_PLUGIN_GLUE.new_driver(group, name, config)
         }
 
-        #[$crate::abi_stable::export_root_module]
-        pub fn __dos_plugin_root() -> $crate::ffi::PluginRoot_Ref {
-            use $crate::abi_stable::prefix_type::PrefixTypeTrait;
-            $crate::ffi::PluginRoot {
-                manifest: __dos_manifest,
-                new_exporter: __dos_new_exporter,
-                new_notifier: __dos_new_notifier,
-                new_stop_policy: __dos_new_stop_policy,
-                new_judge: __dos_new_judge,
-                new_driver: __dos_new_driver,
+        // The root module lives in a hidden module so that the `#[no_mangle]`
+        // static abi_stable generates next to it needs no documentation.
+        #[doc(hidden)]
+        #[allow(missing_docs)]
+        pub mod __dos_plugin_export {
+            /// The plugin's root module: what the `dos` host loads.
+            #[$crate::abi_stable::export_root_module]
+            pub fn __dos_plugin_root() -> $crate::ffi::PluginRoot_Ref {
+                use $crate::abi_stable::prefix_type::PrefixTypeTrait;
+                $crate::ffi::PluginRoot {
+                    manifest: super::__dos_manifest,
+                    new_exporter: super::__dos_new_exporter,
+                    new_notifier: super::__dos_new_notifier,
+                    new_stop_policy: super::__dos_new_stop_policy,
+                    new_judge: super::__dos_new_judge,
+                    new_driver: super::__dos_new_driver,
+                }
+                .leak_into_prefix()
             }
-            .leak_into_prefix()
         }
+        pub use __dos_plugin_export::__dos_plugin_root;
     };
 }
