@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// Why an act could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum DemoError {
+pub(crate) enum DemoError {
     /// The `dos` executable could not be found or started.
     #[error("cannot run {exe}: {source}")]
     Spawn {
@@ -27,7 +27,7 @@ pub enum DemoError {
 }
 
 /// What one `dos` run printed.
-pub struct Run {
+pub(crate) struct Run {
     /// Exit code (-1 if killed).
     pub code: i32,
     /// Standard output.
@@ -37,7 +37,7 @@ pub struct Run {
 }
 
 /// Runs `dos` subcommands in one workspace and prints them as a transcript.
-pub struct Stage {
+pub(crate) struct Stage {
     exe: PathBuf,
     work: PathBuf,
 }
@@ -48,7 +48,7 @@ fn indent(text: &str) -> String {
 
 impl Stage {
     /// A stage for `work`, running the current executable.
-    pub fn new(work: &Path) -> Result<Stage, DemoError> {
+    pub(crate) fn new(work: &Path) -> Result<Stage, DemoError> {
         let exe = std::env::current_exe().map_err(|source| DemoError::Spawn {
             exe: PathBuf::from("dos"),
             source,
@@ -75,7 +75,12 @@ impl Stage {
     }
 
     /// Run `dos ARGS` (with `stdin`), echo the command and its output.
-    pub fn run(&self, args: &[&str], stdin: Option<&str>, show_stderr: bool) -> Result<Run, DemoError> {
+    pub(crate) fn run(
+        &self,
+        args: &[&str],
+        stdin: Option<&str>,
+        show_stderr: bool,
+    ) -> Result<Run, DemoError> {
         Stage::echo(args, stdin.is_some());
         let run = self.capture(args, stdin)?;
         print!("{}", indent(&run.stdout));
@@ -87,19 +92,24 @@ impl Stage {
     }
 
     /// Run `dos ARGS` (with `stdin`) without printing anything.
-    pub fn capture(&self, args: &[&str], stdin: Option<&str>) -> Result<Run, DemoError> {
+    pub(crate) fn capture(&self, args: &[&str], stdin: Option<&str>) -> Result<Run, DemoError> {
         self.capture_with(&self.exe, args, stdin)
     }
 
     /// The standalone hook binary `dos-hook` when it sits beside `dos` (where
     /// `cargo build` puts it).
-    pub fn hook_binary(&self) -> Option<PathBuf> {
+    pub(crate) fn hook_binary(&self) -> Option<PathBuf> {
         let name = format!("dos-hook{}", std::env::consts::EXE_SUFFIX);
         Some(self.exe.parent()?.join(name)).filter(|p| p.is_file())
     }
 
     /// Run `exe ARGS` (with `stdin`) in the demo workspace, printing nothing.
-    pub fn capture_with(&self, exe: &Path, args: &[&str], stdin: Option<&str>) -> Result<Run, DemoError> {
+    pub(crate) fn capture_with(
+        &self,
+        exe: &Path,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> Result<Run, DemoError> {
         let mut child = Command::new(exe)
             .args(args)
             .current_dir(&self.work)
@@ -133,12 +143,12 @@ impl Stage {
 }
 
 /// The request a [`one_shot_listener`] received: its request line and body.
-pub type Received = Option<(String, String)>;
+pub(crate) type Received = Option<(String, String)>;
 
 /// A one-shot HTTP listener on 127.0.0.1 that answers 200 and hands back
 /// the request it received (method + path line and body), or nothing when
 /// no request came within 10 s (the notifier failed before connecting).
-pub fn one_shot_listener() -> Result<(u16, std::thread::JoinHandle<Received>), DemoError> {
+pub(crate) fn one_shot_listener() -> Result<(u16, std::thread::JoinHandle<Received>), DemoError> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(DemoError::Listener)?;
     let port = listener.local_addr().map_err(DemoError::Listener)?.port();
     listener.set_nonblocking(true).map_err(DemoError::Listener)?;
@@ -216,7 +226,7 @@ fn adopt(stage: &Stage, work: &Path) -> Result<bool, DemoError> {
 
 /// The acts after the caught-lie verdicts. Returns whether every act
 /// produced the outcome it demonstrates.
-pub fn run_acts(work: &Path) -> Result<bool, DemoError> {
+pub(crate) fn run_acts(work: &Path) -> Result<bool, DemoError> {
     let stage = Stage::new(work)?;
     let mut ok = true;
 

@@ -32,7 +32,7 @@ use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
 /// The wire form of a verdict.
-pub fn verdict_wire(verdict: &HookVerdict) -> Value {
+pub(crate) fn verdict_wire(verdict: &HookVerdict) -> Value {
     match verdict {
         HookVerdict::Pass => json!({"action": "pass", "reason": "", "context": ""}),
         HookVerdict::Warn { context } => json!({"action": "warn", "reason": "", "context": context}),
@@ -44,7 +44,7 @@ pub fn verdict_wire(verdict: &HookVerdict) -> Value {
 
 /// A `hook_dialects` plugin driver (kept with its host, which owns the
 /// loaded library and any worker).
-pub struct PluginDialect {
+pub(crate) struct PluginDialect {
     _host: PluginHost,
     handle: GenericHandle,
 }
@@ -90,7 +90,7 @@ fn dialect_and_workspace(cmd: &HookCmd) -> Option<(&str, Option<&PathBuf>)> {
 /// workspace's plugins and install NAME's `hook_dialects` driver for this
 /// process. Anything that goes wrong leaves it uninstalled (the verb then
 /// treats the dialect as unknown and prints nothing).
-pub fn prepare(top_workspace: Option<&PathBuf>, cmd: &HookCmd) {
+pub(crate) fn prepare(top_workspace: Option<&PathBuf>, cmd: &HookCmd) {
     let Some((name, ws)) = dialect_and_workspace(cmd) else {
         return;
     };
@@ -107,7 +107,7 @@ pub fn prepare(top_workspace: Option<&PathBuf>, cmd: &HookCmd) {
 
 /// Why a plugin installer could not be used.
 #[derive(Debug, thiserror::Error)]
-pub enum InstallerError {
+pub(crate) enum InstallerError {
     /// No built-in and no plugin provides the runtime.
     #[error("unknown runtime {} for --hooks — known: {known}", crate::pyrepr::py_repr(.name))]
     Unknown {
@@ -128,7 +128,7 @@ pub enum InstallerError {
 
 /// The installer spec a `hook_installs` plugin gives for `name`, with the
 /// workspace at `root` supplying the plugin search path.
-pub fn plugin_installer(root: &Path, name: &str) -> Result<InstallSpec, InstallerError> {
+pub(crate) fn plugin_installer(root: &Path, name: &str) -> Result<InstallSpec, InstallerError> {
     let failed = |reason: String| InstallerError::Failed {
         name: name.to_string(),
         reason,
@@ -172,7 +172,7 @@ pub fn plugin_installer(root: &Path, name: &str) -> Result<InstallSpec, Installe
 
 /// The plugin-provided installer names of the workspace at `root`
 /// (empty when its plugins cannot be loaded).
-pub fn plugin_installer_names(root: &Path) -> Vec<String> {
+pub(crate) fn plugin_installer_names(root: &Path) -> Vec<String> {
     let Ok(ws) = Workspace::open(root.to_path_buf()) else {
         return Vec::new();
     };

@@ -96,7 +96,7 @@ impl<S: EvidenceSource> GenericDriver for EvidenceAdapter<S> {
 
 mod erased {
     /// Object-safe "serialize to a JSON value".
-    pub trait Ser {
+    pub(super) trait Ser {
         fn to_value(&self) -> Result<serde_json::Value, serde_json::Error>;
     }
     impl<T: serde::Serialize> Ser for T {

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
 /// The repository root.
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("host/ has a parent")
@@ -16,12 +16,12 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Where fixture crates are built.
-pub fn fixture_target() -> PathBuf {
+pub(crate) fn fixture_target() -> PathBuf {
     repo_root().join("target").join("fixtures")
 }
 
 /// The file name cargo gives the cdylib of library crate `lib`.
-pub fn dylib_name(lib: &str) -> String {
+pub(crate) fn dylib_name(lib: &str) -> String {
     format!(
         "{}{lib}.{}",
         std::env::consts::DLL_PREFIX,
@@ -32,7 +32,7 @@ pub fn dylib_name(lib: &str) -> String {
 /// Build the out-of-workspace crate at `manifest_dir` (relative to the repo
 /// root) and return the path of its cdylib `lib`. Concurrent callers are
 /// serialised by cargo's own build-directory lock.
-pub fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
+pub(crate) fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
     let mut done = built.lock().unwrap_or_else(|p| p.into_inner());
@@ -58,7 +58,7 @@ pub fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
 /// Build a standard plugin of this workspace (`-p package`) into the same
 /// target directory as the `dos` binary under test (reusing everything
 /// `cargo test --workspace` already compiled) and return its cdylib path.
-pub fn build_workspace_plugin(package: &str) -> PathBuf {
+pub(crate) fn build_workspace_plugin(package: &str) -> PathBuf {
     let lib = package.replace('-', "_");
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_dos"))
         .parent()
@@ -81,14 +81,14 @@ pub fn build_workspace_plugin(package: &str) -> PathBuf {
 }
 
 /// A temp workspace with `dos.toml` holding `toml`.
-pub fn workspace(toml: &str) -> tempfile::TempDir {
+pub(crate) fn workspace(toml: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("dos.toml"), toml).expect("write dos.toml");
     dir
 }
 
 /// TOML for a `[plugins] paths` list.
-pub fn plugin_paths_toml(paths: &[&Path], extra: &str) -> String {
+pub(crate) fn plugin_paths_toml(paths: &[&Path], extra: &str) -> String {
     let list: Vec<String> = paths
         .iter()
         .map(|p| format!("{:?}", p.display().to_string()))
@@ -97,12 +97,12 @@ pub fn plugin_paths_toml(paths: &[&Path], extra: &str) -> String {
 }
 
 /// The hostile fixture plugin (every in-process misbehaviour).
-pub fn hostile() -> PathBuf {
+pub(crate) fn hostile() -> PathBuf {
     build_fixture("tests/fixtures/hostile", "dos_hostile_fixture")
 }
 
 /// An export batch with these seqs.
-pub fn batch(seqs: &[i64]) -> std::sync::Arc<dos_plugin_host::EventBatch> {
+pub(crate) fn batch(seqs: &[i64]) -> std::sync::Arc<dos_plugin_host::EventBatch> {
     let mut b = dos_plugin_host::EventBatch::default();
     for s in seqs {
         b.push(*s, &format!(r#"{{"seq": {s}, "verdict": "OK"}}"#));
@@ -111,13 +111,13 @@ pub fn batch(seqs: &[i64]) -> std::sync::Arc<dos_plugin_host::EventBatch> {
 }
 
 /// An empty CLI option bag.
-pub fn no_bag() -> serde_json::Map<String, serde_json::Value> {
+pub(crate) fn no_bag() -> serde_json::Map<String, serde_json::Value> {
     serde_json::Map::new()
 }
 
 /// Panic texts carry the plugin's source location (` at src/lib.rs:NN`);
 /// drop it so expectations don't depend on line numbers.
-pub fn without_location(text: &str) -> String {
+pub(crate) fn without_location(text: &str) -> String {
     let mut out = text.to_string();
     while let Some(i) = out.find(" at src/lib.rs:") {
         let end = out[i + 15..]

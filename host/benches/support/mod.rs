@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 /// The repository root.
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("repo root")
@@ -17,7 +17,7 @@ pub fn repo_root() -> PathBuf {
 
 /// Build the out-of-workspace fixture crate at `dir` in release mode (into
 /// `target/fixtures`) and return the path of its cdylib `lib`.
-pub fn build_release_fixture(dir: &str, lib: &str) -> PathBuf {
+pub(crate) fn build_release_fixture(dir: &str, lib: &str) -> PathBuf {
     let target = repo_root().join("target").join("fixtures");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["build", "--release", "--quiet", "--manifest-path"])
@@ -34,13 +34,13 @@ pub fn build_release_fixture(dir: &str, lib: &str) -> PathBuf {
 }
 
 /// The median of `v` (sorts it).
-pub fn median(v: &mut [f64]) -> f64 {
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
 
 /// A batch of `n` small verdict records.
-pub fn batch(n: usize) -> Arc<EventBatch> {
+pub(crate) fn batch(n: usize) -> Arc<EventBatch> {
     let mut b = EventBatch::with_capacity(n, n * 64);
     for i in 0..n {
         b.push(i as i64 + 1, r#"{"detail": {}, "seq": 1, "verdict": "SHIPPED"}"#);
@@ -51,7 +51,7 @@ pub fn batch(n: usize) -> Arc<EventBatch> {
 /// The standalone `dos-hook` binary next to `dos`, brought up to date with
 /// this run's profile: it is a package of its own (`dos-hook`), so Cargo
 /// gives the `dos` package's benches no `CARGO_BIN_EXE_dos-hook`.
-pub fn dos_hook_bin(dos: &str) -> PathBuf {
+pub(crate) fn dos_hook_bin(dos: &str) -> PathBuf {
     let out_dir = Path::new(dos).parent().expect("the profile directory");
     let target_dir = out_dir.parent().expect("the target directory");
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Bytes per word: regions start and end on word boundaries.
-pub const WORD: usize = std::mem::size_of::<u64>();
+pub(crate) const WORD: usize = std::mem::size_of::<u64>();
 
 /// How much of the file is mapped up front (address space only: pages are
 /// touched as regions are appended). Regions past it are refused.
@@ -95,7 +95,7 @@ impl Drop for Mapping {
 
 /// This process's marker file: created empty, exclusively `flock`ed for
 /// the life of the value, grown by appended regions, removed on drop.
-pub struct MarkerFile {
+pub(crate) struct MarkerFile {
     path: PathBuf,
     /// Declared before `file`: unmapped before the lock is released.
     map: Option<Mapping>,
@@ -114,7 +114,7 @@ impl MarkerFile {
     /// make sure the path still names the locked file (a sweeping run may
     /// have removed it in between), empty it and map it. `None` when any of
     /// that fails: the caller then runs without a marker.
-    pub fn create(path: &Path) -> Option<MarkerFile> {
+    pub(crate) fn create(path: &Path) -> Option<MarkerFile> {
         std::fs::create_dir_all(path.parent()?).ok()?;
         let file = Self::open_locked(path)?;
         // Empty it before mapping: whatever was there is a leftover of a
@@ -152,13 +152,13 @@ impl MarkerFile {
 
     /// Whether stores go to a shared mapping (else to `pwrite`).
     #[cfg(test)]
-    pub fn is_mapped(&self) -> bool {
+    pub(crate) fn is_mapped(&self) -> bool {
         self.map.is_some()
     }
 
     /// Append a region holding `words` and return its first word index
     /// (`None` if the file cannot grow or the mapping window is full).
-    pub fn append(&self, words: &[u64]) -> Option<usize> {
+    pub(crate) fn append(&self, words: &[u64]) -> Option<usize> {
         let _serial = self.append.lock().unwrap_or_else(|p| p.into_inner());
         let first = self.backed.load(Ordering::Acquire);
         let end = first.checked_add(words.len())?;
@@ -174,7 +174,7 @@ impl MarkerFile {
 
     /// Overwrite the region at `first` (returned by [`append`](Self::append))
     /// with `words` (same length as appended).
-    pub fn write(&self, first: usize, words: &[u64]) {
+    pub(crate) fn write(&self, first: usize, words: &[u64]) {
         let backed = self.backed.load(Ordering::Acquire);
         if first.saturating_add(words.len()) > backed {
             return; // not a region of ours: never store past the file's end
@@ -213,7 +213,7 @@ fn to_bytes(words: &[u64]) -> Vec<u8> {
 }
 
 /// Words holding `bytes`, padded with `pad` to a whole number of words.
-pub fn words_of(bytes: &[u8], pad: u8) -> Vec<u64> {
+pub(crate) fn words_of(bytes: &[u8], pad: u8) -> Vec<u64> {
     bytes
         .chunks(WORD)
         .map(|c| {

@@ -7,7 +7,7 @@ use clap::CommandFactory;
 
 /// The shells `dos completions` writes a script for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Shell {
+pub(crate) enum Shell {
     /// Bash.
     Bash,
     /// Zsh.
@@ -23,7 +23,7 @@ pub enum Shell {
 #[command(
     after_help = "Install, e.g.:  dos completions bash > ~/.local/share/bash-completion/completions/dos\n               dos completions zsh > \"${fpath[1]}/_dos\"\n               dos completions fish > ~/.config/fish/completions/dos.fish"
 )]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to write the completion script for.
     #[arg(value_enum)]
     pub shell: Shell,
@@ -32,10 +32,10 @@ pub struct CompletionsArgs {
 /// Arguments of `dos man`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Install, e.g.:  dos man > ~/.local/share/man/man1/dos.1")]
-pub struct ManArgs {}
+pub(crate) struct ManArgs {}
 
 /// Write the completion script for `args.shell` to stdout.
-pub fn completions(args: &CompletionsArgs) -> Result<i32, CliError> {
+pub(crate) fn completions(args: &CompletionsArgs) -> Result<i32, CliError> {
     use clap_complete::Shell as S;
     let shell = match args.shell {
         Shell::Bash => S::Bash,
@@ -61,7 +61,7 @@ fn write_stdout(bytes: &[u8], what: &str) -> Result<i32, CliError> {
 }
 
 /// The man page `dos(1)` as roff.
-pub fn man_page() -> Result<Vec<u8>, CliError> {
+pub(crate) fn man_page() -> Result<Vec<u8>, CliError> {
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
@@ -70,7 +70,7 @@ pub fn man_page() -> Result<Vec<u8>, CliError> {
 }
 
 /// Write `dos(1)` to stdout.
-pub fn man(_: &ManArgs) -> Result<i32, CliError> {
+pub(crate) fn man(_: &ManArgs) -> Result<i32, CliError> {
     write_stdout(&man_page()?, "man page")
 }
 

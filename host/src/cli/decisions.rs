@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// The flags that pick a workspace and its layout (shared with `dos notify`).
 #[derive(Debug, Clone, clap::Args)]
-pub struct WorkspaceFlags {
+pub(crate) struct WorkspaceFlags {
     /// Workspace root (default: $DISPATCH_WORKSPACE or the current directory).
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -25,7 +25,7 @@ pub struct WorkspaceFlags {
 impl WorkspaceFlags {
     /// Open the workspace and read the queue configuration, printing any
     /// `dos.toml` warnings to stderr.
-    pub fn queue_config(
+    pub(crate) fn queue_config(
         &self,
         top: Option<&PathBuf>,
     ) -> Result<(crate::workspace::Workspace, QueueConfig), CliError> {
@@ -42,7 +42,7 @@ impl WorkspaceFlags {
 
 /// Arguments of `dos decisions`.
 #[derive(Debug, clap::Args)]
-pub struct DecisionsArgs {
+pub(crate) struct DecisionsArgs {
     #[command(flatten)]
     /// Workspace selection.
     pub ws: WorkspaceFlags,
@@ -64,11 +64,11 @@ pub struct DecisionsArgs {
 }
 
 /// The renderers `--output` accepts.
-pub const RENDERERS: [&str; 3] = ["text", "json", "plain"];
+pub(crate) const RENDERERS: [&str; 3] = ["text", "json", "plain"];
 
 /// Parse the drill-in target: `show` words are dropped; the first remaining
 /// token must be an integer. `Ok(None)` when there is none.
-pub fn parse_target(tokens: &[String]) -> Result<Option<i128>, String> {
+pub(crate) fn parse_target(tokens: &[String]) -> Result<Option<i128>, String> {
     let Some(first) = tokens.iter().find(|t| t.to_lowercase() != "show") else {
         return Ok(None);
     };
@@ -88,7 +88,7 @@ fn json_array(rows: &[Decision]) -> String {
 }
 
 /// Run `dos decisions`.
-pub fn run(top: Option<&PathBuf>, args: &DecisionsArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top: Option<&PathBuf>, args: &DecisionsArgs) -> Result<i32, CliError> {
     let (_ws, cfg) = args.ws.queue_config(top)?;
     let resolver = if args.all { None } else { Some("HUMAN") };
     let rows = collect(&cfg, resolver, isotime::now_micros());

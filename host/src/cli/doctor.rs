@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `dos doctor`.
 #[derive(Debug, clap::Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     /// Workspace root.
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -27,7 +27,7 @@ pub struct DoctorArgs {
 
 /// One runtime's hooks as found in its config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuntimeHooks {
+pub(crate) struct RuntimeHooks {
     /// The runtimes sharing this config file (`claude-code`, `claude-cowork`).
     pub runtimes: Vec<String>,
     /// The config file.
@@ -40,7 +40,7 @@ pub struct RuntimeHooks {
 
 /// What one wired program resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgramCheck {
+pub(crate) struct ProgramCheck {
     /// The command's program word.
     pub program: String,
     /// Where it resolves (None: nowhere).
@@ -60,7 +60,7 @@ fn program_word(cmd: &str) -> String {
 }
 
 /// Resolve a program word as `sh` would: a path as is, a bare name on PATH.
-pub fn resolve_program(word: &str, root: &Path) -> ProgramCheck {
+pub(crate) fn resolve_program(word: &str, root: &Path) -> ProgramCheck {
     let resolved = if word.contains('/') {
         let p = if Path::new(word).is_absolute() {
             PathBuf::from(word)
@@ -82,7 +82,7 @@ pub fn resolve_program(word: &str, root: &Path) -> ProgramCheck {
 }
 
 /// The DOS commands on each of `spec`'s events in a parsed config (pure).
-pub fn wired_events(spec: &InstallSpec, doc: &Value) -> Vec<(String, Vec<String>)> {
+pub(crate) fn wired_events(spec: &InstallSpec, doc: &Value) -> Vec<(String, Vec<String>)> {
     let mut events: Vec<String> = Vec::new();
     for e in spec
         .pre_events
@@ -139,7 +139,7 @@ fn inspect(root: &Path, spec: &InstallSpec) -> Option<RuntimeHooks> {
 }
 
 /// The problems (broken) a runtime's wiring shows (pure over the facts).
-pub fn runtime_problems(hooks: &RuntimeHooks, check: &dyn Fn(&str) -> ProgramCheck) -> Vec<String> {
+pub(crate) fn runtime_problems(hooks: &RuntimeHooks, check: &dyn Fn(&str) -> ProgramCheck) -> Vec<String> {
     let name = hooks.runtimes.join("/");
     let path = hooks.path.display();
     if let Some(e) = &hooks.error {
@@ -425,7 +425,7 @@ fn list(v: &Value) -> String {
 }
 
 /// The text report (the reference's label column, then ours).
-pub fn render_text(r: &Value) -> String {
+pub(crate) fn render_text(r: &Value) -> String {
     let mut out = format!("DOS (rust) v{}\n", r["dos_version"].as_str().unwrap_or(""));
     let mut line = |label: &str, value: String| out.push_str(&format!("{label:<19} {value}\n"));
     line(
@@ -573,7 +573,7 @@ pub fn render_text(r: &Value) -> String {
 }
 
 /// Run `dos doctor`: exit 0 healthy, 1 broken.
-pub fn run(top_ws: Option<&PathBuf>, args: &DoctorArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &DoctorArgs) -> Result<i32, CliError> {
     let flag = args.workspace.as_ref().or(top_ws);
     let root = crate::workspace::resolve_root(flag.map(PathBuf::as_path))?;
     let (report, problems, _) = gather(&root);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// Flags.
 #[derive(Debug, Args)]
-pub struct ExecCapabilityArgs {
+pub(crate) struct ExecCapabilityArgs {
     /// The command to classify (words are joined with spaces).
     /// (Arguments are OS strings, decoded as Python's surrogateescape does:
     /// a byte that is not UTF-8 does not make the call fail.)
@@ -40,7 +40,7 @@ pub struct ExecCapabilityArgs {
 }
 
 /// Run; returns the exit code.
-pub fn run(top: Option<&PathBuf>, a: &ExecCapabilityArgs) -> i32 {
+pub(crate) fn run(top: Option<&PathBuf>, a: &ExecCapabilityArgs) -> i32 {
     if let Err(m) = io::check_driver(a.driver.as_deref(), a.job) {
         eprintln!("error: {m}");
         return 2;

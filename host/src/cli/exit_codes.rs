@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// Arguments of `dos exit-codes`.
 #[derive(Debug, clap::Args)]
-pub struct ExitCodesArgs {
+pub(crate) struct ExitCodesArgs {
     /// Filter to one verb (e.g. verify, liveness); omit for all.
     pub verb: Option<String>,
     /// Emit the contract as JSON.
@@ -16,11 +16,11 @@ pub struct ExitCodesArgs {
 }
 
 /// One verb's (verdict, code) pairs.
-pub type Contract = (&'static str, &'static [(&'static str, i32)]);
+pub(crate) type Contract = (&'static str, &'static [(&'static str, i32)]);
 
 /// The contract table, by verb name (sorted). Shared verbs carry the
 /// reference's rows; `scout` and `doctor` are ours.
-pub const CONTRACTS: &[Contract] = &[
+pub(crate) const CONTRACTS: &[Contract] = &[
     ("doctor", &[("healthy", 0), ("broken", 1), ("contract_error", 2)]),
     (
         "exec-capability",
@@ -80,7 +80,7 @@ const HEADER: &str = "The exit code IS the verdict. A shell/CI step branches on 
 
 /// The text table for `contracts` (rows by code, then name; names padded
 /// to the verb's widest).
-pub fn render_text(contracts: &[Contract]) -> String {
+pub(crate) fn render_text(contracts: &[Contract]) -> String {
     let mut out = String::from(HEADER);
     for (verb, rows) in contracts {
         let mut rows: Vec<(&str, i32)> = rows.to_vec();
@@ -95,7 +95,7 @@ pub fn render_text(contracts: &[Contract]) -> String {
 }
 
 /// The JSON form: `{verb: {verdict: code}}`, keys sorted.
-pub fn render_json(contracts: &[Contract]) -> String {
+pub(crate) fn render_json(contracts: &[Contract]) -> String {
     let mut all = Map::new();
     for (verb, rows) in contracts {
         let mut sorted: Vec<&(&str, i32)> = rows.iter().collect();
@@ -116,7 +116,7 @@ pub fn render_json(contracts: &[Contract]) -> String {
 }
 
 /// Run `dos exit-codes`: exit 0, or 2 for a verb without a contract.
-pub fn run(args: &ExitCodesArgs) -> Result<i32, CliError> {
+pub(crate) fn run(args: &ExitCodesArgs) -> Result<i32, CliError> {
     let chosen: Vec<Contract> = match &args.verb {
         None => CONTRACTS.to_vec(),
         Some(v) => match CONTRACTS.iter().find(|(name, _)| name == v) {

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 /// Arguments of `dos export`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// Workspace selection.
     #[command(flatten)]
     pub ws: WorkspaceArgs,
@@ -76,7 +76,7 @@ fn since_error(raw: &str) -> CliError {
 
 /// The option bag for the exporter: only the flags given, plus `dry_run`
 /// (the host adds `root` and `state_dir`).
-pub fn option_bag(args: &ExportArgs) -> Map<String, Value> {
+pub(crate) fn option_bag(args: &ExportArgs) -> Map<String, Value> {
     let mut bag = Map::new();
     if let Some(p) = &args.path {
         bag.insert("path".into(), Value::String(p.clone()));
@@ -98,7 +98,7 @@ pub fn option_bag(args: &ExportArgs) -> Map<String, Value> {
 }
 
 /// `--follow-interval` as the reference reads it: 0 → 2.0, negative → 0.
-pub fn follow_interval(secs: f64) -> Duration {
+pub(crate) fn follow_interval(secs: f64) -> Duration {
     let s = if secs == 0.0 || secs.is_nan() {
         2.0
     } else {
@@ -201,7 +201,7 @@ impl ProgressLine {
 }
 
 /// Run `dos export`.
-pub fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &ExportArgs) -> Result<i32, CliError> {
     let ws = args.ws.resolve(top_ws)?;
     let journal = journal::try_journal_path(&ws)?;
     let name = if args.to.is_empty() {

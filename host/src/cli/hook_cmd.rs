@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// `dos hook …`.
 #[derive(Debug, Args)]
-pub struct HookArgs {
+pub(crate) struct HookArgs {
     /// The hook verb.
     #[command(subcommand)]
     pub cmd: HookCmd,
@@ -16,7 +16,7 @@ pub struct HookArgs {
 
 /// The hook verbs.
 #[derive(Debug, Subcommand)]
-pub enum HookCmd {
+pub(crate) enum HookCmd {
     /// The per-tool-call verbs (also served by `dos-hook`).
     #[command(flatten)]
     PerCall(PerCallCmd),
@@ -32,14 +32,14 @@ pub enum HookCmd {
     bin_name = "dos hook",
     about = "Agent hooks (PostToolUse / Stop / PreToolUse) for Claude Code and other hosts."
 )]
-pub struct HookCli {
+pub(crate) struct HookCli {
     /// The hook verb.
     #[command(subcommand)]
     pub cmd: HookCmd,
 }
 
 /// Parse `hook …` (argv from the `hook` word on) and run it.
-pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
+pub(crate) fn run_fast(args: &[std::ffi::OsString]) -> i32 {
     use clap::Parser;
     match HookCli::try_parse_from(args) {
         Ok(cli) => run(None, &HookArgs { cmd: cli.cmd }),
@@ -48,7 +48,7 @@ pub fn run_fast(args: &[std::ffi::OsString]) -> i32 {
 }
 
 /// Run a hook verb; returns the exit code.
-pub fn run(top_workspace: Option<&PathBuf>, args: &HookArgs) -> i32 {
+pub(crate) fn run(top_workspace: Option<&PathBuf>, args: &HookArgs) -> i32 {
     crate::plugin_groups::prepare(top_workspace, &args.cmd);
     match &args.cmd {
         HookCmd::PerCall(cmd) => dos_hook::run_per_call(top_workspace, cmd),

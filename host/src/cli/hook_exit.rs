@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// Flags.
 #[derive(Debug, Args)]
-pub struct HookExitArgs {
+pub(crate) struct HookExitArgs {
     /// The hook script's exit code (a Python int literal: `-1`, `1_0`).
     #[arg(long, allow_hyphen_values = true)]
     pub code: String,
@@ -35,7 +35,7 @@ pub struct HookExitArgs {
 }
 
 /// Run; returns the exit code.
-pub fn run(top: Option<&PathBuf>, a: &HookExitArgs) -> i32 {
+pub(crate) fn run(top: Option<&PathBuf>, a: &HookExitArgs) -> i32 {
     let Some(code) = py_bigint(&a.code) else {
         eprintln!(
             "dos hook-exit: error: argument --code: invalid int value: {}",

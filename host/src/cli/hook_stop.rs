@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `dos hook stop`.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct HookStopArgs {
+pub(crate) struct HookStopArgs {
     /// Workspace root (default: the event's `cwd`, else $DISPATCH_WORKSPACE, else the cwd).
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -61,7 +61,7 @@ pub struct HookStopArgs {
 
 /// The fields of a Stop / SubagentStop event the hook reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StopEvent {
+pub(crate) struct StopEvent {
     /// `str(session_id or "").strip()`, as the reference's digest holder.
     pub session_id: String,
     /// Whether `stop_hook_active` takes the anti-loop guard ([`loop_guard`]).
@@ -75,7 +75,7 @@ pub struct StopEvent {
 /// Parse a hook event: blank, non-JSON (including nesting too deep to
 /// parse) or non-object input is the empty event. Only the top-level
 /// members the hook reads are decoded.
-pub fn parse_event(raw: &[u8]) -> (StopEvent, Option<String>) {
+pub(crate) fn parse_event(raw: &[u8]) -> (StopEvent, Option<String>) {
     let Some(event) = crate::hooks::io::parse_event(raw) else {
         let why = (!pytext::py_strip(&String::from_utf8_lossy(raw)).is_empty())
             .then(|| "event is not a JSON object (or not valid JSON) — treated as {}".to_string());
@@ -103,7 +103,7 @@ pub fn parse_event(raw: &[u8]) -> (StopEvent, Option<String>) {
 /// as the reference (`[1]`, `{"a": 1}`, `"x"`, `0.5` all take it), except
 /// that a string meaning false (`"false"`, `"0"`, `"no"`, `"off"`, any case,
 /// trimmed) does not — our fix (spec README §3).
-pub fn loop_guard(value: Option<&JsonVal<'_>>) -> bool {
+pub(crate) fn loop_guard(value: Option<&JsonVal<'_>>) -> bool {
     match value {
         Some(JsonVal::Str(s)) => {
             let text = s.decode().text;
@@ -120,7 +120,7 @@ pub fn loop_guard(value: Option<&JsonVal<'_>>) -> bool {
 
 /// Everything the hook decided, for printing and recording.
 #[derive(Debug, Clone, Default)]
-pub struct HookRun {
+pub(crate) struct HookRun {
     /// What to print.
     pub emission: Emission,
     /// `--debug` lines.
@@ -142,7 +142,7 @@ fn not_blocked(args: &HookStopArgs) -> Emission {
 }
 
 /// Evaluate one hook call on `raw` stdin. Never fails.
-pub fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookRun {
+pub(crate) fn evaluate(args: &HookStopArgs, raw: &[u8], top_ws: Option<&Path>) -> HookRun {
     let mut run = HookRun::default();
     let (event, why) = parse_event(raw);
     run.debug.extend(why);
@@ -293,7 +293,7 @@ fn observation(run: &HookRun, strict: bool, started: std::time::Instant) -> Opti
 
 /// Run `dos hook stop`: read stdin, decide, print. Always exit 0 except for
 /// usage errors (exit 2, reported by clap before this runs).
-pub fn run(top_ws: Option<&PathBuf>, args: &HookStopArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &HookStopArgs) -> Result<i32, CliError> {
     let started = std::time::Instant::now();
     let mut raw = Vec::new();
     if std::io::stdin().read_to_end(&mut raw).is_err() {

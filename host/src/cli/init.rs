@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `dos init`.
 #[derive(Debug, clap::Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// The directory to initialise (created if missing).
     #[arg(default_value = ".")]
     pub dir: PathBuf,
@@ -77,7 +77,7 @@ fn installer(root: &Path, runtime: &str) -> Result<InstallSpec, CliError> {
 
 /// Which program the per-call hooks run: `dos-hook` next to this `dos`,
 /// else `dos-hook` on PATH, else `dos hook`.
-pub fn per_call_program() -> PerCallProgram {
+pub(crate) fn per_call_program() -> PerCallProgram {
     let beside = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|d| d.join("dos-hook")));
@@ -199,7 +199,7 @@ fn report(plan: &Plan, program: &PerCallProgram, dry_run: bool) {
 
 /// Run `dos init`: exit 0, or 1 when `dos.toml` exists without `--force`
 /// and no hooks were asked for, or a runtime's config cannot be merged.
-pub fn run(top_ws: Option<&PathBuf>, args: &InitArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &InitArgs) -> Result<i32, CliError> {
     let base = args.workspace.as_ref().or(top_ws);
     let joined = match base {
         Some(ws) if !args.dir.is_absolute() => ws.join(&args.dir),

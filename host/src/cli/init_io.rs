@@ -6,11 +6,11 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The largest config file `dos init` reads.
-pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Why a config file could not be read or written.
 #[derive(Debug, thiserror::Error)]
-pub enum FileError {
+pub(crate) enum FileError {
     /// A symlink on the path leads outside the workspace.
     #[error("{path} leads outside the workspace (to {target}); refusing to write through it")]
     Outside {
@@ -49,14 +49,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FileError + '_ {
 }
 
 /// Whether `path` is a regular file with an execute bit (what `sh` runs).
-pub fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// The real path of `parts` under `root` (which must be canonical): every
 /// existing symlink on the way is resolved and must stay inside `root`.
-pub fn resolve_inside(root: &Path, parts: &[String]) -> Result<PathBuf, FileError> {
+pub(crate) fn resolve_inside(root: &Path, parts: &[String]) -> Result<PathBuf, FileError> {
     let mut cur = root.to_path_buf();
     let mut missing = false;
     for part in parts {
@@ -86,7 +86,7 @@ pub fn resolve_inside(root: &Path, parts: &[String]) -> Result<PathBuf, FileErro
 
 /// Read `path` as text: `None` when it does not exist. Opened non-blocking
 /// so a FIFO cannot hang the read; only a regular file up to the cap is read.
-pub fn read_text(path: &Path) -> Result<Option<String>, FileError> {
+pub(crate) fn read_text(path: &Path) -> Result<Option<String>, FileError> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -115,7 +115,7 @@ pub fn read_text(path: &Path) -> Result<Option<String>, FileError> {
 /// Write `text` to `path` atomically: a temp file beside it, fsynced, then
 /// renamed over it (keeping an existing file's permissions). `root` bounds
 /// the directories created on the way.
-pub fn write_atomic(root: &Path, path: &Path, text: &str) -> Result<(), FileError> {
+pub(crate) fn write_atomic(root: &Path, path: &Path, text: &str) -> Result<(), FileError> {
     let dir = path.parent().unwrap_or(root);
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let real_dir = std::fs::canonicalize(dir).map_err(io(dir))?;

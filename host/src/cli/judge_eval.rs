@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 /// Arguments of `dos judge-eval`.
 #[derive(Debug, clap::Args)]
-pub struct JudgeEvalArgs {
+pub(crate) struct JudgeEvalArgs {
     /// The judge to score (built-in `abstain`, or a plugin: `similarity`,
     /// `llm`, `operator-decision`, …).
     #[arg(long, value_name = "NAME", default_value = "abstain")]
@@ -36,7 +36,7 @@ pub struct JudgeEvalArgs {
 }
 
 /// Run `dos judge-eval`.
-pub fn run(top_ws: Option<&PathBuf>, args: &JudgeEvalArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &JudgeEvalArgs) -> Result<i32, CliError> {
     let cases = cases::load(&args.cases).map_err(|e| CliError::Usage(e.to_string()))?;
     if cases.is_empty() {
         return Err(CliError::Usage(format!("no cases found in {}", args.cases)));

@@ -18,7 +18,7 @@ use std::time::Duration;
 const DOT_DOS_GITIGNORE: &str = "# DOS per-project state — re-derivable emissions (runs, leases, verdicts,\n# lane journal, soak index). DOS auto-created this directory and ignores its own\n# contents so they never enter your repo's history. Safe to delete; DOS rebuilds\n# with `dos reindex`. See dos/CLAUDE.md.\n*\n!.gitignore\n";
 
 /// Scaffold `.dos/` on first write (one stderr courtesy line the first time).
-pub fn ensure_home(ws: &Workspace) {
+pub(crate) fn ensure_home(ws: &Workspace) {
     let first = std::fs::create_dir(&ws.state_dir).is_ok();
     let _ = std::fs::create_dir_all(&ws.state_dir);
     let gi = ws.state_dir.join(".gitignore");
@@ -95,7 +95,7 @@ fn env_run_id(flag: &str) -> String {
 
 /// `dos lease-lane`.
 #[derive(Debug, clap::Args)]
-pub struct LeaseLaneArgs {
+pub(crate) struct LeaseLaneArgs {
     /// Workspace root.
     #[arg(long, global = true)]
     pub workspace: Option<PathBuf>,
@@ -106,7 +106,7 @@ pub struct LeaseLaneArgs {
 
 /// `dos lease-lane` verbs.
 #[derive(Debug, clap::Subcommand)]
-pub enum LeaseAction {
+pub(crate) enum LeaseAction {
     /// Arbitrate a lane and, on acquire, journal the grant (exit 0 acquire, 1 refuse, 2 bad --leases, 4 lock busy).
     Acquire {
         /// Requested lane ('' = auto-pick).
@@ -213,7 +213,7 @@ pub enum LeaseAction {
 }
 
 /// Run `dos lease-lane`.
-pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, CliError> {
+pub(crate) fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, CliError> {
     let ws = super::workspace(top_ws, a.workspace.as_ref())?;
     let store = LaneStore::for_workspace(&ws);
     if !matches!(a.action, LeaseAction::Live { .. }) {
@@ -361,7 +361,7 @@ pub fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<i32, Cl
 
 /// `dos journal`.
 #[derive(Debug, clap::Args)]
-pub struct JournalArgs {
+pub(crate) struct JournalArgs {
     /// Workspace root.
     #[arg(long, global = true)]
     pub workspace: Option<PathBuf>,
@@ -372,7 +372,7 @@ pub struct JournalArgs {
 
 /// `dos journal` verbs.
 #[derive(Debug, clap::Subcommand)]
-pub enum JournalAction {
+pub(crate) enum JournalAction {
     /// The last N records, one JSON line each (N <= 0: all).
     Tail {
         /// How many.
@@ -388,7 +388,7 @@ pub enum JournalAction {
 }
 
 /// Run `dos journal`.
-pub fn journal_cmd(top_ws: Option<&PathBuf>, a: &JournalArgs) -> Result<i32, CliError> {
+pub(crate) fn journal_cmd(top_ws: Option<&PathBuf>, a: &JournalArgs) -> Result<i32, CliError> {
     let ws = super::workspace(top_ws, a.workspace.as_ref())?;
     let path = lane_journal_path(&ws);
     match a.action {
@@ -425,7 +425,7 @@ pub fn journal_cmd(top_ws: Option<&PathBuf>, a: &JournalArgs) -> Result<i32, Cli
 
 /// `dos halt`.
 #[derive(Debug, clap::Args)]
-pub struct HaltArgs {
+pub(crate) struct HaltArgs {
     /// Workspace root.
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -462,7 +462,7 @@ pub struct HaltArgs {
 }
 
 /// Run `dos halt`: record a stop decision; kills nothing.
-pub fn halt(top_ws: Option<&PathBuf>, a: &HaltArgs) -> Result<i32, CliError> {
+pub(crate) fn halt(top_ws: Option<&PathBuf>, a: &HaltArgs) -> Result<i32, CliError> {
     let ws = super::workspace(top_ws, a.workspace.as_ref())?;
     ensure_home(&ws);
     let store = LaneStore::for_workspace(&ws);
@@ -501,7 +501,7 @@ pub fn halt(top_ws: Option<&PathBuf>, a: &HaltArgs) -> Result<i32, CliError> {
 
 /// `dos liveness`.
 #[derive(Debug, clap::Args)]
-pub struct LivenessArgs {
+pub(crate) struct LivenessArgs {
     /// Workspace root.
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -545,7 +545,7 @@ fn process_alive(pid: u32) -> bool {
 }
 
 /// Run `dos liveness` (exit ADVANCING 0, SPINNING 3, STALLED 4, 5 unknown).
-pub fn liveness(top_ws: Option<&PathBuf>, a: &LivenessArgs) -> Result<i32, CliError> {
+pub(crate) fn liveness(top_ws: Option<&PathBuf>, a: &LivenessArgs) -> Result<i32, CliError> {
     let Some(started) = crate::run_id::ts_ms_of(&a.run_id) else {
         eprintln!(
             "error: {} is not a valid run-id token (expected an RID-… minted by `dos run-id mint`)",

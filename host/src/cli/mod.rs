@@ -1,29 +1,29 @@
 //! The `dos` command line: argument parsing, dispatch, and the one place that
 //! renders errors and picks exit codes.
 
-pub mod completions;
-pub mod decisions;
-pub mod doctor;
-pub mod exec_capability;
-pub mod exit_codes;
-pub mod export;
-pub mod hook_cmd;
-pub mod hook_exit;
-pub mod hook_stop;
-pub mod init;
-pub mod init_io;
-pub mod judge_eval;
-pub mod lanes;
-pub mod notify;
-pub mod observe;
-pub mod plugins;
-pub mod quickstart;
-pub mod run_id;
-pub mod scout;
-pub mod supervise;
-pub mod verify;
-pub mod witness;
-pub mod workspace_args;
+pub(crate) mod completions;
+pub(crate) mod decisions;
+pub(crate) mod doctor;
+pub(crate) mod exec_capability;
+pub(crate) mod exit_codes;
+pub(crate) mod export;
+pub(crate) mod hook_cmd;
+pub(crate) mod hook_exit;
+pub(crate) mod hook_stop;
+pub(crate) mod init;
+pub(crate) mod init_io;
+pub(crate) mod judge_eval;
+pub(crate) mod lanes;
+pub(crate) mod notify;
+pub(crate) mod observe;
+pub(crate) mod plugins;
+pub(crate) mod quickstart;
+pub(crate) mod run_id;
+pub(crate) mod scout;
+pub(crate) mod supervise;
+pub(crate) mod verify;
+pub(crate) mod witness;
+pub(crate) mod workspace_args;
 
 use crate::config::ConfigError;
 use crate::plugin_host::ResolveError;
@@ -34,7 +34,7 @@ use std::path::PathBuf;
 /// `dos` — judge AI coding agents from evidence they did not author.
 #[derive(Debug, Parser)]
 #[command(name = "dos", version, about, propagate_version = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Workspace root (default: $DISPATCH_WORKSPACE, else the current directory).
     #[arg(long, global = false)]
     pub workspace: Option<PathBuf>,
@@ -48,7 +48,7 @@ pub struct Cli {
 
 /// Every `dos` command.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// List plugin groups, drivers and their sources; or check one plugin file.
     Plugins(plugins::PluginsArgs),
     /// Effect witnesses: the state-diff witness and evidence sources.
@@ -106,7 +106,7 @@ pub enum Command {
 
 /// An error a command reports: rendered as `error: …` on stderr.
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// The workspace or its configuration is unusable.
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
@@ -126,7 +126,7 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             CliError::Failed(_) => 1,
             _ => 2,
@@ -136,14 +136,14 @@ impl CliError {
 
 /// The workspace for a command: the subcommand's `--workspace` wins over the
 /// top-level one.
-pub fn workspace(top: Option<&PathBuf>, sub: Option<&PathBuf>) -> Result<Workspace, CliError> {
+pub(crate) fn workspace(top: Option<&PathBuf>, sub: Option<&PathBuf>) -> Result<Workspace, CliError> {
     let ws = Workspace::resolve(sub.or(top).map(PathBuf::as_path))?;
     ws.config.warn_once();
     Ok(ws)
 }
 
 /// Run `dos` with `args` (including the program name); returns the exit code.
-pub fn run<I, T>(args: I) -> i32
+pub(crate) fn run<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,

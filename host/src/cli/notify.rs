@@ -14,11 +14,11 @@ use std::time::Duration;
 /// The per-call deadline for a notifier when `[plugins] call_timeout_ms` is
 /// not set: longer than a transport's own 10 s timeout, so the transport's
 /// outcome (`error: timed out`) is what the operator sees.
-pub const NOTIFY_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const NOTIFY_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Flags every `dos notify` surface takes.
 #[derive(Debug, Clone, clap::Args)]
-pub struct NotifyCommon {
+pub(crate) struct NotifyCommon {
     #[command(flatten)]
     /// Workspace selection.
     pub ws: WorkspaceFlags,
@@ -44,7 +44,7 @@ pub struct NotifyCommon {
 
 /// The surfaces of `dos notify`.
 #[derive(Debug, clap::Subcommand)]
-pub enum NotifySurface {
+pub(crate) enum NotifySurface {
     /// Push the operator-decision queue (its top decisions as fields).
     Decisions {
         #[command(flatten)]
@@ -67,7 +67,7 @@ pub enum NotifySurface {
 
 /// Arguments of `dos notify`.
 #[derive(Debug, clap::Args)]
-pub struct NotifyArgs {
+pub(crate) struct NotifyArgs {
     /// Which projection to send.
     #[command(subcommand)]
     pub surface: NotifySurface,
@@ -75,7 +75,7 @@ pub struct NotifyArgs {
 
 /// The option bag handed to a notifier: the transport flags that were given,
 /// plus `dry_run` (the host adds `root` and `state_dir`).
-pub fn option_bag(c: &NotifyCommon) -> Map<String, Value> {
+pub(crate) fn option_bag(c: &NotifyCommon) -> Map<String, Value> {
     let mut bag = Map::new();
     for (key, value) in [("url", &c.url), ("token", &c.token), ("channel", &c.channel)] {
         if !value.is_empty() {
@@ -87,7 +87,7 @@ pub fn option_bag(c: &NotifyCommon) -> Map<String, Value> {
 }
 
 /// Run `dos notify`.
-pub fn run(top_ws: Option<&PathBuf>, args: &NotifyArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &NotifyArgs) -> Result<i32, CliError> {
     let common = match &args.surface {
         NotifySurface::Decisions { common, .. } | NotifySurface::Top { common } => common,
     };

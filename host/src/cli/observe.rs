@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 /// Arguments of `dos observe`.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ObserveArgs {
+pub(crate) struct ObserveArgs {
     /// Workspace selection.
     #[command(flatten)]
     pub ws: WorkspaceArgs,
@@ -93,7 +93,7 @@ fn for_each_event(
 }
 
 /// Run `dos observe`.
-pub fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &ObserveArgs) -> Result<i32, CliError> {
     let ws = args.ws.resolve(top_ws)?;
     let path = journal::try_journal_path(&ws)?;
     let run = args.run.trim();

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 /// Arguments of `dos plugins`.
 #[derive(Debug, clap::Args)]
-pub struct PluginsArgs {
+pub(crate) struct PluginsArgs {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -31,7 +31,7 @@ pub struct PluginsArgs {
 
 /// Sub-actions of `dos plugins`.
 #[derive(Debug, clap::Subcommand)]
-pub enum PluginsAction {
+pub(crate) enum PluginsAction {
     /// Load FILE and report what it provides, or exactly why it cannot load (exit 0 / 1).
     Check {
         /// The plugin file.
@@ -70,13 +70,13 @@ pub enum PluginsAction {
 
 /// Arguments of the hidden `dos __plugin-worker FILE`.
 #[derive(Debug, clap::Args)]
-pub struct WorkerArgs {
+pub(crate) struct WorkerArgs {
     /// The plugin file to serve.
     pub file: PathBuf,
 }
 
 /// Run the plugin worker (stdin/stdout are the protocol pipe).
-pub fn worker(args: &WorkerArgs) -> Result<i32, CliError> {
+pub(crate) fn worker(args: &WorkerArgs) -> Result<i32, CliError> {
     isolate::worker::serve(&args.file).map_err(|e| CliError::Failed(e.to_string()))
 }
 
@@ -84,7 +84,7 @@ pub fn worker(args: &WorkerArgs) -> Result<i32, CliError> {
 const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Run `dos plugins`.
-pub fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &PluginsArgs) -> Result<i32, CliError> {
     if let Some(PluginsAction::Check {
         file,
         construct,
@@ -332,7 +332,7 @@ fn check(
 }
 
 /// The `--json` report (also the source of the text rendering).
-pub fn report_json(host: &PluginHost, inv: &Inventory) -> Value {
+pub(crate) fn report_json(host: &PluginHost, inv: &Inventory) -> Value {
     let mut groups = serde_json::Map::new();
     for group in Group::ALL {
         let mut rows: Vec<Value> = builtins::names(group)

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Arguments of `dos quickstart`.
 #[derive(Debug, clap::Args)]
-pub struct QuickstartArgs {
+pub(crate) struct QuickstartArgs {
     /// Build the demo in DIR and keep it (default: a temporary dir, removed after).
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
@@ -28,7 +28,7 @@ fn temp_dir() -> Result<PathBuf, CliError> {
 /// Run `dos quickstart`: exit 0 when every act showed its outcome, 1 when
 /// one did not, 2 when the demo repo could not be built. The temporary
 /// workspace is removed on every path.
-pub fn run(args: &QuickstartArgs) -> Result<i32, CliError> {
+pub(crate) fn run(args: &QuickstartArgs) -> Result<i32, CliError> {
     let (work, cleanup) = match &args.keep {
         Some(dir) => (crate::workspace::resolve_root(Some(dir))?, false),
         None => (temp_dir()?, true),

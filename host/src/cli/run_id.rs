@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// Arguments of `dos run-id`.
 #[derive(Debug, clap::Args)]
-pub struct RunIdArgs {
+pub(crate) struct RunIdArgs {
     /// The verb.
     #[command(subcommand)]
     pub action: RunIdAction,
@@ -16,7 +16,7 @@ pub struct RunIdArgs {
 
 /// `dos run-id` verbs.
 #[derive(Debug, clap::Subcommand)]
-pub enum RunIdAction {
+pub(crate) enum RunIdAction {
     /// Mint a run-id for PROCESS.
     Mint {
         /// The process name (`PROC-` is prefixed when missing).
@@ -31,7 +31,7 @@ pub enum RunIdAction {
 }
 
 /// Run `dos run-id`.
-pub fn run(args: &RunIdArgs) -> Result<i32, CliError> {
+pub(crate) fn run(args: &RunIdArgs) -> Result<i32, CliError> {
     match &args.action {
         RunIdAction::Mint {
             process,

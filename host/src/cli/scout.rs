@@ -26,7 +26,7 @@ Exit codes: dispatch 0, stop 6, low confidence 6; errors 2.";
 /// Arguments of `dos scout`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
-pub struct ScoutArgs {
+pub(crate) struct ScoutArgs {
     /// The ScoutState as a JSON object: {scope, focus, gate, resource_blocked,
     /// resource_block_reason, health:{...dos health...}, open_escalated_decisions:[],
     /// operator_owned_cause, same_day_unstick_count, latest_unstick_stamp,
@@ -45,7 +45,7 @@ pub struct ScoutArgs {
 }
 
 /// Run `dos scout`.
-pub fn run(top_ws: Option<&PathBuf>, args: &ScoutArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &ScoutArgs) -> Result<i32, CliError> {
     let state = ScoutState::from_json(&args.state_json).map_err(|e| CliError::Usage(e.to_string()))?;
     let ws = super::workspace(top_ws, args.ws.workspace.as_ref())?;
     let name = configured_policy_name(&ws.config, args.stop_policy.as_deref())?;

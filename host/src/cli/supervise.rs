@@ -17,7 +17,7 @@ use std::time::Duration;
 
 /// Arguments of `dos loop`.
 #[derive(Debug, clap::Args)]
-pub struct LoopArgs {
+pub(crate) struct LoopArgs {
     /// Workspace root.
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -58,7 +58,7 @@ pub struct LoopArgs {
 }
 
 /// The plan as `dos loop` prints it (text), or an error naming a bad template.
-pub fn render_plan(v: &SuperviseVerdict, policy: &SupervisePolicy) -> Result<String, String> {
+pub(crate) fn render_plan(v: &SuperviseVerdict, policy: &SupervisePolicy) -> Result<String, String> {
     let mut out = format!(
         "SUPERVISE {}: alive {}/{}, admissible {}\n{}\n",
         v.verdict.name(),
@@ -93,7 +93,7 @@ pub fn render_plan(v: &SuperviseVerdict, policy: &SupervisePolicy) -> Result<Str
 }
 
 /// Run `dos loop`.
-pub fn run(top_ws: Option<&PathBuf>, a: &LoopArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, a: &LoopArgs) -> Result<i32, CliError> {
     let ws = super::workspace(top_ws, a.workspace.as_ref())?;
     let (mut policy, warning) = SupervisePolicy::for_workspace(&ws);
     if let Some(w) = warning {

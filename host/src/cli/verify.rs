@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 /// Arguments of `dos verify`.
 #[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// The plan (series), e.g. AUTH.
     pub plan: String,
     /// The phase, e.g. AUTH2 or "Phase 6".
@@ -54,7 +54,12 @@ fn color_enabled() -> bool {
 }
 
 /// Render `verdict` with the named renderer (`text`, `json`, `plain`).
-pub fn render(verdict: &ShipVerdict, renderer: &str, explain: bool, color: bool) -> Result<String, CliError> {
+pub(crate) fn render(
+    verdict: &ShipVerdict,
+    renderer: &str,
+    explain: bool,
+    color: bool,
+) -> Result<String, CliError> {
     match renderer {
         "text" => {
             let mut out = verdict.to_text(color);
@@ -86,7 +91,7 @@ pub fn render(verdict: &ShipVerdict, renderer: &str, explain: bool, color: bool)
 }
 
 /// Run `dos verify`; returns 0 (shipped) or 1 (not shipped).
-pub fn run(top_ws: Option<&PathBuf>, args: &VerifyArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &VerifyArgs) -> Result<i32, CliError> {
     let base = Base::from_flags(args.driver.as_deref(), args.job).map_err(CliError::Usage)?;
     let renderer = args
         .output

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 /// Arguments of `dos witness`.
 #[derive(Debug, clap::Args)]
-pub struct WitnessArgs {
+pub(crate) struct WitnessArgs {
     /// Which witness.
     #[command(subcommand)]
     pub action: WitnessAction,
@@ -25,7 +25,7 @@ pub struct WitnessArgs {
 
 /// The witness verbs.
 #[derive(Debug, clap::Subcommand)]
-pub enum WitnessAction {
+pub(crate) enum WitnessAction {
     /// The canonical-state-diff read-back witness.
     State(StateArgs),
     /// Run one evidence source on SUBJECT (fail-safe; exit 0 believed, 1 refuted, 3 otherwise).
@@ -40,7 +40,7 @@ pub enum WitnessAction {
 
 /// `dos witness state`.
 #[derive(Debug, clap::Args)]
-pub struct StateArgs {
+pub(crate) struct StateArgs {
     /// The claimed effect's key (looked up in the delta, trimmed).
     pub effect_key: String,
     /// The snapshot before (a JSON object).
@@ -62,7 +62,7 @@ pub struct StateArgs {
 
 /// `dos witness gather`.
 #[derive(Debug, clap::Args)]
-pub struct GatherArgs {
+pub(crate) struct GatherArgs {
     /// What to probe.
     pub subject: String,
     /// The evidence source name.
@@ -77,7 +77,7 @@ pub struct GatherArgs {
 }
 
 /// Run `dos witness`.
-pub fn run(top_ws: Option<&PathBuf>, args: &WitnessArgs) -> Result<i32, CliError> {
+pub(crate) fn run(top_ws: Option<&PathBuf>, args: &WitnessArgs) -> Result<i32, CliError> {
     match &args.action {
         WitnessAction::State(a) => Ok(state(a)),
         WitnessAction::Gather(a) => gather(top_ws, a),
@@ -101,7 +101,7 @@ fn exit_for(v: EffectVerdict) -> i32 {
 }
 
 /// `dos witness state`: returns the exit code.
-pub fn state(a: &StateArgs) -> i32 {
+pub(crate) fn state(a: &StateArgs) -> i32 {
     let claim = EffectClaim {
         key: a.effect_key.clone(),
         subject: String::new(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// `--workspace` / `--driver` / `--job` on a subcommand.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct WorkspaceArgs {
+pub(crate) struct WorkspaceArgs {
     /// Workspace root (default: $DISPATCH_WORKSPACE, else the current directory).
     #[arg(long)]
     pub workspace: Option<PathBuf>,
@@ -22,7 +22,7 @@ pub struct WorkspaceArgs {
 impl WorkspaceArgs {
     /// Resolve the workspace: this subcommand's `--workspace` wins over the
     /// top-level one.
-    pub fn resolve(&self, top: Option<&PathBuf>) -> Result<Workspace, CliError> {
+    pub(crate) fn resolve(&self, top: Option<&PathBuf>) -> Result<Workspace, CliError> {
         let flag = self.workspace.as_ref().or(top).map(PathBuf::as_path);
         let ws = Workspace::resolve_with(flag, self.driver.as_deref(), self.job)?;
         ws.config.warn_once();

@@ -22,7 +22,7 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
 
 /// Somewhere batches go (the exporter handle; a fake in tests).
-pub trait Sink {
+pub(crate) trait Sink {
     /// Export one batch; never fails (failures are results).
     fn export(&mut self, batch: &Arc<EventBatch>) -> ExportResult;
 }
@@ -35,7 +35,7 @@ impl Sink for ExporterHandle {
 
 /// Limits on one batch.
 #[derive(Debug, Clone, Copy)]
-pub struct BatchLimits {
+pub(crate) struct BatchLimits {
     /// At most this many events.
     pub events: usize,
     /// At most about this many bytes of record text.
@@ -56,7 +56,7 @@ impl Default for BatchLimits {
 
 /// What to drain.
 #[derive(Debug, Clone, Copy)]
-pub struct DrainSpec {
+pub(crate) struct DrainSpec {
     /// Only events with seq > floor (0 = no filter).
     pub floor: i64,
     /// Only the last N journal entries (`--tail`), if set.
@@ -69,7 +69,7 @@ pub struct DrainSpec {
 
 /// Progress so far (for the terminal progress line).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Progress {
+pub(crate) struct Progress {
     /// Events handed to the exporter.
     pub handed: u64,
     /// Events it confirmed.
@@ -80,7 +80,7 @@ pub struct Progress {
 
 /// The outcome of one drain.
 #[derive(Debug, Clone)]
-pub struct DrainOutcome {
+pub(crate) struct DrainOutcome {
     /// Events that matched (`pending` in the output).
     pub pending: u64,
     /// The result to show: one batch's as-is; several merged.
@@ -101,7 +101,7 @@ pub struct DrainOutcome {
 /// [`crate::journal::record::SeqOutOfRange`]): how many, and the first
 /// one's seq as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BadSeqs {
+pub(crate) struct BadSeqs {
     /// How many records.
     pub count: u64,
     /// The first one's `seq` (JSON text, shortened).
@@ -110,7 +110,7 @@ pub struct BadSeqs {
 
 impl BadSeqs {
     /// The warning line for `journal`, when there is something to say.
-    pub fn warning(&self, journal: &Path) -> Option<String> {
+    pub(crate) fn warning(&self, journal: &Path) -> Option<String> {
         let first = self.first.as_deref()?;
         Some(format!(
             "warning: {} record(s) of {} carry a seq that is not an integer the journal can order \
@@ -153,7 +153,7 @@ struct ReadTally {
 /// The journal is read (and batches are built) on a second thread while the
 /// sink exports the previous batch on this one, so reading and shipping
 /// overlap; at most two batches wait between them.
-pub fn drain(
+pub(crate) fn drain(
     journal: &Path,
     spec: &DrainSpec,
     sink: &mut dyn Sink,
@@ -425,7 +425,7 @@ impl State {
 /// says how many batches there were and quotes the last one — or, when a
 /// batch was not confirmed, quotes that batch and how many pending events
 /// were never handed over.
-pub fn merge(results: &[(ExportResult, usize)], pending: u64, stopped: bool) -> ExportResult {
+pub(crate) fn merge(results: &[(ExportResult, usize)], pending: u64, stopped: bool) -> ExportResult {
     let exported: u64 = results.iter().map(|(r, _)| r.exported).sum();
     let cursor = results
         .iter()

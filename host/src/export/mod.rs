@@ -1,8 +1,8 @@
 //! `dos export`'s machinery: the cursor, the batched drain, and the pure
 //! decisions and renderings the command prints (spec §5).
 
-pub use dos_core::export_cursor as cursor;
-pub mod drain;
+pub(crate) use dos_core::export_cursor as cursor;
+pub(crate) mod drain;
 
 use crate::pyjson::{dumps, Style};
 use dos_plugin_api::ExportResult;
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 /// Whether (and what) to persist after a drain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PersistDecision {
+pub(crate) enum PersistDecision {
     /// The operator did not ask for persistence (no `auto`, no `--follow`).
     NotRequested,
     /// Write this seq.
@@ -21,7 +21,7 @@ pub enum PersistDecision {
 
 /// Facts about one drain that the persist decision needs.
 #[derive(Debug, Clone, Copy)]
-pub struct PersistFacts {
+pub(crate) struct PersistFacts {
     /// `--since auto` or `--follow`.
     pub requested: bool,
     /// The exporter is the built-in `null`.
@@ -39,7 +39,7 @@ pub struct PersistFacts {
 /// Decide whether to write the cursor (pure). The reference's rule — auto or
 /// follow, a real transport, something exported, a positive high-water mark
 /// — with the fix that only *confirmed* progress counts.
-pub fn decide_persist(f: PersistFacts) -> PersistDecision {
+pub(crate) fn decide_persist(f: PersistFacts) -> PersistDecision {
     if !f.requested {
         PersistDecision::NotRequested
     } else if f.null {
@@ -57,7 +57,7 @@ pub fn decide_persist(f: PersistFacts) -> PersistDecision {
 
 /// What happened to the cursor, for the `cursor:` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CursorNote {
+pub(crate) enum CursorNote {
     /// Not requested: tell the operator how to resume.
     Resume,
     /// Written with this value.
@@ -72,7 +72,7 @@ pub enum CursorNote {
 impl CursorNote {
     /// The error line for a cursor that could not be written after a
     /// delivery (`None` otherwise).
-    pub fn failure(&self, delivered: u64) -> Option<String> {
+    pub(crate) fn failure(&self, delivered: u64) -> Option<String> {
         match self {
             CursorNote::WriteFailed(why) => Some(format!(
                 "error: {delivered} event(s) were delivered, but the export cursor was not persisted \
@@ -86,7 +86,7 @@ impl CursorNote {
 /// The exit code of one drain (pure): 1 when a real transport was asked to
 /// ship events and did not deliver all of them (the reference: none of
 /// them), or the journal could not be read; else 0.
-pub fn exit_code(null: bool, dry_run: bool, pending: u64, exported: u64, read_failed: bool) -> i32 {
+pub(crate) fn exit_code(null: bool, dry_run: bool, pending: u64, exported: u64, read_failed: bool) -> i32 {
     if read_failed || (!null && !dry_run && pending > 0 && exported < pending) {
         1
     } else {
@@ -96,7 +96,7 @@ pub fn exit_code(null: bool, dry_run: bool, pending: u64, exported: u64, read_fa
 
 /// One drain's report.
 #[derive(Debug, Clone)]
-pub struct Report<'a> {
+pub(crate) struct Report<'a> {
     /// The exporter name (`--to`).
     pub exporter: &'a str,
     /// Whether it is the built-in `null`.
@@ -114,7 +114,7 @@ pub struct Report<'a> {
 }
 
 /// The human rendering (spec §5.5), one string with a trailing newline.
-pub fn render_text(r: &Report<'_>) -> String {
+pub(crate) fn render_text(r: &Report<'_>) -> String {
     let mut out = format!("# export · {} event(s) pending", r.pending);
     if r.floor != 0 {
         out.push_str(&format!(" (since seq {})", r.floor));
@@ -148,7 +148,7 @@ pub fn render_text(r: &Report<'_>) -> String {
 }
 
 /// The `--json` rendering: the reference's exact shape, pretty-printed.
-pub fn render_json(r: &Report<'_>) -> String {
+pub(crate) fn render_json(r: &Report<'_>) -> String {
     let v: Value = json!({
         "result": {
             "exported": r.result.exported,

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// A judge scored over labelled cases.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct JudgeReport {
+pub(crate) struct JudgeReport {
     /// Cases scored.
     pub n: u64,
     /// AGREE on a true claim.
@@ -37,13 +37,13 @@ fn ratio(num: u64, den: u64) -> f64 {
 }
 
 /// Python's `round(x, digits)`: the correctly rounded decimal, read back.
-pub fn py_round(x: f64, digits: usize) -> f64 {
+pub(crate) fn py_round(x: f64, digits: usize) -> f64 {
     format!("{x:.digits$}").parse().unwrap_or(x)
 }
 
 impl JudgeReport {
     /// Tally one verdict's stance against its case's truth.
-    pub fn tally(&mut self, stance: Stance, truth: bool, cost: f64) {
+    pub(crate) fn tally(&mut self, stance: Stance, truth: bool, cost: f64) {
         self.n += 1;
         self.total_cost += cost;
         let cell = match (stance, truth) {
@@ -57,42 +57,42 @@ impl JudgeReport {
         *cell += 1;
     }
     /// AGREE count.
-    pub fn n_agree(&self) -> u64 {
+    pub(crate) fn n_agree(&self) -> u64 {
         self.correct_clear + self.false_clear
     }
     /// DISAGREE count.
-    pub fn n_disagree(&self) -> u64 {
+    pub(crate) fn n_disagree(&self) -> u64 {
         self.correct_flag + self.false_flag
     }
     /// ABSTAIN count.
-    pub fn n_abstain(&self) -> u64 {
+    pub(crate) fn n_abstain(&self) -> u64 {
         self.abstain_true + self.abstain_false
     }
     /// Ground-truth false claims.
-    pub fn n_false_claims(&self) -> u64 {
+    pub(crate) fn n_false_claims(&self) -> u64 {
         self.false_clear + self.correct_flag + self.abstain_false
     }
     /// Of the claims cleared, the fraction that were false.
-    pub fn false_clear_rate(&self) -> f64 {
+    pub(crate) fn false_clear_rate(&self) -> f64 {
         ratio(self.false_clear, self.n_agree())
     }
     /// Of all false claims, the fraction waved through.
-    pub fn lie_leak_rate(&self) -> f64 {
+    pub(crate) fn lie_leak_rate(&self) -> f64 {
         ratio(self.false_clear, self.n_false_claims())
     }
     /// When it committed, how often it was right.
-    pub fn decisive_accuracy(&self) -> f64 {
+    pub(crate) fn decisive_accuracy(&self) -> f64 {
         ratio(
             self.correct_clear + self.correct_flag,
             self.n_agree() + self.n_disagree(),
         )
     }
     /// Fraction punted to a human.
-    pub fn abstention_rate(&self) -> f64 {
+    pub(crate) fn abstention_rate(&self) -> f64 {
         ratio(self.n_abstain(), self.n)
     }
     /// Mean cost per claim.
-    pub fn cost_per_claim(&self) -> f64 {
+    pub(crate) fn cost_per_claim(&self) -> f64 {
         if self.n == 0 {
             0.0
         } else {
@@ -102,7 +102,7 @@ impl JudgeReport {
 
     /// The reference's `JudgeReport.to_dict` (rates rounded to 4 places,
     /// cost per claim to 6).
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(self) -> Value {
         json!({
             "n": self.n,
             "grid": {
@@ -125,7 +125,7 @@ impl JudgeReport {
     }
 
     /// The `dos judge-eval` text report for judge `name`.
-    pub fn render_text(&self, name: &str) -> String {
+    pub(crate) fn render_text(&self, name: &str) -> String {
         let nf = self.n_false_claims();
         [
             format!("JUDGE          {name}"),
@@ -171,19 +171,19 @@ impl JudgeReport {
     }
 
     /// The exit code: 1 iff the judge cleared any false claim.
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         i32::from(self.false_clear > 0)
     }
 }
 
 /// Run `judge` over `cases` (each call fail-to-ABSTAIN) and tabulate.
 #[cfg(test)]
-pub fn score(judge: &mut dyn Adjudicate, cases: &[Case]) -> JudgeReport {
+pub(crate) fn score(judge: &mut dyn Adjudicate, cases: &[Case]) -> JudgeReport {
     score_each(judge, cases).0
 }
 
 /// [`score`], keeping each case's verdict (in case order) for `--verbose`.
-pub fn score_each(judge: &mut dyn Adjudicate, cases: &[Case]) -> (JudgeReport, Vec<JudgeVerdict>) {
+pub(crate) fn score_each(judge: &mut dyn Adjudicate, cases: &[Case]) -> (JudgeReport, Vec<JudgeVerdict>) {
     let mut report = JudgeReport::default();
     let mut verdicts = Vec::with_capacity(cases.len());
     for case in cases {
@@ -195,7 +195,7 @@ pub fn score_each(judge: &mut dyn Adjudicate, cases: &[Case]) -> (JudgeReport, V
 }
 
 /// The `--json` document: judge, cases path as given, then the report.
-pub fn report_json(judge: &str, cases_path: &str, report: &JudgeReport) -> Value {
+pub(crate) fn report_json(judge: &str, cases_path: &str, report: &JudgeReport) -> Value {
     let mut out = serde_json::Map::new();
     out.insert("judge".into(), Value::String(judge.into()));
     out.insert("cases".into(), Value::String(cases_path.into()));

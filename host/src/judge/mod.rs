@@ -8,9 +8,9 @@
 //! the built-in `abstain` first (unshadowable), then plugins; an unknown
 //! name is the loud `unknown judge 'X'; known: …` error.
 
-pub mod cases;
-pub mod eval;
-pub mod per_case;
+pub(crate) mod cases;
+pub(crate) mod eval;
+pub(crate) mod per_case;
 
 use crate::plugin_host::handles::{JudgeHandle, ABSTAIN_RAISED_TAIL, ABSTAIN_TYPE_TAIL};
 use crate::plugin_host::{PluginHost, ResolveError};
@@ -21,7 +21,7 @@ use serde_json::Map;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Anything that can rule on a claim.
-pub trait Adjudicate {
+pub(crate) trait Adjudicate {
     /// The judge's name, for failure texts.
     fn name(&self) -> &str;
     /// Rule on `claim`.
@@ -40,7 +40,7 @@ impl Adjudicate for JudgeHandle {
 /// An in-process judge (a [`Judge`] implemented by a library user): an
 /// `Err` becomes the reference's `raised (...)` ABSTAIN.
 #[cfg(test)]
-pub struct InProcess<J> {
+pub(crate) struct InProcess<J> {
     /// The name it is known by.
     pub name: String,
     /// The judge.
@@ -62,7 +62,7 @@ impl<J: Judge> Adjudicate for InProcess<J> {
 
 /// A judge given as a closure (tests).
 #[cfg(test)]
-pub struct FnJudge<F> {
+pub(crate) struct FnJudge<F> {
     /// The name it is known by.
     pub name: String,
     /// The ruling function.
@@ -80,7 +80,7 @@ impl<F: FnMut(&Claim) -> JudgeVerdict> Adjudicate for FnJudge<F> {
 }
 
 /// The reference's ABSTAIN for a judge that could not answer.
-pub fn raised(name: &str, cause: &str) -> JudgeVerdict {
+pub(crate) fn raised(name: &str, cause: &str) -> JudgeVerdict {
     JudgeVerdict::abstain(
         format!("judge '{name}' raised ({cause}) — {ABSTAIN_RAISED_TAIL}"),
         Vec::new(),
@@ -91,7 +91,7 @@ pub fn raised(name: &str, cause: &str) -> JudgeVerdict {
 /// Run one judge, enforcing fail-to-ABSTAIN: a panic, or a verdict whose
 /// cost is not a finite number, is an ABSTAIN naming the problem — never an
 /// AGREE.
-pub fn run_judge(judge: &mut dyn Adjudicate, claim: &Claim) -> JudgeVerdict {
+pub(crate) fn run_judge(judge: &mut dyn Adjudicate, claim: &Claim) -> JudgeVerdict {
     let name = judge.name().to_string();
     match catch_unwind(AssertUnwindSafe(|| judge.rule(claim))) {
         Ok(v) if v.cost.is_finite() => v,
@@ -112,7 +112,7 @@ pub fn run_judge(judge: &mut dyn Adjudicate, claim: &Claim) -> JudgeVerdict {
 
 /// Resolve a judge by name (built-ins first; unknown → the loud error). Its
 /// `dos.toml [judges.NAME]` table is its configuration.
-pub fn resolve_judge(host: &PluginHost, name: &str) -> Result<JudgeHandle, ResolveError> {
+pub(crate) fn resolve_judge(host: &PluginHost, name: &str) -> Result<JudgeHandle, ResolveError> {
     host.judge(name, &Map::new())
 }
 

@@ -7,7 +7,7 @@ use dos_plugin_api::{JudgeVerdict, Stance};
 use serde_json::{json, Value};
 
 /// The confusion-grid cell of a stance on a claim of this truth.
-pub fn cell(stance: Stance, truth: bool) -> &'static str {
+pub(crate) fn cell(stance: Stance, truth: bool) -> &'static str {
     match (stance, truth) {
         (Stance::Agree, true) => "correct-clear",
         (Stance::Agree, false) => "FALSE-CLEAR",
@@ -27,7 +27,7 @@ fn stance_token(stance: Stance) -> &'static str {
 
 /// The text block printed after the report: one header line per case
 /// (number, stance, grid cell, claim), then its `why` and evidence lines.
-pub fn render_text(cases: &[Case], verdicts: &[JudgeVerdict]) -> String {
+pub(crate) fn render_text(cases: &[Case], verdicts: &[JudgeVerdict]) -> String {
     let mut out = String::from("cases\n");
     for (i, (case, v)) in cases.iter().zip(verdicts).enumerate() {
         out.push_str(&format!(
@@ -46,7 +46,7 @@ pub fn render_text(cases: &[Case], verdicts: &[JudgeVerdict]) -> String {
 }
 
 /// The `verdicts` array added to the `--json` document under `--verbose`.
-pub fn to_json(cases: &[Case], verdicts: &[JudgeVerdict]) -> Value {
+pub(crate) fn to_json(cases: &[Case], verdicts: &[JudgeVerdict]) -> Value {
     Value::Array(
         cases
             .iter()

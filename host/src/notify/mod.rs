@@ -3,7 +3,7 @@
 //! [`Notification`], and the text/JSON reports of a send. Delivery itself is
 //! the resolved notifier's job (`PluginHost::notifier`), whose handle never fails.
 
-pub mod top;
+pub(crate) mod top;
 
 use crate::decisions::rows::cut;
 use crate::decisions::{Decision, DecisionKind};
@@ -11,12 +11,12 @@ use dos_plugin_api::{Notification, NotifyAction, NotifyResult, Severity};
 use serde_json::{Map, Value};
 
 /// Edit-in-place key of the decisions digest.
-pub const DECISIONS_KEY: &str = "dos-decisions";
+pub(crate) const DECISIONS_KEY: &str = "dos-decisions";
 /// Field values are cut to this many code points.
-pub const MAX_FIELD: usize = 300;
+pub(crate) const MAX_FIELD: usize = 300;
 
 /// The one-character tag of a severity in text output.
-pub fn severity_tag(s: Severity) -> &'static str {
+pub(crate) fn severity_tag(s: Severity) -> &'static str {
     match s {
         Severity::Info => "·",
         Severity::Warn => "▲",
@@ -27,7 +27,7 @@ pub fn severity_tag(s: Severity) -> &'static str {
 /// The decisions digest: URGENT when a LIVENESS halt is pending, WARN for any
 /// other pending row, INFO when clear; the first `max(0, top)` rows as fields
 /// (`<KIND> @ <lane>` → token, else text; `  (×n)` and `  ⟶ stop: <cmd>` suffixes).
-pub fn notification_for_decisions(rows: &[Decision], summary: String, top: i64) -> Notification {
+pub(crate) fn notification_for_decisions(rows: &[Decision], summary: String, top: i64) -> Notification {
     let severity = if rows.iter().any(|d| d.kind == DecisionKind::Liveness) {
         Severity::Urgent
     } else if rows.is_empty() {
@@ -78,7 +78,7 @@ pub fn notification_for_decisions(rows: &[Decision], summary: String, top: i64) 
 
 /// The fleet-status note: URGENT if any lane is STALLED, WARN if any is
 /// SPINNING, else INFO; one field per non-FREE lane, then `recent verdicts`.
-pub fn notification_for_top(frame: &top::Frame, summary: String) -> Notification {
+pub(crate) fn notification_for_top(frame: &top::Frame, summary: String) -> Notification {
     let word = |chip: &str| chip.split_whitespace().last().unwrap_or("").to_string();
     let count = |w: &str| frame.lanes.iter().filter(|s| word(s.chip) == w).count();
     let (adv, spin, stalled, free) = (
@@ -129,7 +129,7 @@ pub fn notification_for_top(frame: &top::Frame, summary: String) -> Notification
 /// The follow-up for a projection `source` (`decisions`, `top`, `pulse`), with
 /// `--workspace <root>` (double-quoted when it holds whitespace) when `root`
 /// is known; `None` for any other source (0.30's `action_for_source`).
-pub fn action_for_source(source: &str, root: &str) -> Option<NotifyAction> {
+pub(crate) fn action_for_source(source: &str, root: &str) -> Option<NotifyAction> {
     let (label, verb) = match source {
         "decisions" => ("review the decisions queue", "decisions"),
         "top" => ("open the live fleet status", "top"),
@@ -153,7 +153,7 @@ pub fn action_for_source(source: &str, root: &str) -> Option<NotifyAction> {
 }
 
 /// `{label, command, url}`.
-pub fn action_json(a: &NotifyAction) -> Value {
+pub(crate) fn action_json(a: &NotifyAction) -> Value {
     let mut m = Map::new();
     m.insert("label".into(), a.label.clone().into());
     m.insert("command".into(), a.command.clone().into());
@@ -162,7 +162,7 @@ pub fn action_json(a: &NotifyAction) -> Value {
 }
 
 /// The reference's `Notification.to_dict` (0.30: with `action`, `null` when none).
-pub fn notification_json(n: &Notification) -> Value {
+pub(crate) fn notification_json(n: &Notification) -> Value {
     let mut m = Map::new();
     m.insert("severity".into(), n.severity.token().into());
     m.insert("title".into(), n.title.clone().into());
@@ -186,7 +186,7 @@ pub fn notification_json(n: &Notification) -> Value {
 }
 
 /// The reference's `NotifyResult.to_dict`.
-pub fn result_json(r: &NotifyResult) -> Value {
+pub(crate) fn result_json(r: &NotifyResult) -> Value {
     let mut m = Map::new();
     m.insert("delivered".into(), r.delivered.into());
     m.insert("detail".into(), r.detail.clone().into());
@@ -195,7 +195,7 @@ pub fn result_json(r: &NotifyResult) -> Value {
 }
 
 /// The `--json` envelope: `{"notification", "result", "notifier"}`.
-pub fn report_json(n: &Notification, r: &NotifyResult, notifier: &str) -> Value {
+pub(crate) fn report_json(n: &Notification, r: &NotifyResult, notifier: &str) -> Value {
     let mut m = Map::new();
     m.insert("notification".into(), notification_json(n));
     m.insert("result".into(), result_json(r));
@@ -205,7 +205,7 @@ pub fn report_json(n: &Notification, r: &NotifyResult, notifier: &str) -> Value 
 
 /// The text report (each line ends with `\n`); 0.30 adds `  → <label>:
 /// <command>` after the fields (its OSC 8 link is for terminals only).
-pub fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String {
+pub(crate) fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String {
     let mut out = format!(
         "{} [{}] {}\n",
         severity_tag(n.severity),
@@ -239,6 +239,6 @@ pub fn report_text(n: &Notification, r: &NotifyResult, notifier: &str) -> String
 
 /// Whether a send counts as failed for the exit code: a real notifier
 /// (not `null`), not a dry run, and not delivered.
-pub fn send_failed(r: &NotifyResult, notifier: &str, dry_run: bool) -> bool {
+pub(crate) fn send_failed(r: &NotifyResult, notifier: &str, dry_run: bool) -> bool {
     notifier != "null" && !dry_run && !r.delivered
 }

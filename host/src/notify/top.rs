@@ -16,28 +16,28 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// Chip of a held lane whose run is moving.
-pub const CHIP_ADVANCING: &str = "🟢 ADVANCING";
+pub(crate) const CHIP_ADVANCING: &str = "🟢 ADVANCING";
 /// Chip of a held lane alive but not moving.
-pub const CHIP_SPINNING: &str = "🟡 SPINNING";
+pub(crate) const CHIP_SPINNING: &str = "🟡 SPINNING";
 /// Chip of a held lane with no fresh heartbeat.
-pub const CHIP_STALLED: &str = "🔴 STALLED";
+pub(crate) const CHIP_STALLED: &str = "🔴 STALLED";
 /// Chip of a lane with a recent `SPAWN` and no lease yet.
-pub const CHIP_SPAWNING: &str = "🔵 SPAWNING";
+pub(crate) const CHIP_SPAWNING: &str = "🔵 SPAWNING";
 /// Chip of a lane with no lease.
-pub const CHIP_FREE: &str = "⚪ FREE";
+pub(crate) const CHIP_FREE: &str = "⚪ FREE";
 
 /// A `SPAWN` intent older than this no longer marks its lane SPAWNING.
-pub const SPAWN_TTL_MS: i64 = 120_000;
+pub(crate) const SPAWN_TTL_MS: i64 = 120_000;
 /// Liveness grace: a run younger than this is never SPINNING.
-pub const GRACE_MS: i64 = 30 * 60 * 1000;
+pub(crate) const GRACE_MS: i64 = 30 * 60 * 1000;
 /// Liveness spin window: a heartbeat older than this means STALLED.
-pub const SPIN_MS: i64 = 15 * 60 * 1000;
+pub(crate) const SPIN_MS: i64 = 15 * 60 * 1000;
 /// Width of the screen frame, in code points.
-pub const WIDTH: usize = 78;
+pub(crate) const WIDTH: usize = 78;
 
 /// One lane row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LaneState {
+pub(crate) struct LaneState {
     /// The lane.
     pub lane: String,
     /// One of the `CHIP_*` constants.
@@ -54,7 +54,7 @@ pub struct LaneState {
 
 /// One recent verdict envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerdictRow {
+pub(crate) struct VerdictRow {
     /// The envelope tag (file name between `.verdict-` and `.json`).
     pub tag: String,
     /// The lane handle.
@@ -71,7 +71,7 @@ pub struct VerdictRow {
 
 /// One recent commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Commit {
+pub(crate) struct Commit {
     /// Full sha.
     pub sha: String,
     /// Subject line.
@@ -80,7 +80,7 @@ pub struct Commit {
 
 /// One frozen moment of the fleet.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
+pub(crate) struct Frame {
     /// The workspace root.
     pub workspace: String,
     /// `now` as ISO seconds with `+00:00`.
@@ -103,7 +103,7 @@ fn age_ms(stamp: &str, now: Micros) -> Option<i64> {
 }
 
 /// The live leases after replaying the journal, in first-insertion order.
-pub fn replay(entries: &[Entry]) -> Vec<Map<String, Value>> {
+pub(crate) fn replay(entries: &[Entry]) -> Vec<Map<String, Value>> {
     const REBUILD: [&str; 11] = [
         "lane",
         "lane_kind",
@@ -211,7 +211,7 @@ fn events_by_lane(entries: &[Entry], held: &HashMap<String, Map<String, Value>>)
 }
 
 /// The liveness chip of a held lease (heartbeat/event rung; commits = 0).
-pub fn lease_chip(lease: &Map<String, Value>, events: i64, now: Micros) -> &'static str {
+pub(crate) fn lease_chip(lease: &Map<String, Value>, events: i64, now: Micros) -> &'static str {
     let run_age = age_ms(&text_or_empty(lease.get("acquired_at")), now).unwrap_or(0);
     let beat = if truthy(lease.get("heartbeat_at")) {
         lease.get("heartbeat_at")
@@ -223,7 +223,7 @@ pub fn lease_chip(lease: &Map<String, Value>, events: i64, now: Micros) -> &'sta
 }
 
 /// The liveness ladder (pure).
-pub fn classify(events: i64, heartbeat_age_ms: Option<i64>, run_age_ms: i64) -> &'static str {
+pub(crate) fn classify(events: i64, heartbeat_age_ms: Option<i64>, run_age_ms: i64) -> &'static str {
     if events >= 1 {
         return CHIP_ADVANCING;
     }
@@ -235,7 +235,7 @@ pub fn classify(events: i64, heartbeat_age_ms: Option<i64>, run_age_ms: i64) -> 
 }
 
 /// The lane rows: the roster, then held lanes outside it, then spawning ones.
-pub fn lane_states(cfg: &QueueConfig, entries: &[Entry], now: Micros) -> Vec<LaneState> {
+pub(crate) fn lane_states(cfg: &QueueConfig, entries: &[Entry], now: Micros) -> Vec<LaneState> {
     let leases = replay(entries);
     let mut held: HashMap<String, Map<String, Value>> = HashMap::new();
     let mut held_order: Vec<String> = Vec::new();
@@ -355,7 +355,7 @@ fn lead_pick(env: &Map<String, Value>) -> String {
 }
 
 /// One envelope as a display row (pure).
-pub fn verdict_row(env: &Map<String, Value>, tag: &str, now: Micros) -> VerdictRow {
+pub(crate) fn verdict_row(env: &Map<String, Value>, tag: &str, now: Micros) -> VerdictRow {
     let mut verdict = py_strip(&text_or_empty(env.get("verdict"))).to_uppercase();
     if verdict.is_empty() {
         verdict = if truthy(env.get("all_clear")) && !truthy(env.get("blocked")) {
@@ -406,7 +406,7 @@ fn read_verdicts(dir: &Path, limit: usize, now: Micros) -> Vec<VerdictRow> {
 
 /// The latest `limit` commits of the git repository at `root` (empty when
 /// git is unavailable or the directory is not a repository).
-pub fn recent_commits(root: &Path, limit: usize) -> Vec<Commit> {
+pub(crate) fn recent_commits(root: &Path, limit: usize) -> Vec<Commit> {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(root)
@@ -428,7 +428,7 @@ pub fn recent_commits(root: &Path, limit: usize) -> Vec<Commit> {
 }
 
 /// Read the sources and freeze one frame.
-pub fn snapshot(cfg: &QueueConfig, now: Micros) -> Frame {
+pub(crate) fn snapshot(cfg: &QueueConfig, now: Micros) -> Frame {
     let entries = journal_read::read_all(&cfg.lane_journal);
     Frame {
         workspace: cfg.root.display().to_string(),
@@ -456,7 +456,7 @@ fn pad_left(s: &str, width: usize) -> String {
 }
 
 /// The whole screen as plain text (no trailing newline).
-pub fn render_frame_text(f: &Frame) -> String {
+pub(crate) fn render_frame_text(f: &Frame) -> String {
     let head = format!("┌─ dos top · {} · {} ", f.workspace, f.now_iso);
     let fill = WIDTH.saturating_sub(head.chars().count());
     let mut out = vec![format!("{head}{}", "─".repeat(fill))];

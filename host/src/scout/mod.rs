@@ -9,12 +9,12 @@
 //! annex are out of scope: a state that would fire one is reported as
 //! [`OutOfScope`] rather than answered wrongly.
 
-pub mod state;
+pub(crate) mod state;
 
 use crate::stop::{stop_under_resource_floor, ResourceFloor, StopDecide};
 use dos_plugin_api::StopStance;
 use serde_json::{json, Value};
-pub use state::{HealthAction, ScoutState};
+pub(crate) use state::{HealthAction, ScoutState};
 
 /// Where the scout routes the loop (the reference's whole vocabulary: the
 /// rules in force choose only some of it).
@@ -23,7 +23,7 @@ pub use state::{HealthAction, ScoutState};
     reason = "the wire vocabulary of the reference, not all of it chosen yet"
 )]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Activity {
+pub(crate) enum Activity {
     /// Dispatch the next pick.
     Dispatch,
     /// /unstick first.
@@ -48,7 +48,7 @@ pub enum Activity {
 
 impl Activity {
     /// The wire value.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Activity::Dispatch => "dispatch",
             Activity::Unstick => "unstick",
@@ -64,7 +64,7 @@ impl Activity {
     }
 
     /// `dos scout`'s exit code for this activity.
-    pub fn exit_code(self) -> i32 {
+    pub(crate) fn exit_code(self) -> i32 {
         match self {
             Activity::Dispatch => 0,
             Activity::Unstick => 3,
@@ -82,7 +82,7 @@ impl Activity {
 
 /// The scout's answer (reference: `ScoutDecision`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScoutDecision {
+pub(crate) struct ScoutDecision {
     /// Where to route.
     pub activity: Activity,
     /// Which rule fired.
@@ -105,7 +105,7 @@ pub struct ScoutDecision {
 
 impl ScoutDecision {
     /// Whether the activity needs a leased lane.
-    pub fn needs_lane(&self) -> bool {
+    pub(crate) fn needs_lane(&self) -> bool {
         matches!(
             self.activity,
             Activity::Dispatch | Activity::Unstick | Activity::NextUp
@@ -113,7 +113,7 @@ impl ScoutDecision {
     }
 
     /// The reference's `decision_to_dict`.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         json!({
             "activity": self.activity.as_str(),
             "rule_id": self.rule_id,
@@ -130,7 +130,7 @@ impl ScoutDecision {
     }
 
     /// `dos scout`'s exit code: a low-confidence decision surfaces (6).
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         if self.high_confidence {
             self.activity.exit_code()
         } else {
@@ -142,7 +142,7 @@ impl ScoutDecision {
 /// A state that would fire a scout rule this host does not implement.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("scout rule {rule_id} ({what}) is not implemented by this host — only rules 0 (resource floor), 1 (stop policy) and 9 (dispatch) are; see `dos scout --help`")]
-pub struct OutOfScope {
+pub(crate) struct OutOfScope {
     /// The rule that would fire.
     pub rule_id: u32,
     /// What it is about.
@@ -150,7 +150,7 @@ pub struct OutOfScope {
 }
 
 /// Rule 1's reason when a STOP verdict gives none.
-pub const POLICY_DEFAULT_REASON: &str =
+pub(crate) const POLICY_DEFAULT_REASON: &str =
     "host STOP policy halted the loop on a pending decision (configured to halt on this class).";
 
 fn py_bool(b: bool) -> &'static str {
@@ -164,7 +164,7 @@ fn py_bool(b: bool) -> &'static str {
 /// Choose (pure apart from the policy call): rule 0, then rule 1 when a
 /// policy is given (it sees [`ScoutState::policy_view`] of `queue`), then the
 /// default dispatch.
-pub fn scout_decide(
+pub(crate) fn scout_decide(
     state: &ScoutState,
     queue: &[Value],
     policy: Option<&mut dyn StopDecide>,

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 /// The sibling health verdict's action (reference: `dos.health.HealthAction`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HealthAction {
+pub(crate) enum HealthAction {
     /// History is clean — launch.
     Proceed,
     /// Recurring structural blocker — /unstick first.
@@ -25,7 +25,7 @@ pub enum HealthAction {
 
 impl HealthAction {
     /// The wire value (`proceed`, …).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HealthAction::Proceed => "proceed",
             HealthAction::RouteUnstick => "route_unstick",
@@ -35,7 +35,7 @@ impl HealthAction {
     }
 
     /// Parse a wire value; anything unknown is PROCEED, as in the reference.
-    pub fn parse(v: Option<&Value>) -> HealthAction {
+    pub(crate) fn parse(v: Option<&Value>) -> HealthAction {
         match v.and_then(Value::as_str) {
             Some("route_unstick") => HealthAction::RouteUnstick,
             Some("route_replan") => HealthAction::RouteReplan,
@@ -47,7 +47,7 @@ impl HealthAction {
 
 /// The slice of a `dos health` verdict the scout's stopping rules read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Health {
+pub(crate) struct Health {
     /// What health recommends.
     pub action: HealthAction,
     /// The recurring cause, if any.
@@ -56,7 +56,7 @@ pub struct Health {
 
 /// The 7-day scoreboard shape.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Scoreboard {
+pub(crate) struct Scoreboard {
     /// Runs in the last 7 days.
     pub runs_7d: i64,
     /// Of those, runs that shipped nothing.
@@ -69,7 +69,7 @@ pub struct Scoreboard {
 
 impl Scoreboard {
     /// Fraction of zero-ship runs (0 when there were none).
-    pub fn zero_ship_frac(&self) -> f64 {
+    pub(crate) fn zero_ship_frac(&self) -> f64 {
         if self.runs_7d == 0 {
             0.0
         } else {
@@ -80,7 +80,7 @@ impl Scoreboard {
 
 /// The lane's pickable loop-closing work.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClosedLoop {
+pub(crate) struct ClosedLoop {
     /// The lane has at least one such item.
     pub available: bool,
     /// How many.
@@ -91,7 +91,7 @@ pub struct ClosedLoop {
 
 /// Every fact the chooser reads.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ScoutState {
+pub(crate) struct ScoutState {
     /// The `--state-json` object as given (the stop policy's view starts here).
     pub raw: Map<String, Value>,
     /// The lane (any JSON value; printed as given).
@@ -138,7 +138,7 @@ pub struct ScoutState {
 
 /// Why `--state-json` cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StateError {
+pub(crate) enum StateError {
     /// Not JSON at all.
     #[error("--state-json is not valid JSON ({0})")]
     Json(String),
@@ -159,7 +159,7 @@ pub enum StateError {
 }
 
 /// What a JSON value is, in words.
-pub fn kind(v: &Value) -> &'static str {
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -171,7 +171,7 @@ pub fn kind(v: &Value) -> &'static str {
 }
 
 /// Python truthiness of a JSON value.
-pub fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -289,7 +289,7 @@ fn texts(obj: &Map<String, Value>, key: &str) -> Result<Vec<String>, StateError>
 
 impl ScoutState {
     /// Build the state from the `--state-json` text (empty text = `{}`).
-    pub fn from_json(blob: &str) -> Result<ScoutState, StateError> {
+    pub(crate) fn from_json(blob: &str) -> Result<ScoutState, StateError> {
         let value: Value = if blob.trim().is_empty() {
             Value::Object(Map::new())
         } else {
@@ -302,7 +302,7 @@ impl ScoutState {
     }
 
     /// Build the state from an already-parsed object.
-    pub fn from_object(obj: Map<String, Value>) -> Result<ScoutState, StateError> {
+    pub(crate) fn from_object(obj: Map<String, Value>) -> Result<ScoutState, StateError> {
         let gate = match obj.get("gate") {
             None => "hard".to_string(),
             Some(Value::String(g)) if matches!(g.as_str(), "hard" | "soft" | "drive") => g.clone(),
@@ -368,12 +368,12 @@ impl ScoutState {
     }
 
     /// The health action, PROCEED when no verdict was given.
-    pub fn health_action(&self) -> HealthAction {
+    pub(crate) fn health_action(&self) -> HealthAction {
         self.health.as_ref().map_or(HealthAction::Proceed, |h| h.action)
     }
 
     /// The effective focus: the given one if truthy, else `not-started`.
-    pub fn effective_focus(&self) -> Value {
+    pub(crate) fn effective_focus(&self) -> Value {
         if truthy(&self.focus) {
             self.focus.clone()
         } else {
@@ -384,7 +384,7 @@ impl ScoutState {
     /// What a stop policy sees: the state object as given, with the host's
     /// full ranked decisions queue under `pending_decisions` (replacing any
     /// value the caller put there).
-    pub fn policy_view(&self, queue: &[Value]) -> Value {
+    pub(crate) fn policy_view(&self, queue: &[Value]) -> Value {
         let mut view = self.raw.clone();
         view.insert("pending_decisions".into(), Value::Array(queue.to_vec()));
         Value::Object(view)

@@ -26,12 +26,12 @@ use serde_json::{Map, Value};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// `<why>` in the floor's texts when the host gave no reason.
-pub const FLOOR_DEFAULT_WHY: &str = "host cannot launch more work";
+pub(crate) const FLOOR_DEFAULT_WHY: &str = "host cannot launch more work";
 /// The floor's cause key.
-pub const FLOOR_CAUSE_KEY: &str = "resource_blocked";
+pub(crate) const FLOOR_CAUSE_KEY: &str = "resource_blocked";
 
 /// Anything that can be asked for a stop verdict on a state view.
-pub trait StopDecide {
+pub(crate) trait StopDecide {
     /// The policy's name, for failure texts.
     fn name(&self) -> &str;
     /// Decide on `view` (the scout state as JSON, with `pending_decisions`).
@@ -50,7 +50,7 @@ impl StopDecide for StopPolicyHandle {
 /// An in-process policy (a [`StopPolicy`] implemented by a library user):
 /// an `Err` becomes the reference's `raised (...)` DEFER.
 #[cfg(test)]
-pub struct InProcess<P> {
+pub(crate) struct InProcess<P> {
     /// The name it is known by.
     pub name: String,
     /// The policy.
@@ -72,7 +72,7 @@ impl<P: StopPolicy> StopDecide for InProcess<P> {
 
 /// A policy given as a closure (tests).
 #[cfg(test)]
-pub struct FnPolicy<F> {
+pub(crate) struct FnPolicy<F> {
     /// The name it is known by.
     pub name: String,
     /// The decision function.
@@ -90,7 +90,7 @@ impl<F: FnMut(&Value) -> StopVerdict> StopDecide for FnPolicy<F> {
 }
 
 /// The reference's DEFER for a policy that could not answer.
-pub fn raised(name: &str, cause: &str) -> StopVerdict {
+pub(crate) fn raised(name: &str, cause: &str) -> StopVerdict {
     StopVerdict::defer(
         format!("stop policy '{name}' raised ({cause}) — {DEFER_RAISED_TAIL}"),
         Vec::new(),
@@ -99,7 +99,7 @@ pub fn raised(name: &str, cause: &str) -> StopVerdict {
 
 /// Run one policy, enforcing fail-to-DEFER: whatever goes wrong inside it,
 /// the answer is a DEFER naming the failure, never a STOP.
-pub fn run_stop_policy(policy: &mut dyn StopDecide, view: &Value) -> StopVerdict {
+pub(crate) fn run_stop_policy(policy: &mut dyn StopDecide, view: &Value) -> StopVerdict {
     let name = policy.name().to_string();
     match catch_unwind(AssertUnwindSafe(|| policy.decide(view))) {
         Ok(v) => v,
@@ -109,7 +109,7 @@ pub fn run_stop_policy(policy: &mut dyn StopDecide, view: &Value) -> StopVerdict
 
 /// The host's measured can't-launch wall.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResourceFloor {
+pub(crate) struct ResourceFloor {
     /// The host cannot launch more work right now.
     pub blocked: bool,
     /// Why (operator-facing); empty = no reason given.
@@ -118,7 +118,7 @@ pub struct ResourceFloor {
 
 impl ResourceFloor {
     /// The floor's own STOP, if it is up.
-    pub fn verdict(&self) -> Option<StopVerdict> {
+    pub(crate) fn verdict(&self) -> Option<StopVerdict> {
         if !self.blocked {
             return None;
         }
@@ -138,7 +138,7 @@ impl ResourceFloor {
 /// Decide loop-STOP under the resource floor: a blocked floor STOPs and the
 /// policy is not called (no policy can keep a doomed loop alive); otherwise
 /// the policy's answer through [`run_stop_policy`].
-pub fn stop_under_resource_floor(
+pub(crate) fn stop_under_resource_floor(
     policy: &mut dyn StopDecide,
     floor: &ResourceFloor,
     view: &Value,
@@ -152,7 +152,10 @@ pub fn stop_under_resource_floor(
 /// The active policy's name: `--stop-policy` wins over `dos.toml [scout]
 /// stop_policy`; an empty value counts as not set. `None` = no policy wired
 /// (the scout skips its stop-policy rule, as the reference does).
-pub fn configured_policy_name(config: &Config, flag: Option<&str>) -> Result<Option<String>, ConfigError> {
+pub(crate) fn configured_policy_name(
+    config: &Config,
+    flag: Option<&str>,
+) -> Result<Option<String>, ConfigError> {
     let name = match flag {
         Some(f) => Some(f.to_string()),
         None => config.string("scout", "stop_policy")?.map(str::to_string),
@@ -163,7 +166,7 @@ pub fn configured_policy_name(config: &Config, flag: Option<&str>) -> Result<Opt
 /// Resolve a stop policy by name (built-ins first; unknown → the loud
 /// `unknown stop policy 'X'; known: …` error). Its `dos.toml
 /// [stop_policies.NAME]` table is its configuration.
-pub fn resolve_stop_policy(host: &PluginHost, name: &str) -> Result<StopPolicyHandle, ResolveError> {
+pub(crate) fn resolve_stop_policy(host: &PluginHost, name: &str) -> Result<StopPolicyHandle, ResolveError> {
     host.stop_policy(name, &Map::new())
 }
 

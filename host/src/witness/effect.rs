@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 /// A claimed effect: an opaque key, an optional probe subject, the narration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct EffectClaim {
+pub(crate) struct EffectClaim {
     /// The effect identity.
     pub key: String,
     /// What to probe (default: the key).
@@ -17,7 +17,7 @@ pub struct EffectClaim {
 
 impl EffectClaim {
     /// The subject a witness probes.
-    pub fn probe_subject(&self) -> &str {
+    pub(crate) fn probe_subject(&self) -> &str {
         if self.subject.is_empty() {
             &self.key
         } else {
@@ -28,7 +28,7 @@ impl EffectClaim {
 
 /// The four verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EffectVerdict {
+pub(crate) enum EffectVerdict {
     /// A non-forgeable witness saw the effect.
     Confirmed,
     /// A non-forgeable witness saw it absent (or witnesses conflict).
@@ -41,7 +41,7 @@ pub enum EffectVerdict {
 
 impl EffectVerdict {
     /// The upper-case token.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             EffectVerdict::Confirmed => "CONFIRMED",
             EffectVerdict::Refuted => "REFUTED",
@@ -53,7 +53,7 @@ impl EffectVerdict {
 
 /// The witness's ruling on one claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EffectWitnessVerdict {
+pub(crate) struct EffectWitnessVerdict {
     /// The verdict.
     pub verdict: EffectVerdict,
     /// Believed.
@@ -76,7 +76,7 @@ pub struct EffectWitnessVerdict {
 
 impl EffectWitnessVerdict {
     /// `to_dict()` in the reference's (normative) key order.
-    pub fn to_map(&self) -> Map<String, Value> {
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("verdict".into(), Value::from(self.verdict.name()));
         m.insert("believe".into(), Value::Bool(self.believe));
@@ -105,10 +105,14 @@ impl EffectWitnessVerdict {
 }
 
 /// The reason of a NO_CLAIM verdict.
-pub const NO_CLAIM_REASON: &str = "no checkable effect claimed — nothing to witness (abstain, never invent)";
+pub(crate) const NO_CLAIM_REASON: &str =
+    "no checkable effect claimed — nothing to witness (abstain, never invent)";
 
 /// Rule on `claim` from the read-backs (pure).
-pub fn witness_effect(claim: Option<&EffectClaim>, readbacks: &[EvidenceFacts]) -> EffectWitnessVerdict {
+pub(crate) fn witness_effect(
+    claim: Option<&EffectClaim>,
+    readbacks: &[EvidenceFacts],
+) -> EffectWitnessVerdict {
     let Some(claim) = claim.filter(|c| !c.key.trim().is_empty()) else {
         return EffectWitnessVerdict {
             verdict: EffectVerdict::NoClaim,

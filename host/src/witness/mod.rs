@@ -2,16 +2,16 @@
 //! under the forgeable floor, and the four-valued effect verdict
 //! (CONFIRMED / REFUTED / UNWITNESSED / NO_CLAIM).
 
-pub mod effect;
-pub mod snapshot_json;
-pub mod sources;
-pub mod state_diff;
+pub(crate) mod effect;
+pub(crate) mod snapshot_json;
+pub(crate) mod sources;
+pub(crate) mod state_diff;
 
 use serde_json::{Map, Value};
 
 /// How accountable a witness is, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Accountability {
+pub(crate) enum Accountability {
     /// The agent's own surface: forgeable.
     AgentAuthored,
     /// Recorded by the OS (exit codes, snapshots).
@@ -22,7 +22,7 @@ pub enum Accountability {
 
 impl Accountability {
     /// The upper-case token.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Accountability::AgentAuthored => "AGENT_AUTHORED",
             Accountability::OsRecorded => "OS_RECORDED",
@@ -31,7 +31,7 @@ impl Accountability {
     }
 
     /// Parse a token.
-    pub fn from_name(s: &str) -> Option<Accountability> {
+    pub(crate) fn from_name(s: &str) -> Option<Accountability> {
         match s {
             "AGENT_AUTHORED" => Some(Accountability::AgentAuthored),
             "OS_RECORDED" => Some(Accountability::OsRecorded),
@@ -41,14 +41,14 @@ impl Accountability {
     }
 
     /// Only AGENT_AUTHORED is forgeable.
-    pub fn is_agent_authored(self) -> bool {
+    pub(crate) fn is_agent_authored(self) -> bool {
         self == Accountability::AgentAuthored
     }
 }
 
 /// What one witness reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stance {
+pub(crate) enum Stance {
     /// The effect is present.
     Attested,
     /// The effect is absent.
@@ -59,7 +59,7 @@ pub enum Stance {
 
 impl Stance {
     /// The upper-case token.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Stance::Attested => "ATTESTED",
             Stance::Refuted => "REFUTED",
@@ -68,7 +68,7 @@ impl Stance {
     }
 
     /// Parse a token.
-    pub fn from_name(s: &str) -> Option<Stance> {
+    pub(crate) fn from_name(s: &str) -> Option<Stance> {
         match s {
             "ATTESTED" => Some(Stance::Attested),
             "REFUTED" => Some(Stance::Refuted),
@@ -80,7 +80,7 @@ impl Stance {
 
 /// One witness's report about one effect.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvidenceFacts {
+pub(crate) struct EvidenceFacts {
     /// The source's name.
     pub source_name: String,
     /// Its rung.
@@ -97,17 +97,17 @@ pub struct EvidenceFacts {
 
 impl EvidenceFacts {
     /// A reached, attesting report.
-    pub fn attest(source: &str, rung: Accountability, subject: &str, detail: &str) -> Self {
+    pub(crate) fn attest(source: &str, rung: Accountability, subject: &str, detail: &str) -> Self {
         Self::new(source, rung, Stance::Attested, subject, detail, true)
     }
 
     /// A reached, refuting report.
-    pub fn refute(source: &str, rung: Accountability, subject: &str, detail: &str) -> Self {
+    pub(crate) fn refute(source: &str, rung: Accountability, subject: &str, detail: &str) -> Self {
         Self::new(source, rung, Stance::Refuted, subject, detail, true)
     }
 
     /// An unreached report.
-    pub fn no_signal(source: &str, rung: Accountability, subject: &str, detail: &str) -> Self {
+    pub(crate) fn no_signal(source: &str, rung: Accountability, subject: &str, detail: &str) -> Self {
         Self::new(source, rung, Stance::NoSignal, subject, detail, false)
     }
 
@@ -130,7 +130,7 @@ impl EvidenceFacts {
     }
 
     /// `to_dict()` in the reference's key order.
-    pub fn to_map(&self) -> Map<String, Value> {
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("source_name".into(), Value::from(self.source_name.as_str()));
         m.insert("accountability".into(), Value::from(self.accountability.name()));
@@ -143,7 +143,7 @@ impl EvidenceFacts {
 
     /// Decode the wire form (the `to_dict()` shape); the error names the
     /// offending field.
-    pub fn from_value(v: &Value) -> Result<EvidenceFacts, String> {
+    pub(crate) fn from_value(v: &Value) -> Result<EvidenceFacts, String> {
         let o = v.as_object().ok_or("EvidenceFacts must be a JSON object")?;
         let s = |k: &str| -> Result<String, String> {
             match o.get(k) {
@@ -177,7 +177,7 @@ impl EvidenceFacts {
 
 /// The belief a set of facts supports.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BeliefVerdict {
+pub(crate) struct BeliefVerdict {
     /// A non-forgeable witness attested.
     pub believe: bool,
     /// A non-forgeable witness refuted.
@@ -194,7 +194,7 @@ pub struct BeliefVerdict {
 
 impl BeliefVerdict {
     /// `to_dict()`.
-    pub fn to_map(&self) -> Map<String, Value> {
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
         let list = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.as_str())).collect());
         let mut m = Map::new();
         m.insert("believe".into(), Value::Bool(self.believe));
@@ -208,7 +208,7 @@ impl BeliefVerdict {
 }
 
 /// Believe only what a non-forgeable witness attested (pure).
-pub fn believe_under_floor(facts: &[EvidenceFacts]) -> BeliefVerdict {
+pub(crate) fn believe_under_floor(facts: &[EvidenceFacts]) -> BeliefVerdict {
     let (mut believe, mut refuted) = (false, false);
     let (mut attesting, mut refuting, mut silent) = (Vec::new(), Vec::new(), Vec::new());
     for f in facts {

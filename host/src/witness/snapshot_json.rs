@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 /// A parsed JSON value.
 #[derive(Debug, Clone)]
-pub enum PyValue {
+pub(crate) enum PyValue {
     /// `null`.
     Null,
     /// `true`/`false`.
@@ -28,7 +28,7 @@ pub enum PyValue {
 
 impl PyValue {
     /// Python's type name of the value.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             PyValue::Null => "NoneType",
             PyValue::Bool(_) => "bool",
@@ -63,7 +63,7 @@ fn int_text(v: &PyValue) -> Option<String> {
 }
 
 /// Python `==` over parsed JSON values.
-pub fn py_eq(a: &PyValue, b: &PyValue) -> bool {
+pub(crate) fn py_eq(a: &PyValue, b: &PyValue) -> bool {
     use PyValue::*;
     match (a, b) {
         (Null, Null) => true,
@@ -86,7 +86,7 @@ pub fn py_eq(a: &PyValue, b: &PyValue) -> bool {
 
 /// A parse failure with Python-style position text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError(pub String);
+pub(crate) struct ParseError(pub String);
 
 struct Parser<'a> {
     chars: Vec<char>,
@@ -325,7 +325,7 @@ impl Parser<'_> {
 
 /// Parse one JSON document (Python `json.loads` rules; a leading BOM and
 /// trailing data are errors).
-pub fn parse(text: &str) -> Result<PyValue, ParseError> {
+pub(crate) fn parse(text: &str) -> Result<PyValue, ParseError> {
     let mut p = Parser {
         chars: text.chars().collect(),
         pos: 0,

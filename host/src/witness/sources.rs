@@ -21,16 +21,16 @@ use dos_plugin_api::Group;
 use serde_json::{Map, Value};
 
 /// The built-in sources, in declaration order (they cannot be shadowed).
-pub const BUILTINS: [&str; 1] = ["null"];
+pub(crate) const BUILTINS: [&str; 1] = ["null"];
 
 /// The detail of the built-in `null` source.
-pub const NULL_DETAIL: &str = "no evidence source wired — the built-in null source witnesses nothing, so this effect has no signal (configure a dos.evidence_sources backend).";
+pub(crate) const NULL_DETAIL: &str = "no evidence source wired — the built-in null source witnesses nothing, so this effect has no signal (configure a dos.evidence_sources backend).";
 
 /// What a source reports from one gather: facts, or why it could not.
-pub type GatherOutcome = Result<Value, String>;
+pub(crate) type GatherOutcome = Result<Value, String>;
 
 /// An evidence source.
-pub trait EvidenceSource {
+pub(crate) trait EvidenceSource {
     /// Its name.
     fn name(&self) -> String;
     /// The rung it declares (None/unknown = AGENT_AUTHORED).
@@ -41,7 +41,7 @@ pub trait EvidenceSource {
 
 /// The built-in `null` source: witnesses nothing.
 #[derive(Debug, Default)]
-pub struct NullSource;
+pub(crate) struct NullSource;
 
 impl EvidenceSource for NullSource {
     fn name(&self) -> String {
@@ -58,7 +58,7 @@ impl EvidenceSource for NullSource {
 }
 
 /// A plugin-provided source behind the generic channel.
-pub struct PluginSource {
+pub(crate) struct PluginSource {
     name: String,
     handle: GenericHandle,
     declared: Option<Option<Accountability>>,
@@ -66,7 +66,7 @@ pub struct PluginSource {
 
 impl PluginSource {
     /// Wrap a resolved generic handle.
-    pub fn new(name: &str, handle: GenericHandle) -> PluginSource {
+    pub(crate) fn new(name: &str, handle: GenericHandle) -> PluginSource {
         PluginSource {
             name: name.into(),
             handle,
@@ -115,7 +115,7 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 /// The fail-safe runner with the trust clamp (pure over the source's answers).
-pub fn gather_evidence(
+pub(crate) fn gather_evidence(
     source: &mut dyn EvidenceSource,
     subject: &str,
     config: &Map<String, Value>,
@@ -157,7 +157,7 @@ pub fn gather_evidence(
 }
 
 /// Every source name: built-ins first, then plugins (sorted).
-pub fn active_names(host: &PluginHost) -> Vec<String> {
+pub(crate) fn active_names(host: &PluginHost) -> Vec<String> {
     let mut names: Vec<String> = BUILTINS.iter().map(|s| s.to_string()).collect();
     for n in host.known_names(Group::EvidenceSources) {
         if !names.contains(&n) {
@@ -168,7 +168,7 @@ pub fn active_names(host: &PluginHost) -> Vec<String> {
 }
 
 /// Resolve a source by name: built-ins first, then plugins.
-pub fn resolve(
+pub(crate) fn resolve(
     host: &PluginHost,
     name: &str,
     bag: &Map<String, Value>,

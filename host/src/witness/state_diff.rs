@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A state: key → JSON value.
-pub type State = BTreeMap<String, PyValue>;
+pub(crate) type State = BTreeMap<String, PyValue>;
 
 /// What changed between two states (each list sorted by code point).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StateDelta {
+pub(crate) struct StateDelta {
     /// Keys only in `after`.
     pub inserted: Vec<String>,
     /// Keys only in `before`.
@@ -25,7 +25,7 @@ pub struct StateDelta {
 
 impl StateDelta {
     /// Whether `key` is present in the world: inserted ∪ updated.
-    pub fn changed(&self, key: &str) -> Option<&'static str> {
+    pub(crate) fn changed(&self, key: &str) -> Option<&'static str> {
         if self.inserted.iter().any(|k| k == key) {
             Some("inserted")
         } else if self.updated.iter().any(|k| k == key) {
@@ -36,7 +36,7 @@ impl StateDelta {
     }
 
     /// `{"inserted", "deleted", "updated"}` in that order.
-    pub fn to_map(&self) -> Map<String, Value> {
+    pub(crate) fn to_map(&self) -> Map<String, Value> {
         let list = |v: &[String]| Value::Array(v.iter().map(|s| Value::from(s.as_str())).collect());
         let mut m = Map::new();
         m.insert("inserted".into(), list(&self.inserted));
@@ -47,7 +47,7 @@ impl StateDelta {
 }
 
 /// Diff two states (pure). `BTreeMap` order is code-point order.
-pub fn diff_state(before: &State, after: &State) -> StateDelta {
+pub(crate) fn diff_state(before: &State, after: &State) -> StateDelta {
     StateDelta {
         inserted: after
             .keys()
@@ -69,17 +69,17 @@ pub fn diff_state(before: &State, after: &State) -> StateDelta {
 
 /// The state-diff evidence source over one delta.
 #[derive(Debug, Clone)]
-pub struct StateDiffSource {
+pub(crate) struct StateDiffSource {
     delta: StateDelta,
     rung: Accountability,
 }
 
 /// The source's name.
-pub const STATE_DIFF: &str = "state_diff";
+pub(crate) const STATE_DIFF: &str = "state_diff";
 
 impl StateDiffSource {
     /// A source at `rung`; an agent-authored snapshot is not a witness.
-    pub fn new(delta: StateDelta, rung: Accountability) -> Result<StateDiffSource, String> {
+    pub(crate) fn new(delta: StateDelta, rung: Accountability) -> Result<StateDiffSource, String> {
         if rung.is_agent_authored() {
             return Err("state_diff witness requires a non-forgeable snapshot rung (OS_RECORDED/THIRD_PARTY); an agent-authored snapshot is not a witness".into());
         }
@@ -87,7 +87,7 @@ impl StateDiffSource {
     }
 
     /// Look the (trimmed) key up in the delta. Never NO_SIGNAL for a non-blank key.
-    pub fn gather(&self, subject: &str) -> EvidenceFacts {
+    pub(crate) fn gather(&self, subject: &str) -> EvidenceFacts {
         let key = subject.trim();
         if key.is_empty() {
             return EvidenceFacts::no_signal(
@@ -120,7 +120,7 @@ impl StateDiffSource {
 }
 
 /// Witness `claim` against two snapshots (pure).
-pub fn witness_via_state_diff(
+pub(crate) fn witness_via_state_diff(
     claim: &EffectClaim,
     before: &State,
     after: &State,
@@ -160,7 +160,7 @@ fn utf8_error_text(bytes: &[u8], e: &std::str::Utf8Error) -> String {
 
 /// Read a snapshot: strict UTF-8, one JSON object. Every failure is surfaced
 /// (never an empty state).
-pub fn read_state_json(path: &str) -> Result<State, String> {
+pub(crate) fn read_state_json(path: &str) -> Result<State, String> {
     let bytes = std::fs::read(Path::new(path)).map_err(|e| os_error_text(&e, path))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| utf8_error_text(&bytes, &e))?;
     match parse(text).map_err(|e| e.0)? {

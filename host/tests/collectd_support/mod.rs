@@ -13,10 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Set (by `.ci/run`) to make a missing collectd a failure instead of a skip.
-pub const REQUIRE_ENV: &str = "DOS_TEST_REQUIRE_COLLECTD";
+pub(crate) const REQUIRE_ENV: &str = "DOS_TEST_REQUIRE_COLLECTD";
 
 /// How long any single wait on collectd may take.
-pub const DEADLINE: Duration = Duration::from_secs(20);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(20);
 
 const HOSTNAME: &str = "dos-test";
 
@@ -66,7 +66,7 @@ fn find_install() -> Result<Install, String> {
 }
 
 /// A running collectd with the `statsd` and `csv` plugins.
-pub struct Collectd {
+pub(crate) struct Collectd {
     child: Child,
     dir: tempfile::TempDir,
     /// The loopback UDP port its statsd plugin listens on.
@@ -81,7 +81,7 @@ impl Drop for Collectd {
 }
 
 /// `collectd -h` first line, e.g. `collectd 5.12.0, http://collectd.org/`.
-pub fn version() -> Option<String> {
+pub(crate) fn version() -> Option<String> {
     let install = find_install().ok()?;
     let out = Command::new(&install.binary).arg("-h").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -94,7 +94,7 @@ impl Collectd {
     /// Start collectd, or return `None` (after saying why on stderr) when it
     /// is not installed and [`REQUIRE_ENV`] is unset. Panics when it is
     /// installed but does not come up.
-    pub fn start() -> Option<Collectd> {
+    pub(crate) fn start() -> Option<Collectd> {
         let install = match find_install() {
             Ok(i) => i,
             Err(why) if std::env::var_os(REQUIRE_ENV).is_none() => {
@@ -160,18 +160,18 @@ impl Collectd {
     }
 
     /// collectd's log so far.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("collectd.log")).unwrap_or_default()
     }
 
     /// Poll the log until it contains `needle`; false after [`DEADLINE`].
-    pub fn wait_for_log(&self, needle: &str) -> bool {
+    pub(crate) fn wait_for_log(&self, needle: &str) -> bool {
         poll(|| self.log().contains(needle).then_some(())).is_some()
     }
 
     /// The statsd counters collectd has written to CSV: metric name → the
     /// last recorded (cumulative) value.
-    pub fn counters(&self) -> BTreeMap<String, f64> {
+    pub(crate) fn counters(&self) -> BTreeMap<String, f64> {
         let dir = self.dir.path().join("csv").join(HOSTNAME).join("statsd");
         let mut out = BTreeMap::new();
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -196,7 +196,7 @@ impl Collectd {
 
     /// Poll the CSV output until every `(name, value)` of `want` is recorded
     /// with exactly that value; returns what was last seen.
-    pub fn wait_for_counters(&self, want: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+    pub(crate) fn wait_for_counters(&self, want: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
         let mut seen = BTreeMap::new();
         let done = poll(|| {
             seen = self.counters();
@@ -215,7 +215,7 @@ fn last_value(line: &str) -> Option<f64> {
 }
 
 /// Call `f` every 100 ms until it returns `Some`, for at most [`DEADLINE`].
-pub fn poll<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
+pub(crate) fn poll<T>(mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let started = Instant::now();
     loop {
         if let Some(v) = f() {

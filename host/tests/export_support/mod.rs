@@ -8,15 +8,15 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 /// The spec's 13-line golden journal (§11.1), written by the reference.
-pub const JOURNAL13: &str = include_str!("../fixtures/journal13.jsonl");
+pub(crate) const JOURNAL13: &str = include_str!("../fixtures/journal13.jsonl");
 
 /// The `dos` binary under test.
-pub fn dos_bin() -> PathBuf {
+pub(crate) fn dos_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_dos"))
 }
 
 /// A `dos` command in `ws`, with every variable that could redirect it removed.
-pub fn dos(ws: &Path) -> Command {
+pub(crate) fn dos(ws: &Path) -> Command {
     let mut c = Command::new(dos_bin());
     c.current_dir(ws);
     for (k, _) in std::env::vars_os() {
@@ -29,17 +29,17 @@ pub fn dos(ws: &Path) -> Command {
 }
 
 /// Run and capture.
-pub fn run(ws: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(ws: &Path, args: &[&str]) -> Output {
     dos(ws).args(args).output().expect("dos runs")
 }
 
 /// stdout as text.
-pub fn out(o: &Output) -> String {
+pub(crate) fn out(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// stderr as text.
-pub fn err(o: &Output) -> String {
+pub(crate) fn err(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -48,7 +48,7 @@ static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// Build the exporter plugin crates `pkgs` into the target directory the
 /// `dos` binary lives in (so the host finds them next to itself). Panics —
 /// never skips — when a plugin cannot be built.
-pub fn ensure_plugins(pkgs: &[&str]) {
+pub(crate) fn ensure_plugins(pkgs: &[&str]) {
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let missing: Vec<&str> = pkgs
         .iter()
@@ -82,7 +82,7 @@ pub fn ensure_plugins(pkgs: &[&str]) {
 }
 
 /// A temp workspace with `dos.toml` and the journal `text` under `.dos/`.
-pub fn workspace(journal: &str) -> tempfile::TempDir {
+pub(crate) fn workspace(journal: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("dos.toml"), "").expect("dos.toml");
     if !journal.is_empty() {
@@ -93,11 +93,11 @@ pub fn workspace(journal: &str) -> tempfile::TempDir {
 }
 
 /// The first `n` lines of the 13-line journal.
-pub fn journal_lines(n: usize) -> String {
+pub(crate) fn journal_lines(n: usize) -> String {
     JOURNAL13.lines().take(n).map(|l| format!("{l}\n")).collect()
 }
 
 /// The canonical workspace path as `dos` prints it.
-pub fn root(ws: &tempfile::TempDir) -> PathBuf {
+pub(crate) fn root(ws: &tempfile::TempDir) -> PathBuf {
     std::fs::canonicalize(ws.path()).expect("canonical root")
 }

@@ -8,14 +8,14 @@ use std::process::{Command, Stdio};
 
 /// What a run produced.
 #[derive(Debug)]
-pub struct Out {
+pub(crate) struct Out {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
 }
 
 /// Variables a test must not inherit.
-pub const SCRUB: &[&str] = &[
+pub(crate) const SCRUB: &[&str] = &[
     "DOS_LOOP",
     "CID_RUN_ID",
     "DISPATCH_OBSERVE",
@@ -31,7 +31,7 @@ pub const SCRUB: &[&str] = &[
 ];
 
 /// Run `dos args…` in `cwd` with `env` and `stdin`.
-pub fn run(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Out {
+pub(crate) fn run(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Out {
     let mut cmd = Command::new(bin);
     cmd.args(args).current_dir(cwd);
     for k in SCRUB {
@@ -60,7 +60,7 @@ pub fn run(bin: &str, cwd: &Path, args: &[&str], env: &[(&str, &str)], stdin: &[
 
 /// `hay` with every `from` replaced by `to` (for stdin and argv that need
 /// not be UTF-8).
-pub fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+pub(crate) fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(hay.len());
     let mut rest = hay;
     while let Some(i) = rest.windows(from.len()).position(|w| w == from) {
@@ -73,7 +73,7 @@ pub fn replace_bytes(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 }
 
 /// Replace every `"ts": "…"` value with `<UTC-ts>`.
-pub fn mask_ts(s: &str) -> String {
+pub(crate) fn mask_ts(s: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
     while let Some(i) = rest.find("\"ts\": \"") {
@@ -89,7 +89,7 @@ pub fn mask_ts(s: &str) -> String {
 
 /// Replace every `"latency_ms": <number>` value with `<ms>` (the
 /// `hook-observation` records' only nondeterministic field besides `ts`).
-pub fn mask_latency(s: &str) -> String {
+pub(crate) fn mask_latency(s: &str) -> String {
     const KEY: &str = "\"latency_ms\": ";
     let mut out = String::new();
     let mut rest = s;
@@ -112,7 +112,7 @@ pub fn mask_latency(s: &str) -> String {
 /// refusals ("DOS has refused N calls …") instead of caught things. `dash`
 /// is the em dash as the text spells it (`\u2014` in hook stdout, raw in
 /// journal records). Everything else stays byte for byte.
-pub fn to_030(text: &str, dash: &str) -> String {
+pub(crate) fn to_030(text: &str, dash: &str) -> String {
     let text = text.replace(
         "Pass --force only if you are deliberately editing the kernel between loop runs.",
         &format!("Do not retry {dash} there is no force override at this surface, and repeated denies raise an operator decision (dos decisions). Inspect with the read-only tools; the edit itself is the operator's, made between loop runs or under their armed override window (dos override status)."),
@@ -183,7 +183,7 @@ fn nudge_030(after: &str) -> Option<(String, usize)> {
 /// (`dos-hook`, which links no plugin host), so Cargo gives the `dos`
 /// package's tests no `CARGO_BIN_EXE_dos-hook`: `cargo build -p dos-hook`
 /// builds it (a no-op when `cargo test --workspace` already did).
-pub fn dos_hook_bin() -> &'static str {
+pub(crate) fn dos_hook_bin() -> &'static str {
     static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
         let out_dir = Path::new(env!("CARGO_BIN_EXE_dos"))
@@ -225,7 +225,7 @@ pub fn dos_hook_bin() -> &'static str {
 /// other command) or the standalone `dos-hook` (`dos-hook VERB …`, for
 /// posttool, marker and pretool only).
 #[derive(Clone, Debug)]
-pub enum HookBin {
+pub(crate) enum HookBin {
     /// The full `dos` binary at this path.
     Dos(String),
     /// A `dos-hook` binary at this path (dynamically or statically linked).
@@ -233,11 +233,11 @@ pub enum HookBin {
 }
 
 /// The verbs `dos-hook` serves.
-pub const STANDALONE_VERBS: &[&str] = &["posttool", "marker", "pretool"];
+pub(crate) const STANDALONE_VERBS: &[&str] = &["posttool", "marker", "pretool"];
 
 impl HookBin {
     /// The binaries `cargo test` built: `dos` and `dos-hook`.
-    pub fn built() -> Vec<HookBin> {
+    pub(crate) fn built() -> Vec<HookBin> {
         vec![
             HookBin::Dos(env!("CARGO_BIN_EXE_dos").to_string()),
             HookBin::Standalone(dos_hook_bin().to_string()),
@@ -245,7 +245,7 @@ impl HookBin {
     }
 
     /// The executable's path.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         match self {
             HookBin::Dos(p) | HookBin::Standalone(p) => p,
         }
@@ -253,7 +253,7 @@ impl HookBin {
 
     /// The argv (after the program) for what is `dos ARGS…` on the full
     /// binary; `None` when this binary does not serve that command.
-    pub fn argv<'a>(&self, dos_args: &[&'a str]) -> Option<Vec<&'a str>> {
+    pub(crate) fn argv<'a>(&self, dos_args: &[&'a str]) -> Option<Vec<&'a str>> {
         match self {
             HookBin::Dos(_) => Some(dos_args.to_vec()),
             HookBin::Standalone(_) => match dos_args {
@@ -266,7 +266,13 @@ impl HookBin {
     }
 
     /// Run what is `dos ARGS…` on the full binary; `None` when not served.
-    pub fn run(&self, cwd: &Path, dos_args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Option<Out> {
+    pub(crate) fn run(
+        &self,
+        cwd: &Path,
+        dos_args: &[&str],
+        env: &[(&str, &str)],
+        stdin: &[u8],
+    ) -> Option<Out> {
         Some(run(self.path(), cwd, &self.argv(dos_args)?, env, stdin))
     }
 }

@@ -7,15 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The `dos` binary under test.
-pub const DOS: &str = env!("CARGO_BIN_EXE_dos");
+pub(crate) const DOS: &str = env!("CARGO_BIN_EXE_dos");
 
 /// The directory holding `dos` and `dos-hook`.
-pub fn bin_dir() -> PathBuf {
+pub(crate) fn bin_dir() -> PathBuf {
     Path::new(DOS).parent().expect("bin dir").to_path_buf()
 }
 
 /// PATH with the built binaries first.
-pub fn path_env() -> String {
+pub(crate) fn path_env() -> String {
     format!(
         "{}:{}",
         bin_dir().display(),
@@ -25,12 +25,12 @@ pub fn path_env() -> String {
 
 /// Run `program ARGS` in `dir` with `stdin`, a clean DOS environment and
 /// the built binaries on PATH: an operator's session, outside any loop.
-pub fn run(dir: &Path, program: &str, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn run(dir: &Path, program: &str, args: &[&str], stdin: &str) -> Output {
     run_env(dir, program, args, stdin, &[])
 }
 
 /// [`run`] with `env` set on top of the clean DOS environment.
-pub fn run_env(dir: &Path, program: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
+pub(crate) fn run_env(dir: &Path, program: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir(dir).env("PATH", path_env());
     for k in [
@@ -61,30 +61,30 @@ pub fn run_env(dir: &Path, program: &str, args: &[&str], stdin: &str, env: &[(&s
 }
 
 /// Run `dos ARGS` in `dir`.
-pub fn dos(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn dos(dir: &Path, args: &[&str]) -> Output {
     run(dir, DOS, args, "")
 }
 
 /// Run a wired command line as the runtime does: `sh -c` with the event on stdin.
-pub fn run_hook(dir: &Path, command: &str, event: &str) -> Output {
+pub(crate) fn run_hook(dir: &Path, command: &str, event: &str) -> Output {
     run(dir, "sh", &["-c", command], event)
 }
 
 /// [`run_hook`] inside a dispatch loop (`DOS_LOOP=1`), where dos-kernel 0.30
 /// still denies what it only warns an operator's session about (issue #15
 /// item 2).
-pub fn run_hook_in_loop(dir: &Path, command: &str, event: &str) -> Output {
+pub(crate) fn run_hook_in_loop(dir: &Path, command: &str, event: &str) -> Output {
     run_env(dir, "sh", &["-c", command], event, &[("DOS_LOOP", "1")])
 }
 
 /// Lossy text of a captured stream.
-pub fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
 /// Every regular file under `root` with its bytes (sorted), skipping the
 /// top-level names in `skip`.
-pub fn files_under(root: &Path, skip: &[&str]) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn files_under(root: &Path, skip: &[&str]) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(root).expect("read_dir") {
         let p = e.expect("entry").path();

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-pub use dos_plugin_api::test_support::{refused_url, Recorded, Reply, Server};
+pub(crate) use dos_plugin_api::test_support::{refused_url, Recorded, Reply, Server};
 
 /// Build the notifier plugins (once per test binary) into the directory of
 /// the `dos` binary under test, where plugin discovery finds them.
-pub fn build_plugins() {
+pub(crate) fn build_plugins() {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
         let exe = PathBuf::from(env!("CARGO_BIN_EXE_dos"));
@@ -43,7 +43,7 @@ pub fn build_plugins() {
 }
 
 /// A fresh workspace directory (canonical path) with the given files.
-pub fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = std::fs::canonicalize(tmp.path()).expect("canonical");
     for (rel, text) in files {
@@ -56,7 +56,7 @@ pub fn workspace(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
 
 /// The result of one `dos` run.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     /// stdout.
     pub stdout: String,
     /// stderr.
@@ -66,7 +66,7 @@ pub struct Run {
 }
 
 /// Run `dos` in `root` with only the given notifier environment.
-pub fn dos(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+pub(crate) fn dos(root: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dos"));
     cmd.args(args).current_dir(root);
     for (k, _) in std::env::vars() {

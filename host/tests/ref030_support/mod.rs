@@ -8,10 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The pinned reference version.
-pub const VERSION: &str = "0.30.0";
+pub(crate) const VERSION: &str = "0.30.0";
 
 /// The 0.30 virtualenv's directory.
-pub fn venv() -> PathBuf {
+pub(crate) fn venv() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("repo root")
@@ -20,7 +20,7 @@ pub fn venv() -> PathBuf {
 }
 
 /// The 0.30 `dos` executable, installing it on first use.
-pub fn dos() -> PathBuf {
+pub(crate) fn dos() -> PathBuf {
     if let Some(p) = std::env::var_os("DOS_TEST_REF030") {
         return PathBuf::from(p);
     }
@@ -57,6 +57,6 @@ pub fn dos() -> PathBuf {
 }
 
 /// The 0.30 virtualenv's Python (for reading files with 0.30's own readers).
-pub fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     dos().parent().expect("bin dir").join("python")
 }

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 /// One constructor's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Built {
+pub(super) struct Built {
     /// The group key.
     pub group: String,
     /// The driver name.
@@ -63,7 +63,7 @@ fn config_for(host: &PluginHost, ws: &Workspace, group: &str, name: &str) -> (Ma
 }
 
 /// Construct every driver `plugin` declares; drivers are dropped at once.
-pub fn construct_all(plugin: &LoadedPlugin, host: &PluginHost, ws: &Workspace) -> Vec<Built> {
+pub(super) fn construct_all(plugin: &LoadedPlugin, host: &PluginHost, ws: &Workspace) -> Vec<Built> {
     let Some(root) = plugin.root else {
         return Vec::new();
     };

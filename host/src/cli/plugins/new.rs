@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Why a crate could not be generated.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum NewError {
+pub(super) enum NewError {
     /// NAME is not usable as a crate and driver name.
     #[error(
         "invalid plugin name '{0}': use lower-case letters, digits, '-' and '_', starting with a letter"
@@ -139,7 +139,7 @@ impl Kind {
 
 /// Where the generated crate finds `dos-plugin-api`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiSource {
+pub(super) enum ApiSource {
     /// A local checkout's `plugin-api` directory.
     Path(PathBuf),
     /// The published crate (`dos-plugin-api = "1"`).
@@ -149,7 +149,7 @@ pub enum ApiSource {
 impl ApiSource {
     /// This checkout's `plugin-api`, when the running `dos` was built from a
     /// checkout that is still there; else the published crate.
-    pub fn default_for_this_build() -> ApiSource {
+    pub(super) fn default_for_this_build() -> ApiSource {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("..")
             .join("plugin-api");
@@ -183,7 +183,7 @@ fn toml_string(s: &str) -> String {
 
 /// What to generate.
 #[derive(Debug, Clone)]
-pub struct Spec {
+pub(super) struct Spec {
     /// Crate and driver name.
     pub name: String,
     /// Group key.
@@ -219,7 +219,7 @@ fn camel(name: &str) -> String {
 }
 
 /// Check NAME and GROUP.
-pub fn validate(name: &str, group: &str) -> Result<(), NewError> {
+pub(super) fn validate(name: &str, group: &str) -> Result<(), NewError> {
     if !valid_name(name) {
         return Err(NewError::BadName(name.to_string()));
     }
@@ -238,7 +238,7 @@ pub fn validate(name: &str, group: &str) -> Result<(), NewError> {
 }
 
 /// The crate's files (relative path, text). Pure.
-pub fn render(spec: &Spec) -> Vec<(PathBuf, String)> {
+pub(super) fn render(spec: &Spec) -> Vec<(PathBuf, String)> {
     let kind = Kind::of(&spec.group);
     let lib = spec.name.replace('-', "_");
     let dylib = format!(
@@ -281,7 +281,7 @@ pub fn render(spec: &Spec) -> Vec<(PathBuf, String)> {
 }
 
 /// Write the crate into `dir` (created; must not exist or be empty).
-pub fn write(dir: &Path, files: &[(PathBuf, String)]) -> Result<(), NewError> {
+pub(super) fn write(dir: &Path, files: &[(PathBuf, String)]) -> Result<(), NewError> {
     let io = |path: &Path, e: std::io::Error| NewError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),

@@ -4,7 +4,7 @@
 
 /// One table no driver reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unused {
+pub(super) struct Unused {
     /// The group key (`notifiers`).
     pub group: String,
     /// The table's name (`teamz`).
@@ -17,7 +17,7 @@ pub struct Unused {
 
 impl Unused {
     /// The warning line (without the `warning: ` prefix).
-    pub fn message(&self) -> String {
+    pub(super) fn message(&self) -> String {
         let hint = match &self.nearest {
             Some(n) => format!("did you mean [{}.{n}]?", self.group),
             None => "no plugin on the search path provides it; see `dos plugins`".to_string(),
@@ -31,7 +31,7 @@ impl Unused {
 
 /// The known name closest to `name`, if it is within a third of the
 /// longer name's length (at least 1 edit, at most 3).
-pub fn nearest(name: &str, known: &[String]) -> Option<String> {
+pub(super) fn nearest(name: &str, known: &[String]) -> Option<String> {
     known
         .iter()
         .map(|k| (crate::config_check::distance(name, k), k))
@@ -41,7 +41,7 @@ pub fn nearest(name: &str, known: &[String]) -> Option<String> {
 }
 
 /// The tables of `group` (names, in file order) that are not in `known`.
-pub fn unused(group: &str, noun: &'static str, tables: &[String], known: &[String]) -> Vec<Unused> {
+pub(super) fn unused(group: &str, noun: &'static str, tables: &[String], known: &[String]) -> Vec<Unused> {
     tables
         .iter()
         .filter(|t| !known.contains(t))

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 /// One labelled claim: what was claimed, and whether it was in fact true.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Case {
+pub(crate) struct Case {
     /// The claim the judge rules on.
     pub claim: Claim,
     /// Ground truth: the claim is real (`true`) or a lie (`false`).
@@ -27,7 +27,7 @@ pub struct Case {
 impl Case {
     /// A case with only a claim text and its ground truth.
     #[cfg(test)]
-    pub fn labelled(claim_text: &str, truth: bool) -> Case {
+    pub(crate) fn labelled(claim_text: &str, truth: bool) -> Case {
         Case {
             claim: Claim {
                 claim_text: claim_text.into(),
@@ -40,7 +40,7 @@ impl Case {
 
 /// Why a cases file cannot be used (rendered as `error: …`, exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CasesError {
+pub(crate) enum CasesError {
     /// The file cannot be read (Python's `[Errno N] msg: 'path'` shape).
     #[error("{0}")]
     Io(String),
@@ -136,7 +136,7 @@ fn py_str(v: &Value) -> Option<String> {
 /// `truth` as a boolean: JSON booleans, numbers (non-zero = true), null
 /// (false) and the strings true/false/yes/no/1/0 (any case, trimmed; `""`
 /// is false). Anything else is unusable.
-pub fn truth_of(v: &Value) -> Result<bool, String> {
+pub(crate) fn truth_of(v: &Value) -> Result<bool, String> {
     match v {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(false),
@@ -152,7 +152,7 @@ pub fn truth_of(v: &Value) -> Result<bool, String> {
 
 /// `evidence` as a list of lines: absent/null → none; a string → that one
 /// line; a list → each scalar item as text. Anything else is unusable.
-pub fn evidence_of(v: Option<&Value>) -> Result<Vec<String>, String> {
+pub(crate) fn evidence_of(v: Option<&Value>) -> Result<Vec<String>, String> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::String(s)) => Ok(if s.is_empty() { Vec::new() } else { vec![s.clone()] }),
@@ -168,7 +168,7 @@ pub fn evidence_of(v: Option<&Value>) -> Result<Vec<String>, String> {
 }
 
 /// Parse one non-blank, non-comment line (already trimmed).
-pub fn parse_line(path: &str, line: usize, text: &str) -> Result<Case, CasesError> {
+pub(crate) fn parse_line(path: &str, line: usize, text: &str) -> Result<Case, CasesError> {
     let value: Value = serde_json::from_str(text).map_err(|e| CasesError::Json {
         path: path.into(),
         line,
@@ -221,7 +221,7 @@ pub fn parse_line(path: &str, line: usize, text: &str) -> Result<Case, CasesErro
 }
 
 /// Parse a whole cases file's bytes. `path` is the path as the user gave it.
-pub fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Case>, CasesError> {
+pub(crate) fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Case>, CasesError> {
     let mut cases = Vec::new();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
         let line = i + 1;
@@ -241,7 +241,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Case>, CasesError> {
 }
 
 /// Python's rendering of an OS error: `[Errno 2] No such file or directory: 'x'`.
-pub fn io_message(path: &str, e: &std::io::Error) -> String {
+pub(crate) fn io_message(path: &str, e: &std::io::Error) -> String {
     match e.raw_os_error() {
         Some(n) => {
             let text = e.to_string();
@@ -256,7 +256,7 @@ pub fn io_message(path: &str, e: &std::io::Error) -> String {
 }
 
 /// Read and parse the cases file at `path`.
-pub fn load(path: &str) -> Result<Vec<Case>, CasesError> {
+pub(crate) fn load(path: &str) -> Result<Vec<Case>, CasesError> {
     let bytes = std::fs::read(path).map_err(|e| CasesError::Io(io_message(path, &e)))?;
     parse(path, &bytes)
 }
