@@ -1,6 +1,9 @@
 //! The `dos` binary: the command line over the kernel (`dos-core`), the
 //! plugin host (`dos-plugin-host`) and the per-call hooks (`dos-hook`).
-//! Everything here is private to the binary.
+//! Everything here is private to the binary: nothing depends on it. It plugs
+//! the plugin host into the kernel's seams (`plugin_groups`: hook dialects
+//! and installers) and owns the commands that need plugins (export, notify,
+//! witness, judge, scout, stop) and the demo.
 
 mod cli;
 mod demo;

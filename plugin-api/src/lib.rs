@@ -48,6 +48,9 @@
 //! # }
 //! ```
 //!
+//! The interface crate depends on no `dos` crate: the host and every plugin
+//! depend on it, never the other way round.
+//!
 //! Shared helpers for plugins: [`pyvalue`] (Python-faithful record decoding
 //! and `str()` rendering), [`pystr`] (Python `str` behaviours), [`process`]
 //! (a shell command with a timeout, Unix), and behind optional cargo features

@@ -1,10 +1,14 @@
-//! `dos hook posttool|marker|pretool`: the agent-hook verbs. Each gathers
-//! facts at the boundary (stdin event, `dos.toml`, the tail of its session
-//! file), lets a pure function in `crate::hooks` decide, and prints at most
-//! one dialect object. Every internal problem ends in no output and exit 0
-//! (`--debug` says why on stderr); only usage errors exit non-zero.
-//! `dos hook stop` (the verify-on-stop hook) lives in the `dos` binary
-//! (`cli/hook_stop.rs`).
+//! `dos-hook`: the per-tool-call agent-hook verbs, `posttool`, `marker` and
+//! `pretool`, as the `dos-hook` binary and `dos hook VERB` both run them.
+//! Each verb parses its flags, gathers facts at the boundary (stdin event,
+//! `dos.toml`, the tail of its session file), lets the kernel decide
+//! (`dos_core::hooks`) and prints at most one dialect object. Every internal
+//! problem ends in no output and exit 0 (`--debug` says why on stderr); only
+//! usage errors exit non-zero. `dos hook stop` lives in the `dos` binary.
+//!
+//! Depends on `dos-core` only: never on `dos-plugin-host`, `abi_stable` or
+//! `libloading` (a dialect from a plugin is `dos hook VERB`'s, installed
+//! through the kernel's seam before the verb runs).
 
 // The kernel modules the verbs use, at the paths they had when this was a
 // module of the kernel's crate.

@@ -1,6 +1,13 @@
-//! The plugin host: finds plugin files, loads them lazily (once per process),
-//! resolves drivers by name with the built-ins first, and hands out fail-soft
-//! handles.
+//! `dos-plugin-host`: finds plugin files, loads them lazily (once per
+//! process), resolves drivers by name with the built-ins first, and hands
+//! out fail-soft handles; runs isolated plugins in workers, quarantines
+//! repeat crashers, keeps in-flight markers and handles operator signals.
+//!
+//! All of the host's `unsafe` lives here (the marker mapping and the signal
+//! handler, each block with its SAFETY comment). It depends on `dos-core`
+//! (workspace, configuration) and `dos-plugin-api`, and may not depend on
+//! `dos-hook` or the `dos` binary: the binary plugs it into the kernel's
+//! seams, never the kernel into it.
 //!
 //! Resolution replicates the reference's entry-point groups: a built-in
 //! baseline per group that no plugin can shadow, then plugins in search order

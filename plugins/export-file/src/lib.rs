@@ -6,6 +6,9 @@
 //! Path ladder: `path` (CLI `--path` or `[exporters.file] path`) ›
 //! `$DOS_EXPORT_FILE` › `DOS_EXPORT_FILE` in the workspace `.env`. A relative
 //! path is joined onto the workspace root.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 use dos_plugin_api::pystr::io_error_text;
 use dos_plugin_api::{dotenv, DriverConfig, EventRef, ExportResult, Exporter, PluginError, Registry};

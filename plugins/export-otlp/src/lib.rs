@@ -34,6 +34,9 @@
 //! No detail shows a secret: URL userinfo, header values and `Bearer` /
 //! `Basic` credentials (also when a server echoes them) are masked
 //! ([`redact`]). A 2xx answer whose body is cut off mid-way is a failure.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 pub mod mapping;
 pub mod redact;

@@ -31,6 +31,9 @@
 //! * Tags are sanitized *before* grouping, so two raw keys that sanitize
 //!   alike (`x|y`, `x_y`) yield one line with the summed count instead of
 //!   two identical lines (quirk Q8). Lines are ordered by the sanitized key.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 pub mod lines;
 pub mod options;

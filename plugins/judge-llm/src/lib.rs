@@ -27,6 +27,9 @@
 //! carrying `abstain` / `disagree` / `agree` (checked in that order) decides;
 //! the last `WHY:` line is the reason (else the whole reply); no recognisable
 //! verdict → ABSTAIN. Nothing becomes AGREE by failure.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 #![forbid(unsafe_code)]
 

@@ -15,6 +15,9 @@
 //!
 //! The verdict's `why` is `stated_reason` verbatim, its evidence the claim's
 //! evidence verbatim, its cost 0.0.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 #![forbid(unsafe_code)]
 

@@ -22,6 +22,9 @@
 //! | `threshold` | agree threshold, clamped to [0, 1]        | `$DOS_SIMILARITY_THRESHOLD`, then 0.82     |
 //! | `command`   | embedding command (`claim\0evidence` on stdin, one float out) | `$DOS_SIMILARITY_CMD`, else lexical |
 //! | `timeout_s` | embedding command time limit in seconds   | 120                                        |
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 #![forbid(unsafe_code)]
 

@@ -19,6 +19,9 @@
 //! * `timeout` seconds (default 10, floor 0.1).
 //!
 //! The token never appears in a detail: every detail is scrubbed.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 use dos_plugin_api::pyjson::{self, Style};
 use dos_plugin_api::pystr::cut;

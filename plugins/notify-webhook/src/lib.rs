@@ -12,6 +12,9 @@
 //!
 //! The body is byte-identical to the reference's `json.dumps(build_payload(note))`.
 //! Every outcome is a [`NotifyResult`]; transport failures never become errors.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 use dos_plugin_api::pyjson::{self, Style};
 use dos_plugin_api::pystr::cut;

@@ -13,6 +13,9 @@
 //! Configuration: `stop_classes` — a list of decision kinds (or one string,
 //! comma-separated), each trimmed and upper-cased, empty entries dropped;
 //! default `["LIVENESS"]`.
+//!
+//! A `cdylib` loaded by the `dos` plugin host: it depends on `dos-plugin-api`
+//! only, never on the host crates (`dos-core`, `dos-plugin-host`, `dos`).
 
 #![forbid(unsafe_code)]
 
