@@ -124,7 +124,7 @@ pub struct NativeHookCli {
     pub cmd: PerCallCmd,
 }
 
-/// Parse `dos-hook …` (argv[0] on) and run it; returns the exit code.
+/// Parse `dos-hook …` (`argv[0]` on) and run it; returns the exit code.
 pub fn run_native(args: &[std::ffi::OsString]) -> i32 {
     use clap::Parser;
     match NativeHookCli::try_parse_from(args) {

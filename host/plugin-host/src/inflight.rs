@@ -2,7 +2,7 @@
 //! kept where a later run finds it if this process dies mid-call.
 //!
 //! The marker file `.dos/plugins/inflight/<pid>.jsonl` (see
-//! [`MarkerFile`]) is a column of fixed regions, one per flight label
+//! `marker_file::MarkerFile`) is a column of fixed regions, one per flight label
 //! (plugin file + what runs), appended the first time the label is used.
 //! A region is a JSON [`InFlightEntry`] line while a call under that label
 //! runs and blanks (spaces, then a newline) otherwise, so the file is

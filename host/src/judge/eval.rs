@@ -182,7 +182,7 @@ pub(crate) fn score(judge: &mut dyn Adjudicate, cases: &[Case]) -> JudgeReport {
     score_each(judge, cases).0
 }
 
-/// [`score`], keeping each case's verdict (in case order) for `--verbose`.
+/// Run `judge` over `cases` and tabulate, keeping each case's verdict (in case order) for `--verbose`.
 pub(crate) fn score_each(judge: &mut dyn Adjudicate, cases: &[Case]) -> (JudgeReport, Vec<JudgeVerdict>) {
     let mut report = JudgeReport::default();
     let mut verdicts = Vec::with_capacity(cases.len());

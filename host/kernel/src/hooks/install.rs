@@ -1,7 +1,7 @@
 //! Hook installers (pure data): where and in what shape each agent runtime
 //! registers a hook command, and the exact command lines `dos init --hooks`
 //! wires into it. The file merge lives in [`super::install_merge`]; the file
-//! I/O in `crate::cli::init`.
+//! I/O in the `dos` binary (`cli/init.rs`).
 //!
 //! The event names, file paths and shapes are the reference's (0.30) install
 //! specs. A plugin installer (`hook_installs` group) answers with the same
