@@ -16,7 +16,6 @@ pub mod notify;
 pub mod observe;
 pub mod oracle;
 pub mod plugin_host;
-pub mod pyrepr;
 pub mod run_id;
 pub mod safe_fs;
 pub mod scout;
@@ -25,5 +24,3 @@ pub mod tailscan;
 pub mod witness;
 pub mod workspace;
 pub mod yaml;
-
-pub use dos_plugin_api::pyjson;

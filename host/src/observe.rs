@@ -1,7 +1,7 @@
 //! `dos observe`'s pure parts: the rollup fold over verdict events and the
 //! text renderings (spec §2.6, §9).
 
-use crate::journal::pyvalue::py_str;
+use dos_py::value::json_str as py_str;
 use crate::journal::VerdictEvent;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

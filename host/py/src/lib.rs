@@ -19,7 +19,9 @@
 //!   text of `str(OSError)`;
 //! - [`time`]: the proleptic Gregorian calendar, `datetime.fromisoformat`,
 //!   `datetime.strptime` for the formats the reference uses, and the one wall
-//!   clock.
+//!   clock;
+//! - [`toml_value`] (feature `toml`): `str()` / `repr()` / truthiness of
+//!   what `tomllib` parsed.
 //!
 //! What it may not depend on: no `abi_stable`, no plugin API, no kernel code,
 //! no I/O beyond reading the clock. Its dependencies are `serde_json` (the
@@ -31,6 +33,8 @@ pub mod json;
 pub mod repr;
 pub mod text;
 pub mod time;
+#[cfg(feature = "toml")]
+pub mod toml_value;
 /// Unicode tables generated from CPython 3.11 (`tools/gen_unicode_tables.py`):
 /// `str.isprintable`, `str.isspace` and the decimal digits `int()` reads.
 pub mod unicode_tables;

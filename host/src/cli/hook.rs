@@ -8,7 +8,7 @@
 use crate::hooks::config::{self, HookConfig, TableError};
 use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
 use crate::hooks::io::{self, Debug};
-use crate::hooks::json::{PyStr, Val};
+use dos_py::json::{PyStr, Val};
 use crate::hooks::marker::{self, Arming};
 use crate::hooks::observation::{self, Observation};
 use crate::hooks::posture::{self, Posture};
@@ -520,14 +520,14 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
     let cap_flag = match a
         .max_markers
         .as_deref()
-        .map(|s| (s, crate::hooks::hook_exit::py_int(s)))
+        .map(|s| (s, dos_py::int::py_int(s)))
     {
         None => None,
         Some((_, Some(n))) => Some(n),
         Some((s, None)) => {
             eprintln!(
                 "dos hook marker: error: argument --max-markers: invalid int value: {}",
-                crate::hooks::pyrepr::repr(s)
+                dos_py::repr::str_repr(s)
             );
             return 2;
         }
@@ -870,10 +870,10 @@ impl PreOutcome {
             HookVerdict::Warn { context } | HookVerdict::Deny { context, .. } => context,
             HookVerdict::Pass => return,
         };
-        *ctx = if crate::journal::pyvalue::py_strip(ctx).is_empty() {
+        *ctx = if dos_py::text::py_strip(ctx).is_empty() {
             nudge.to_string()
         } else {
-            format!("{}\n\n{nudge}", crate::journal::pyvalue::py_strip(ctx))
+            format!("{}\n\n{nudge}", dos_py::text::py_strip(ctx))
         };
     }
 }
@@ -914,7 +914,7 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     let subset;
     let input = match event.get("tool_input") {
         Some(Val::Raw(text)) => {
-            subset = crate::hooks::json::raw_subset(text, pretool::TREE_FIELDS);
+            subset = dos_py::json::raw_subset(text, pretool::TREE_FIELDS);
             Some(&subset)
         }
         other => other,
@@ -952,7 +952,7 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         // raises on an unknown one (no scorer plugins exist): passthrough.
         dbg.say(&format!(
             "decide error (ValueError(\"unknown overlap policy {}; known: prefix\")) — emitting nothing (passthrough)",
-            crate::hooks::pyrepr::repr(&overlap.policy)
+            dos_py::repr::str_repr(&overlap.policy)
         ));
         return 0;
     }

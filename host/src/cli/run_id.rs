@@ -2,7 +2,7 @@
 //! print its record (sorted keys, indented).
 
 use super::CliError;
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use crate::run_id::{mint_now, Parent};
 use serde_json::Value;
 

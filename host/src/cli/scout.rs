@@ -3,7 +3,7 @@
 
 use super::decisions::WorkspaceFlags;
 use super::CliError;
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use crate::scout::{scout_decide, ScoutState};
 use crate::stop::{configured_policy_name, resolve_stop_policy, StopDecide};
 use std::path::PathBuf;
@@ -60,7 +60,7 @@ pub fn run(top_ws: Option<&PathBuf>, args: &ScoutArgs) -> Result<i32, CliError> 
     let queue = match &handle {
         Some(_) if !state.resource_blocked => {
             let (_, cfg) = args.ws.queue_config(top_ws)?;
-            crate::decisions::collect(&cfg, None, crate::decisions::isotime::now_micros())
+            crate::decisions::collect(&cfg, None, dos_py::time::now_micros())
                 .iter()
                 .map(crate::decisions::Decision::to_json)
                 .collect()

@@ -8,7 +8,7 @@ use crate::lanes::journal::{self, lane_journal_path, LINE};
 use crate::lanes::policy::{render_template, SupervisePolicy};
 use crate::lanes::roster::Roster;
 use crate::lanes::supervise::{supervise, SuperviseVerdict};
-use crate::pyjson::dumps;
+use dos_py::dumps::dumps;
 use crate::run_id::{mint_now, now_ms, Parent};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};

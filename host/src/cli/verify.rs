@@ -5,7 +5,7 @@
 use super::CliError;
 use crate::journal::{record_if_armed, VerdictEvent};
 use crate::oracle::{load_config_lenient, Base, Oracle, ShipVerdict};
-use crate::pyjson::dumps;
+use dos_py::dumps::dumps;
 use crate::workspace::{resolve_root, Workspace};
 use serde_json::Value;
 use std::io::IsTerminal;

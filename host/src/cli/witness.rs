@@ -7,7 +7,7 @@
 
 use super::CliError;
 use crate::plugin_host::PluginHost;
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use crate::witness::effect::{witness_effect, EffectClaim, EffectVerdict};
 use crate::witness::sources::{active_names, gather_evidence, resolve};
 use crate::witness::state_diff::{read_state_json, witness_via_state_diff};

@@ -1,7 +1,7 @@
 //! The block-reason registry: the closed refusal vocabulary as data (reference:
 //! `dos.reasons`). The built-in set plus a workspace's `[reasons]` table.
 
-use super::pyrepr::{py_list_repr, py_repr};
+use dos_py::repr::{list_repr as py_list_repr, str_repr as py_repr};
 use toml::{Table, Value};
 
 /// The categories a reason may roll up to.
@@ -228,22 +228,7 @@ impl ReasonRegistry {
     }
 }
 
-/// A TOML value as Python's `str()` would print the parsed value.
-fn toml_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Integer(i) => i.to_string(),
-        Value::Float(f) => {
-            let mut s = String::new();
-            dos_plugin_api::pyjson::write_float(&mut s, *f);
-            s
-        }
-        Value::Boolean(true) => "True".into(),
-        Value::Boolean(false) => "False".into(),
-        Value::Datetime(d) => d.to_string(),
-        other => other.to_string(),
-    }
-}
+use dos_py::toml_value::toml_str;
 
 /// The Python type name of a parsed TOML value.
 pub fn py_type_name(v: &Value) -> &'static str {

@@ -5,10 +5,10 @@
 //! and its defaults are kept, as the reference does. A source that is
 //! missing, torn or not UTF-8 contributes what it can and never fails.
 
-use super::isotime::{utc_date, Micros};
+use dos_py::time::{utc_date, Micros};
 use super::journal_read;
 use super::model::Decision;
-use super::pyrepr::{py_list_repr, py_repr};
+use dos_py::repr::list_repr as py_list_repr;
 use super::reasons::{py_type_name, ReasonRegistry};
 use super::rows;
 use crate::workspace::Workspace;
@@ -98,20 +98,7 @@ const RETENTION_KEYS: [&str; 6] = [
     "verdicts_keep_last",
 ];
 
-/// Python `repr` of a parsed TOML value (for `got …` messages).
-fn toml_repr(v: &Toml) -> String {
-    match v {
-        Toml::String(s) => py_repr(s),
-        Toml::Boolean(true) => "True".into(),
-        Toml::Boolean(false) => "False".into(),
-        Toml::Float(f) => {
-            let mut s = String::new();
-            dos_plugin_api::pyjson::write_float(&mut s, *f);
-            s
-        }
-        other => other.to_string(),
-    }
-}
+use dos_py::toml_value::toml_repr;
 
 /// Apply a `[paths]` table to the three queue paths.
 fn apply_paths(

@@ -4,7 +4,7 @@
 pub mod cursor;
 pub mod drain;
 
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use dos_plugin_api::ExportResult;
 use serde_json::{json, Value};
 

@@ -4,7 +4,7 @@
 //! and undecodable bytes become `?`). Bytes are streamed into the hasher, so
 //! hashing a huge result allocates nothing proportional to it.
 
-use super::json::{self, RawStr, Val};
+use dos_py::json::{self, RawStr, Val};
 use sha2::{Digest, Sha256};
 
 /// A sink for canonical bytes.
@@ -99,7 +99,7 @@ pub fn dumps(v: &Val<'_>, s: &mut dyn Sink) {
         }
         Val::Float(f) => {
             let mut out = String::new();
-            crate::pyjson::write_float(&mut out, *f);
+            dos_py::dumps::write_float(&mut out, *f);
             s.put(&out);
         }
         Val::Str(raw) => dump_str(raw, s),
@@ -237,7 +237,7 @@ fn escape_into(text: &str, s: &mut dyn Sink) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hooks::json::parse;
+    use dos_py::json::parse;
 
     #[test]
     fn result_digests_match_the_reference_table() {

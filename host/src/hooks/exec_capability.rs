@@ -3,7 +3,7 @@
 //! code execution? Used by `dos exec-capability` and, as an advisory, by
 //! `dos hook pretool`.
 
-use super::pyrepr::repr;
+use dos_py::repr::str_repr as repr;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 

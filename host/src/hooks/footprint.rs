@@ -120,7 +120,7 @@ fn is_effect_free_prefix(prefix: &[String]) -> bool {
 pub fn segment_lead_tokens(segment: &str) -> Vec<String> {
     let mut toks: Vec<String> = Vec::new();
     for tok in segment
-        .split(crate::journal::pyvalue::is_py_space)
+        .split(dos_py::text::is_py_space)
         .filter(|t| !t.is_empty())
     {
         if toks.is_empty() {
@@ -157,7 +157,7 @@ fn segments(cmd: &str) -> Option<Vec<Vec<String>>> {
     }
     let segs: Vec<Vec<String>> = work
         .split('\0')
-        .map(crate::journal::pyvalue::py_strip)
+        .map(dos_py::text::py_strip)
         .filter(|s| !s.is_empty())
         .map(segment_lead_tokens)
         .collect();

@@ -128,7 +128,7 @@ pub fn native_unknown_dialect(cmd: &PerCallCmd) -> Option<String> {
     (!name.is_empty() && !BUILTIN_NAMES.contains(&name)).then(|| {
         format!(
             "dos-hook: unknown hook dialect {} — dos-hook serves the built-in dialects only ({}); a dialect from a hook_dialects plugin is served by `dos hook VERB --dialect {name}`. Emitting nothing.",
-            crate::pyrepr::py_repr(name),
+            dos_py::repr::str_repr(name),
             BUILTIN_NAMES.join(", ")
         )
     })
@@ -138,7 +138,7 @@ pub fn native_unknown_dialect(cmd: &PerCallCmd) -> Option<String> {
 #[derive(Debug, thiserror::Error)]
 pub enum InstallerError {
     /// No built-in and no plugin provides the runtime.
-    #[error("unknown runtime {} for --hooks — known: {known}", crate::pyrepr::py_repr(.name))]
+    #[error("unknown runtime {} for --hooks — known: {known}", dos_py::repr::str_repr(.name))]
     Unknown {
         /// The runtime asked for.
         name: String,
@@ -146,7 +146,7 @@ pub enum InstallerError {
         known: String,
     },
     /// The plugin failed, or answered something unusable.
-    #[error("the hook_installs plugin for {} failed: {reason}", crate::pyrepr::py_repr(.name))]
+    #[error("the hook_installs plugin for {} failed: {reason}", dos_py::repr::str_repr(.name))]
     Failed {
         /// The runtime.
         name: String,
@@ -190,8 +190,8 @@ pub fn plugin_installer(root: &Path, name: &str) -> Result<InstallSpec, Installe
     if spec.runtime != name {
         return Err(failed(format!(
             "its spec is for runtime {}, not {}",
-            crate::pyrepr::py_repr(&spec.runtime),
-            crate::pyrepr::py_repr(name)
+            dos_py::repr::str_repr(&spec.runtime),
+            dos_py::repr::str_repr(name)
         )));
     }
     spec.validate()

@@ -7,7 +7,7 @@
 //! `super::leases`.
 
 use super::exec_capability::{self, Capability};
-use super::json::Val;
+use dos_py::json::Val;
 use super::tool_stream::casefold;
 
 /// Tools that only read.
@@ -133,7 +133,7 @@ pub fn repo_relative(path: &str, cwd: &str) -> String {
 /// `norm_tree_prefix`): `\` → `/`, Python `strip()`, Unicode casefold,
 /// truncated at the first `*` (a leading glob becomes `""`, the universe).
 pub fn tree_prefix(p: &str) -> String {
-    let f = casefold(crate::journal::pyvalue::py_strip(&p.replace('\\', "/")));
+    let f = casefold(dos_py::text::py_strip(&p.replace('\\', "/")));
     match f.find('*') {
         Some(i) => f[..i].to_string(),
         None => f,
@@ -166,7 +166,7 @@ pub fn self_modify_reason(tool: &str, hits: &[&str]) -> String {
     }
     format!(
         "lane {} would edit the orchestrator's own running code ({list}) — refusing to let a live loop rewrite the kernel that is adjudicating it (SELF_MODIFY). Pass --force only if you are deliberately editing the kernel between loop runs.",
-        super::pyrepr::repr(tool)
+        dos_py::repr::str_repr(tool)
     )
 }
 
@@ -322,7 +322,7 @@ pub fn nudge(c: &HelpCounts) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hooks::json::parse;
+    use dos_py::json::parse;
 
     #[test]
     fn pre_event_table() {

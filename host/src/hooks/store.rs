@@ -3,7 +3,7 @@
 //! read gate, a reader that walks a file from its end (so a hook's cost does
 //! not grow with the session), and the locked, fsynced, torn-tail-safe append.
 
-use super::json::{self, Val};
+use dos_py::json::{self, Val};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};

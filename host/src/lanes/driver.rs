@@ -12,7 +12,7 @@
 use super::gather::build_evidence;
 use super::journal::{self, py_str, Entry};
 use super::lease::scavenge_entry;
-use super::liveness::parse_iso_ms;
+use dos_py::time::parse_iso_ms;
 use super::policy::{render_template, SupervisePolicy};
 use super::roster::Roster;
 use super::shellwords;
@@ -60,7 +60,7 @@ pub fn launch_error_text(e: &std::io::Error, prog: &str) -> String {
         _ => "OSError",
     };
     match dos_plugin_api::pystr::os_error(e) {
-        Some((code, msg)) => format!("{class}: [Errno {code}] {msg}: {}", crate::pyrepr::py_repr(prog)),
+        Some((code, msg)) => format!("{class}: [Errno {code}] {msg}: {}", dos_py::repr::str_repr(prog)),
         None => format!("{class}: {e}"),
     }
 }

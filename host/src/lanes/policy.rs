@@ -47,7 +47,7 @@ const KNOWN: [&str; 7] = [
 ];
 
 fn py_list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| crate::pyrepr::py_repr(s)).collect();
+    let quoted: Vec<String> = items.iter().map(|s| dos_py::repr::str_repr(s)).collect();
     format!("[{}]", quoted.join(", "))
 }
 

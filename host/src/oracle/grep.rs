@@ -3,7 +3,7 @@
 //! shipped. Pass order, first hit wins: `direct` → `trailer` →
 //! `release-prefix` → `hyg-slug` → `sub-phase-parent` → `body-mention`.
 
-use super::pytext::{is_py_space, py_strip};
+use dos_py::text::{is_py_space, py_strip};
 use super::stamp::StampConvention;
 use fancy_regex::{escape, Regex};
 use std::collections::BTreeSet;

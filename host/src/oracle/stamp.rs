@@ -215,20 +215,7 @@ impl StampConvention {
     }
 }
 
-/// A short Python-`repr`-like rendering of a TOML value for messages.
-fn py_repr(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("'{s}'"),
-        Value::Boolean(true) => "True".into(),
-        Value::Boolean(false) => "False".into(),
-        Value::Table(t) => {
-            let inner: Vec<String> = t.iter().map(|(k, v)| format!("'{k}': {}", py_repr(v))).collect();
-            format!("{{{}}}", inner.join(", "))
-        }
-        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        other => other.to_string(),
-    }
-}
+use dos_py::toml_value::toml_repr as py_repr;
 
 fn str_list(value: &Value, key: &str) -> Result<Vec<String>, String> {
     match value {

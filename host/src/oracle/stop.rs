@@ -5,7 +5,7 @@
 use super::claims::Claim;
 use super::verdict::JSON_LINE;
 use crate::hooks::dialect::{Dialect, HookVerdict, Moment};
-use crate::pyjson::dumps;
+use dos_py::dumps::dumps;
 use serde_json::{json, Map, Value};
 
 /// One checked claim: the claim plus the oracle's answer.
@@ -75,13 +75,7 @@ pub fn decide(results: Vec<Row>, strict: bool) -> Outcome {
     }
 }
 
-fn py_repr(s: &str) -> String {
-    if s.contains('\'') && !s.contains('"') {
-        format!("\"{s}\"")
-    } else {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-    }
-}
+use dos_py::repr::str_repr as py_repr;
 
 /// The block object for `dialect` (`None`/empty = Claude Code's Stop
 /// shape) through the one dialect renderer (moment STOP); `Ok(None)` when

@@ -3,7 +3,6 @@
 //! (CONFIRMED / REFUTED / UNWITNESSED / NO_CLAIM).
 
 pub mod effect;
-pub mod snapshot_json;
 pub mod sources;
 pub mod state_diff;
 

@@ -16,7 +16,7 @@
 use super::{Accountability, EvidenceFacts};
 use crate::plugin_host::handles::GenericHandle;
 use crate::plugin_host::{PluginHost, ResolveError};
-use crate::pyrepr::py_repr;
+use dos_py::repr::str_repr as py_repr;
 use dos_plugin_api::Group;
 use serde_json::{Map, Value};
 
