@@ -957,7 +957,7 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         return 0;
     }
     let journal_path = lane_journal_path(&root, &mut cfg);
-    let leases = leases::live_leases(&journal_path, crate::run_id::now_ms());
+    let leases = leases::live_leases(&journal_path, dos_py::time::now_ms());
     let extra = match cfg.table("exec_capability") {
         Ok(t) => config::exec_extra(t.as_ref()),
         Err(_) => Vec::new(),

@@ -554,7 +554,7 @@ pub fn liveness(top_ws: Option<&PathBuf>, a: &LivenessArgs) -> Result<i32, CliEr
         return Ok(2);
     };
     let ws = super::workspace(top_ws, a.workspace.as_ref())?;
-    let now = a.now_ms.unwrap_or_else(crate::run_id::now_ms);
+    let now = a.now_ms.unwrap_or_else(dos_py::time::now_ms);
     let mut fold = crate::lanes::liveness::Fold::default();
     if !a.lane.is_empty() && !a.loop_ts.is_empty() {
         let entries = journal::read_records(&lane_journal_path(&ws));
