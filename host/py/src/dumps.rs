@@ -8,6 +8,7 @@
 //! U+0085 are always written escaped, because line-splitting readers (Python's
 //! `str.splitlines`) would otherwise cut a record in two.
 
+use crate::json::{RawStr, Val};
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -139,12 +140,36 @@ fn write_nested(out: &mut String, value: &Value, style: Style, depth: usize) {
     }
 }
 
-/// Append a JSON string literal the way Python escapes it.
+/// A destination for streamed JSON text (a `String`, a hasher).
+pub trait Sink {
+    /// Take the next piece.
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+/// Append a JSON string literal the way Python escapes it (plus the
+/// U+2028 / U+2029 / U+0085 escapes, see the module docs).
 pub fn write_str(out: &mut String, s: &str, ensure_ascii: bool) {
     out.push('"');
+    escape(out, s, ensure_ascii, true);
+    out.push('"');
+}
+
+/// The escaped contents of a JSON string literal (no quotes), as Python's
+/// `json.dumps` writes them: `\"`, `\\`, `\n`, `\r`, `\t`, `\b`, `\f`,
+/// other controls as lower-case `\u00XX`; with `ensure_ascii` every
+/// non-ASCII character as `\uXXXX` (surrogate pairs above U+FFFF); with
+/// `separators` also U+2028, U+2029 and U+0085 (our fix, see the module docs;
+/// digests that must equal the reference's pass `false`).
+pub fn escape<S: Sink + ?Sized>(out: &mut S, s: &str, ensure_ascii: bool, separators: bool) {
     let mut start = 0;
     for (i, ch) in s.char_indices() {
-        let escape: Option<&str> = match ch {
+        let esc: Option<&str> = match ch {
             '"' => Some("\\\""),
             '\\' => Some("\\\\"),
             '\n' => Some("\\n"),
@@ -155,25 +180,24 @@ pub fn write_str(out: &mut String, s: &str, ensure_ascii: bool) {
             _ => None,
         };
         let needs_hex = (ch as u32) < 0x20
-            || matches!(ch, '\u{2028}' | '\u{2029}' | '\u{85}')
+            || (separators && matches!(ch, '\u{2028}' | '\u{2029}' | '\u{85}'))
             || (ensure_ascii && !ch.is_ascii());
-        if escape.is_none() && !needs_hex {
+        if esc.is_none() && !needs_hex {
             continue;
         }
-        out.push_str(&s[start..i]);
+        out.put(&s[start..i]);
         start = i + ch.len_utf8();
-        match escape {
-            Some(e) => out.push_str(e),
+        match esc {
+            Some(e) => out.put(e),
             None => {
                 let mut units = [0u16; 2];
                 for unit in ch.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    out.put(&format!("\\u{unit:04x}"));
                 }
             }
         }
     }
-    out.push_str(&s[start..]);
-    out.push('"');
+    out.put(&s[start..]);
 }
 
 /// Append a float as Python's `float.__repr__` (which `json.dumps` uses).
@@ -228,6 +252,134 @@ pub fn write_float(out: &mut String, f: f64) {
         }
         let _ = write!(out, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
     }
+}
+
+/// `json.dumps(v, sort_keys=True, ensure_ascii=False)` of a parsed
+/// [`Val`] into `s`, streamed: exactly the reference's bytes (U+2028 and
+/// friends written raw, lone surrogates as `?`), for digests that must match
+/// its. A duplicate key keeps the last value; keys sort by code point on the
+/// Python string.
+pub fn dump_val(v: &Val<'_>, s: &mut dyn Sink) {
+    match v {
+        Val::Null => s.put("null"),
+        Val::Bool(true) => s.put("true"),
+        Val::Bool(false) => s.put("false"),
+        Val::Int(t) => {
+            if *t == "-0" {
+                s.put("0")
+            } else {
+                s.put(t)
+            }
+        }
+        Val::Float(f) => {
+            let mut out = String::new();
+            write_float(&mut out, *f);
+            s.put(&out);
+        }
+        Val::Str(raw) => dump_str(raw, s),
+        Val::Arr(items) => {
+            s.put("[");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    s.put(", ");
+                }
+                dump_val(item, s);
+            }
+            s.put("]");
+        }
+        Val::Raw(text) => dump_raw(text, s),
+        Val::Obj(members) => {
+            // As the reference: the last duplicate wins and keys sort by code
+            // point on the Python string (lone surrogates included); only the
+            // output replaces each surrogate with `?`, so `"\ud83d"` sorts
+            // after `"a"` and two distinct surrogate keys both stay.
+            let mut keyed: Vec<(Vec<u8>, &RawStr<'_>, &Val<'_>)> =
+                members.iter().map(|(k, v)| (k.code_point_key(), k, v)).collect();
+            keyed.reverse();
+            keyed.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the last duplicate sorts first
+            keyed.dedup_by(|later, earlier| later.0 == earlier.0);
+            s.put("{");
+            for (i, (_, k, v)) in keyed.iter().enumerate() {
+                if i > 0 {
+                    s.put(", ");
+                }
+                dump_str(k, s);
+                s.put(": ");
+                dump_val(v, s);
+            }
+            s.put("}");
+        }
+    }
+}
+
+/// `dumps` of a [`Val::Raw`] container, streamed from its text: array
+/// items one by one; object members (16 bytes each) sorted by code point
+/// and de-duplicated as for [`Val::Obj`], their values streamed in turn.
+fn dump_raw(text: &[u8], s: &mut dyn Sink) {
+    match text.first() {
+        Some(b'[') => {
+            s.put("[");
+            let mut first = true;
+            crate::json::raw_items(text, |item| {
+                if !std::mem::take(&mut first) {
+                    s.put(", ");
+                }
+                dump_raw(item, s);
+            });
+            s.put("]");
+        }
+        Some(b'{') => {
+            let mut members = crate::json::raw_members(text);
+            // Sort by key, the last duplicate first; keep that one.
+            members.sort_unstable_by(|a, b| {
+                compare_keys(&a.key(text), &b.key(text))
+                    .then_with(|| b.value(text).as_ptr().cmp(&a.value(text).as_ptr()))
+            });
+            members.dedup_by(|later, earlier| later.key(text).eq_str_raw(&earlier.key(text)));
+            s.put("{");
+            for (i, m) in members.iter().enumerate() {
+                if i > 0 {
+                    s.put(", ");
+                }
+                dump_str(&m.key(text), s);
+                s.put(": ");
+                dump_raw(m.value(text), s);
+            }
+            s.put("}");
+        }
+        Some(b'"') => {
+            let raw = &text[1..text.len().saturating_sub(1).max(1)];
+            dump_str(
+                &RawStr {
+                    raw,
+                    escaped: raw.contains(&b'\\'),
+                },
+                s,
+            );
+        }
+        _ => match crate::json::parse(text) {
+            Ok(v) => dump_val(&v, s),
+            Err(_) => s.put("null"),
+        },
+    }
+}
+
+/// Code point order of two keys (byte order when neither needs decoding).
+fn compare_keys(a: &RawStr<'_>, b: &RawStr<'_>) -> std::cmp::Ordering {
+    let plain = |k: &RawStr<'_>| !k.escaped && std::str::from_utf8(k.raw).is_ok();
+    if plain(a) && plain(b) {
+        a.raw.cmp(b.raw)
+    } else {
+        a.code_point_key().cmp(&b.code_point_key())
+    }
+}
+
+/// A string literal of a [`RawStr`] as [`dump_val`] writes it (each lone
+/// surrogate or undecodable byte as `?`).
+pub fn dump_str(raw: &RawStr<'_>, s: &mut dyn Sink) {
+    s.put("\"");
+    raw.decode_chunks(|piece, _| escape(s, piece, false, false));
+    s.put("\"");
 }
 
 #[cfg(test)]
