@@ -2,7 +2,7 @@
 //! underscores, surrounding whitespace, the 4,300-digit limit) and of a
 //! decoded JSON value.
 
-use crate::text::py_strip;
+use crate::text::is_py_space;
 use crate::unicode_tables::DECIMAL_ZEROS;
 use serde_json::Value;
 
@@ -75,12 +75,15 @@ pub fn decimal_value(c: char) -> Option<u32> {
     (d < 10).then_some(d)
 }
 
-/// Python's `int(text)` of any size: surrounding whitespace (`str.isspace`),
+/// Python's `int(text)` of any size: surrounding whitespace (`str.isspace`
+/// but for U+001C..U+001F),
 /// an optional sign, decimal digits (any Unicode decimal digits) with single
 /// underscores between them, at most 4,300 digits. `None` where Python
 /// raises `ValueError`.
 pub fn parse_int(text: &str) -> Option<PyInt> {
-    let t = py_strip(text);
+    // int() strips what `str.isspace` calls space except U+001C..U+001F
+    // (CPython reads ASCII with `Py_ISSPACE`).
+    let t = text.trim_matches(|c: char| is_py_space(c) && !('\u{1c}'..='\u{1f}').contains(&c));
     let (neg, body) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
@@ -174,6 +177,8 @@ mod tests {
             ("-0", Some(0)),
             (" +1_2 \n", Some(12)),
             ("\u{3000}4\u{85}", Some(4)),
+            ("\u{1c}7", None),
+            ("7\u{1f}", None),
             ("\u{661}\u{662}", Some(12)),
             ("\u{ff13}", Some(3)),
             ("1.5", None),

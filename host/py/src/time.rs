@@ -282,16 +282,93 @@ fn digits(s: &str, n: usize) -> Option<u32> {
     }
 }
 
-fn parse_date(s: &str) -> Option<i64> {
-    let (y, m, d) = if s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-' {
-        (digits(&s[..4], 4)?, digits(&s[5..7], 2)?, digits(&s[8..], 2)?)
-    } else if s.len() == 8 {
-        (digits(&s[..4], 4)?, digits(&s[4..6], 2)?, digits(&s[6..], 2)?)
-    } else {
+/// Where the date part of an ISO string ends (Python 3.11's
+/// `_find_isoformat_datetime_separator`).
+fn date_end(s: &[u8]) -> Option<usize> {
+    let digit = |i: usize| s.get(i).is_some_and(u8::is_ascii_digit);
+    if s.len() == 7 {
+        return Some(7);
+    }
+    if s.len() < 7 {
         return None;
-    };
-    let y = y as i64;
-    if y < 1 || !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+    }
+    if s[4] == b'-' {
+        if s[5] != b'W' {
+            return Some(10);
+        }
+        if s.len() > 8 && s[8] == b'-' {
+            if s.len() == 9 {
+                return None;
+            }
+            return Some(if s.len() > 10 && digit(10) { 8 } else { 10 });
+        }
+        return Some(8);
+    }
+    if s[4] != b'W' {
+        return Some(8);
+    }
+    let mut idx = 7;
+    while idx < s.len() && digit(idx) {
+        idx += 1;
+    }
+    Some(if idx < 9 {
+        idx
+    } else if idx % 2 == 0 {
+        7
+    } else {
+        8
+    })
+}
+
+/// The day number of ISO year `y`, week `w`, weekday `d` (Monday = 1);
+/// `None` for a week the year does not have or a day outside 1..=7.
+fn iso_week_day(y: i64, w: u32, d: u32) -> Option<i64> {
+    let jan1 = days_from_civil(y, 1, 1);
+    // 1970-01-01 was a Thursday: weekday 0 = Monday.
+    let jan1_weekday = (jan1 + 3).rem_euclid(7);
+    let long_year = jan1_weekday == 3 || (jan1_weekday == 2 && is_leap(y));
+    if w == 0 || w > 53 || (w == 53 && !long_year) || !(1..=7).contains(&d) {
+        return None;
+    }
+    let jan4 = jan1 + 3;
+    let week1_monday = jan4 - (jan4 + 3).rem_euclid(7);
+    Some(week1_monday + i64::from(w - 1) * 7 + i64::from(d - 1))
+}
+
+/// `YYYY-MM-DD`, `YYYYMMDD`, `YYYY-Www[-D]`, `YYYYWww[D]` → day number.
+fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 7 {
+        return None;
+    }
+    let y = i64::from(digits(s.get(..4)?, 4)?);
+    if y < 1 {
+        return None;
+    }
+    let has_sep = b[4] == b'-';
+    let mut pos = 4 + usize::from(has_sep);
+    if b.get(pos) == Some(&b'W') {
+        pos += 1;
+        let w = digits(s.get(pos..pos + 2)?, 2)?;
+        pos += 2;
+        let mut d = 1;
+        if b.len() > pos {
+            if (b[pos] == b'-') != has_sep {
+                return None;
+            }
+            pos += usize::from(has_sep);
+            d = digits(s.get(pos..)?, 1)?;
+        }
+        return iso_week_day(y, w, d);
+    }
+    let m = digits(s.get(pos..pos + 2)?, 2)?;
+    pos += 2;
+    if (b.get(pos) == Some(&b'-')) != has_sep {
+        return None;
+    }
+    pos += usize::from(has_sep);
+    let d = digits(s.get(pos..)?, 2)?;
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
         return None;
     }
     Some(days_from_civil(y, m, d))
@@ -352,21 +429,18 @@ fn parse_offset(s: &str) -> Option<i64> {
 pub fn parse_iso(raw: &str) -> Option<Micros> {
     let s = raw.replace('Z', "+00:00");
     let s = s.as_str();
-    if !s.is_ascii() {
-        return None;
-    }
-    let date_len = if s.len() >= 10 && s.as_bytes()[4] == b'-' {
-        10
-    } else {
-        8.min(s.len())
-    };
-    let days = parse_date(&s[..date_len])?;
-    let rest = &s[date_len..];
+    let date_len = date_end(s.as_bytes())?;
+    let days = parse_date(s.get(..date_len)?)?;
     let mut t = days * 86_400_000_000;
-    if rest.is_empty() {
+    // The separator is any one character.
+    let mut rest = s.get(date_len..)?.chars();
+    if rest.next().is_none() {
         return Some(t);
     }
-    let time = &rest[1..];
+    let time = rest.as_str();
+    if !time.is_ascii() || time.is_empty() {
+        return None;
+    }
     let tz_at = time.find(['+', '-']);
     let (clock, offset) = match tz_at {
         Some(i) => (&time[..i], parse_offset(&time[i..])?),
