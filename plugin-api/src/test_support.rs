@@ -24,7 +24,6 @@ pub fn event_refs(events: &[(i64, String)]) -> Vec<EventRef<'_>> {
         .collect()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -737,7 +737,10 @@ impl<'a> Parser<'a> {
             Ok(Val::Float(f))
         } else {
             if int_end - start > MAX_INT_DIGITS {
-                return Err(self.err_at("Exceeds the limit (4300 digits) for integer string conversion", start));
+                return Err(self.err_at(
+                    "Exceeds the limit (4300 digits) for integer string conversion",
+                    start,
+                ));
             }
             Ok(Val::Int(text))
         }

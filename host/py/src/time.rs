@@ -119,7 +119,9 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// checks: month 1..=12, a real day, hour < 24, minute and second < 60).
 pub fn epoch_seconds(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
     let mo = u32::try_from(mo).ok().filter(|m| (1..=12).contains(m))?;
-    let d = u32::try_from(d).ok().filter(|d| (1..=days_in_month(y, mo)).contains(d))?;
+    let d = u32::try_from(d)
+        .ok()
+        .filter(|d| (1..=days_in_month(y, mo)).contains(d))?;
     let valid = (0..24).contains(&h) && (0..60).contains(&mi) && (0..60).contains(&s);
     valid.then(|| days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
 }
@@ -194,7 +196,12 @@ fn strptime_ms(s: &str, seconds: Option<bool>) -> Option<i64> {
     if !fields_ok {
         return None;
     }
-    civil_ms(year, month, day.trim_start(), [hour, minute, second.unwrap_or("0")])
+    civil_ms(
+        year,
+        month,
+        day.trim_start(),
+        [hour, minute, second.unwrap_or("0")],
+    )
 }
 
 /// One `_strptime` one-or-two-digit field pattern: a single digit (zero
@@ -257,7 +264,6 @@ impl StrptimeField {
         }
     }
 }
-
 
 fn civil_ms(y: &str, mo: &str, d: &str, hms: [&str; 3]) -> Option<i64> {
     let num = |s: &str| -> Option<i64> {
@@ -529,7 +535,6 @@ mod tests {
             assert_eq!(parse_stamp_ms(stamp), *want, "{stamp:?}");
         }
     }
-
 
     #[test]
     fn parse_table() {

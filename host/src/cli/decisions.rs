@@ -1,10 +1,10 @@
 //! `dos decisions`: list the pending operator decisions, or show one.
 
 use super::CliError;
-use dos_py::repr::str_repr as py_repr;
 use crate::decisions::render::{render_detail_plain, render_list_plain};
 use crate::decisions::{collect, Decision, Layout, QueueConfig};
 use dos_py::dumps::{dumps, Style};
+use dos_py::repr::str_repr as py_repr;
 use serde_json::Value;
 use std::path::PathBuf;
 

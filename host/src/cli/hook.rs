@@ -8,7 +8,6 @@
 use crate::hooks::config::{self, HookConfig, TableError};
 use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
 use crate::hooks::io::{self, Debug};
-use dos_py::json::{PyStr, Val};
 use crate::hooks::marker::{self, Arming};
 use crate::hooks::observation::{self, Observation};
 use crate::hooks::posture::{self, Posture};
@@ -16,6 +15,7 @@ use crate::hooks::store::{self, LockedFile};
 use crate::hooks::tool_stream::{self, Step};
 use crate::hooks::{admission, canon, footprint, leases, pretool};
 use clap::{Args, Subcommand};
+use dos_py::json::{PyStr, Val};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -517,11 +517,7 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         verb: "marker",
         on: a.common.debug,
     };
-    let cap_flag = match a
-        .max_markers
-        .as_deref()
-        .map(|s| (s, dos_py::int::py_int(s)))
-    {
+    let cap_flag = match a.max_markers.as_deref().map(|s| (s, dos_py::int::py_int(s))) {
         None => None,
         Some((_, Some(n))) => Some(n),
         Some((s, None)) => {

@@ -3,9 +3,9 @@
 //! a bad `--map` is exit 2.
 
 use crate::hooks::hook_exit;
-use dos_py::int::{parse_int as py_bigint, PyInt};
 use crate::hooks::io;
 use clap::Args;
+use dos_py::int::{parse_int as py_bigint, PyInt};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 

@@ -8,12 +8,12 @@
 //! same [`HookStopArgs`] as `dos hook stop` when the `hook` group merges.
 
 use super::CliError;
-use dos_py::json::Val as JsonVal;
 use crate::hooks::observation::Observation;
 use crate::journal::{record_if_armed, VerdictEvent};
 use crate::oracle::stop::{self, Emission, Outcome, Row};
 use crate::oracle::{claims, digest, load_config_noting, Base, Oracle};
 use crate::workspace::{resolve_root, Workspace};
+use dos_py::json::Val as JsonVal;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

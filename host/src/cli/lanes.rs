@@ -9,8 +9,8 @@ use crate::lanes::lease::{self, AcquireRequest, HaltRequest, LaneStore, LeaseErr
 use crate::lanes::liveness::{classify, fold_since, Liveness, LivenessEvidence, LivenessPolicy};
 use crate::lanes::lock_mode::LockMode;
 use crate::lanes::roster::Roster;
-use dos_py::dumps::{dumps, Style};
 use crate::workspace::Workspace;
+use dos_py::dumps::{dumps, Style};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -2,8 +2,8 @@
 
 use super::decisions::WorkspaceFlags;
 use super::CliError;
-use crate::decisions::render::render_list_plain;
 use crate::decisions::collect;
+use crate::decisions::render::render_list_plain;
 use crate::notify::{self, top};
 use crate::plugin_host::PluginHost;
 use dos_py::dumps::{dumps, Style};

@@ -3,9 +3,9 @@
 
 use super::decisions::WorkspaceFlags;
 use super::CliError;
-use dos_py::dumps::{dumps, Style};
 use crate::scout::{scout_decide, ScoutState};
 use crate::stop::{configured_policy_name, resolve_stop_policy, StopDecide};
+use dos_py::dumps::{dumps, Style};
 use std::path::PathBuf;
 
 /// The text shown after `dos scout --help`.

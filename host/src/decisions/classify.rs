@@ -3,10 +3,10 @@
 //! test and supersession of journal refusals.
 
 use super::journal_read::{int_seq, text_or_empty, Entry};
-use dos_py::value::json_str as py_str;
-use dos_py::value::truthy_opt as truthy;
 use super::model::{DecisionKind, ResolverKind};
 use super::reasons::ReasonRegistry;
+use dos_py::value::json_str as py_str;
+use dos_py::value::truthy_opt as truthy;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 

@@ -14,9 +14,7 @@
 
 use serde_json::Value;
 
-pub use crate::lanes::journal::{
-    parse_records as parse_all, read_records as read_all, Entry, OP_CORRUPT,
-};
+pub use crate::lanes::journal::{parse_records as parse_all, read_records as read_all, Entry, OP_CORRUPT};
 
 /// `str(entry.get(key) or "")`: the value as text, empty when falsy.
 pub fn text_or_empty(v: Option<&Value>) -> String {

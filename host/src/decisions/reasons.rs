@@ -190,7 +190,7 @@ impl ReasonRegistry {
                     "ReasonSpec {} has category {}, which is not a known NoPickCause value {}. A reason must roll up to a category the oracle can verify against.",
                     py_repr(token),
                     py_repr(&category),
-                    py_list_repr(&KNOWN_CATEGORIES)
+                    py_list_repr(KNOWN_CATEGORIES)
                 ));
             }
             let see_also = match body.get("see_also") {

@@ -6,13 +6,13 @@ use super::classify::{
     acquire_refusal_reason, clean_token, dynamic_lane_handle, envelope_refusal, resolver_for,
     superseded_refusals,
 };
-use dos_py::time::{age_seconds, Micros};
 use super::journal_read::{int_seq, text_or_empty, Entry};
-use dos_py::text::py_strip;
-use dos_py::value::json_str as py_str;
-use dos_py::value::truthy_opt as truthy;
 use super::model::{Decision, DecisionKind, ResolverKind};
 use super::reasons::ReasonRegistry;
+use dos_py::text::py_strip;
+use dos_py::time::{age_seconds, Micros};
+use dos_py::value::json_str as py_str;
+use dos_py::value::truthy_opt as truthy;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -304,8 +304,8 @@ pub fn finish(rows: Vec<Decision>, max_age_seconds: Option<f64>, resolver: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dos_py::time::parse_iso;
     use crate::decisions::journal_read::parse_all;
+    use dos_py::time::parse_iso;
     use serde_json::json;
 
     fn now() -> Micros {

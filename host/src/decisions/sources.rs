@@ -5,13 +5,13 @@
 //! and its defaults are kept, as the reference does. A source that is
 //! missing, torn or not UTF-8 contributes what it can and never fails.
 
-use dos_py::time::{utc_date, Micros};
 use super::journal_read;
 use super::model::Decision;
-use dos_py::repr::list_repr as py_list_repr;
 use super::reasons::{py_type_name, ReasonRegistry};
 use super::rows;
 use crate::workspace::Workspace;
+use dos_py::repr::list_repr as py_list_repr;
+use dos_py::time::{utc_date, Micros};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value as Toml};
@@ -116,7 +116,7 @@ fn apply_paths(
         return Err(format!(
             "[paths] has unknown key(s) {}; known keys are {}",
             py_list_repr(&unknown),
-            py_list_repr(&PATH_KEYS)
+            py_list_repr(PATH_KEYS)
         ));
     }
     let mut changes: Vec<(&str, PathBuf)> = Vec::new();

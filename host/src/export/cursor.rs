@@ -12,10 +12,10 @@
 //! the line ending at `B` really is a record with seq `S`; otherwise the drain
 //! scans from the start, exactly as the reference does.
 
-use dos_py::int::py_int;
 use crate::journal::reader::{open_regular, parse_line, read_before, read_regular_capped};
 use crate::journal::record::coerce_seq;
 use dos_py::dumps::{dumps, Style};
+use dos_py::int::py_int;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -120,11 +120,7 @@ fn quote_short(t: &str) -> String {
     while !t.is_char_boundary(end) {
         end -= 1;
     }
-    format!(
-        "{}… ({} bytes)",
-        dos_py::repr::str_repr(&t[..end]),
-        t.len()
-    )
+    format!("{}… ({} bytes)", dos_py::repr::str_repr(&t[..end]), t.len())
 }
 
 /// The largest cursor file read (a seq and a newline need 21 bytes; the

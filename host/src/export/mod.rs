@@ -4,8 +4,8 @@
 pub mod cursor;
 pub mod drain;
 
-use dos_py::dumps::{dumps, Style};
 use dos_plugin_api::ExportResult;
+use dos_py::dumps::{dumps, Style};
 use serde_json::{json, Value};
 
 /// Whether (and what) to persist after a drain.

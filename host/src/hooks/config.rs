@@ -8,10 +8,10 @@
 //! *type* error (e.g. `repeat_n = [1]`, where the reference crashes) makes the
 //! hook stand down: no output, exit 0, the reason on stderr.
 
-use dos_py::int::py_int;
 use super::marker::MarkerPolicy;
-use dos_py::repr::str_repr as repr;
 use super::tool_stream::StreamPolicy;
+use dos_py::int::py_int;
+use dos_py::repr::str_repr as repr;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 

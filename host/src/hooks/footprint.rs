@@ -119,10 +119,7 @@ fn is_effect_free_prefix(prefix: &[String]) -> bool {
 /// and up to two following non-flag tokens, lower-cased.
 pub fn segment_lead_tokens(segment: &str) -> Vec<String> {
     let mut toks: Vec<String> = Vec::new();
-    for tok in segment
-        .split(dos_py::text::is_py_space)
-        .filter(|t| !t.is_empty())
-    {
+    for tok in segment.split(dos_py::text::is_py_space).filter(|t| !t.is_empty()) {
         if toks.is_empty() {
             if let Some((head, _)) = tok.split_once('=') {
                 if !head.is_empty() && head.chars().all(|c| c.is_alphanumeric() || c == '_') {

@@ -1,8 +1,8 @@
 //! A plain shell hook's exit code → an intervention verb (pure), and the
 //! `--map CODE=VERB,…` grammar.
 
-use dos_py::repr::str_repr as repr;
 use dos_py::int::{parse_int, PyInt};
+use dos_py::repr::str_repr as repr;
 use std::collections::BTreeMap;
 
 /// The intervention verbs a mapping may name.

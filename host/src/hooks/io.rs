@@ -3,8 +3,8 @@
 //! record lines, and verdict-journal recording. Everything here fails towards
 //! "say nothing": a hook must never block an agent on its own fault.
 
-use dos_py::json::{self, Val};
 use crate::journal::VerdictEvent;
+use dos_py::json::{self, Val};
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};

@@ -16,8 +16,8 @@
 //! collision rung); a lease whose death cannot be proven is kept.
 
 use crate::lanes::journal::{self, py_str, Entry};
-use dos_py::value::truthy_opt as truthy;
 use dos_py::time::parse_stamp_ms;
+use dos_py::value::truthy_opt as truthy;
 use memchr::memmem;
 use serde_json::Value;
 use std::fs::File;

@@ -7,8 +7,8 @@
 //! `super::leases`.
 
 use super::exec_capability::{self, Capability};
-use dos_py::json::Val;
 use super::tool_stream::casefold;
+use dos_py::json::Val;
 
 /// Tools that only read.
 pub const READ_ONLY_TOOLS: &[&str] = &[

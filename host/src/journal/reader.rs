@@ -24,9 +24,9 @@
 //! before.
 
 use super::canonical::{canonical_prefix, canonical_seq};
-use dos_py::text::py_strip;
 use super::record::{read_seq, VerdictEvent};
 use super::tolerant;
+use dos_py::text::py_strip;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::fs::File;

@@ -1,9 +1,9 @@
 //! One verdict-journal record: its fields, its byte-exact line form, and the
 //! tolerant decoding the reference applies when reading.
 
+use dos_py::dumps::{dumps, Style};
 use dos_py::int::{int_value_or_zero, PyIntError};
 use dos_py::value::{json_str as py_str, truthy};
-use dos_py::dumps::{dumps, Style};
 use serde_json::{Map, Value};
 
 /// The journal's schema family tag.

@@ -70,6 +70,9 @@ mod tests {
             assert_eq!(got, expected, "{text}");
         }
         // Deeper than serde_json's 128 levels: Python reads it.
-        assert_eq!(parse(&deep).map(|p| (p.value, p.lossy)), Some((deep_value, false)));
+        assert_eq!(
+            parse(&deep).map(|p| (p.value, p.lossy)),
+            Some((deep_value, false))
+        );
     }
 }

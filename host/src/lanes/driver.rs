@@ -12,12 +12,12 @@
 use super::gather::build_evidence;
 use super::journal::{self, py_str, Entry};
 use super::lease::scavenge_entry;
-use dos_py::time::parse_iso_ms;
 use super::policy::{render_template, SupervisePolicy};
 use super::roster::Roster;
 use super::shellwords;
 use super::supervise::{supervise, SuperviseVerdict};
 use crate::run_id::{mint_now, Parent, RunId};
+use dos_py::time::parse_iso_ms;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;

@@ -6,9 +6,9 @@
 
 use super::journal::{py_str, replay, Entry};
 use super::liveness::{classify, fold_since, Liveness, LivenessEvidence, LivenessPolicy};
-use dos_py::time::parse_iso_ms;
 use super::roster::Roster;
 use super::supervise::{LaneLiveness, SuperviseEvidence};
+use dos_py::time::parse_iso_ms;
 use std::collections::BTreeSet;
 
 /// The newest live lease per lane (ties on `acquired_at` go to the later one).

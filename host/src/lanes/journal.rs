@@ -11,9 +11,9 @@
 //! `append` takes an advisory lock around find-next-seq + write, finding the
 //! next seq from the file's tail instead of re-reading the whole journal.
 
-use dos_py::time::{format_ts, now_ts};
-use dos_py::dumps::{dumps, Style};
 use crate::workspace::Workspace;
+use dos_py::dumps::{dumps, Style};
+use dos_py::time::{format_ts, now_ts};
 use dos_py::value::truthy;
 use serde_json::{Map, Value};
 use std::fs::File;
@@ -285,10 +285,7 @@ fn py_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
 }
 
 fn first_truthy(e: &Entry, keys: &[&str]) -> Option<Value> {
-    keys.iter()
-        .filter_map(|k| e.get(*k))
-        .find(|v| truthy(v))
-        .cloned()
+    keys.iter().filter_map(|k| e.get(*k)).find(|v| truthy(v)).cloned()
 }
 
 /// The reference's `int(v or 0)` for a seq-like value, with anything it

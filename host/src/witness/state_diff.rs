@@ -2,10 +2,10 @@
 //! when its key was inserted or updated between two OS-recorded snapshots.
 
 use super::effect::{witness_effect, EffectClaim, EffectWitnessVerdict};
-use dos_py::json::loads;
-use dos_py::value::{py_eq, PyValue};
 use super::{Accountability, EvidenceFacts};
+use dos_py::json::loads;
 use dos_py::repr::str_repr as py_repr;
+use dos_py::value::{py_eq, PyValue};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
