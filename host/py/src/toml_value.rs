@@ -55,6 +55,19 @@ fn write_toml_repr(out: &mut String, v: &Value) {
     }
 }
 
+/// Python's type name of a parsed TOML value (`str`, `int`, `datetime`, …).
+pub fn toml_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "str",
+        Value::Integer(_) => "int",
+        Value::Float(_) => "float",
+        Value::Boolean(_) => "bool",
+        Value::Datetime(_) => "datetime",
+        Value::Array(_) => "list",
+        Value::Table(_) => "dict",
+    }
+}
+
 /// Python truthiness of a parsed TOML value.
 pub fn toml_truthy(v: &Value) -> bool {
     match v {
@@ -89,5 +102,7 @@ mod tests {
         assert_eq!(r("a"), "['x', 2]");
         assert_eq!(r("t"), "{'k': 'v'}");
         assert!(!toml_truthy(&doc["e"]) && toml_truthy(&doc["a"]));
+        assert_eq!(toml_type_name(&doc["t"]), "dict");
+        assert_eq!(toml_type_name(&doc["g"]), "float");
     }
 }

@@ -2,6 +2,7 @@
 //! `dos.reasons`). The built-in set plus a workspace's `[reasons]` table.
 
 use dos_py::repr::{list_repr as py_list_repr, str_repr as py_repr};
+use dos_py::toml_value::{toml_str, toml_type_name as py_type_name};
 use toml::{Table, Value};
 
 /// The categories a reason may roll up to.
@@ -225,21 +226,6 @@ impl ReasonRegistry {
             specs.push(new);
         }
         Ok(ReasonRegistry { specs })
-    }
-}
-
-use dos_py::toml_value::toml_str;
-
-/// The Python type name of a parsed TOML value.
-pub fn py_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::String(_) => "str",
-        Value::Integer(_) => "int",
-        Value::Float(_) => "float",
-        Value::Boolean(_) => "bool",
-        Value::Datetime(_) => "datetime",
-        Value::Array(_) => "list",
-        Value::Table(_) => "dict",
     }
 }
 

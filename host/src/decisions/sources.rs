@@ -7,11 +7,13 @@
 
 use super::journal_read;
 use super::model::Decision;
-use super::reasons::{py_type_name, ReasonRegistry};
+use super::reasons::ReasonRegistry;
 use super::rows;
 use crate::workspace::Workspace;
 use dos_py::repr::list_repr as py_list_repr;
 use dos_py::time::{utc_date, Micros};
+use dos_py::toml_value::toml_repr;
+use dos_py::toml_value::toml_type_name as py_type_name;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value as Toml};
@@ -97,8 +99,6 @@ const RETENTION_KEYS: [&str; 6] = [
     "runs_keep_last",
     "verdicts_keep_last",
 ];
-
-use dos_py::toml_value::toml_repr;
 
 /// Apply a `[paths]` table to the three queue paths.
 fn apply_paths(

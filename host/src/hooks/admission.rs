@@ -39,18 +39,7 @@ enum Item<'a> {
     Bad(&'static str),
 }
 
-/// Python's type name of a JSON value.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
-}
+use dos_py::value::json_type_name as type_name;
 
 /// `list(lease.get("tree") or [])`: the entries, or the type name Python's
 /// `list()` rejects.

@@ -3,7 +3,8 @@
 //! the reference app's) and the field-by-field override from a `[stamp]`
 //! table, with the reference's error messages for a malformed table.
 
-use crate::decisions::reasons::py_type_name as py_type;
+use dos_py::toml_value::toml_repr as py_repr;
+use dos_py::toml_value::toml_type_name as py_type;
 use toml::Value;
 
 /// The universal release-subject anchor (`vX.Y.Z:`).
@@ -214,8 +215,6 @@ impl StampConvention {
         out
     }
 }
-
-use dos_py::toml_value::toml_repr as py_repr;
 
 fn str_list(value: &Value, key: &str) -> Result<Vec<String>, String> {
     match value {

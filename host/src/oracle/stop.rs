@@ -6,6 +6,7 @@ use super::claims::Claim;
 use super::verdict::JSON_LINE;
 use crate::hooks::dialect::{Dialect, HookVerdict, Moment};
 use dos_py::dumps::dumps;
+use dos_py::repr::str_repr as py_repr;
 use serde_json::{json, Map, Value};
 
 /// One checked claim: the claim plus the oracle's answer.
@@ -74,8 +75,6 @@ pub fn decide(results: Vec<Row>, strict: bool) -> Outcome {
         }
     }
 }
-
-use dos_py::repr::str_repr as py_repr;
 
 /// The block object for `dialect` (`None`/empty = Claude Code's Stop
 /// shape) through the one dialect renderer (moment STOP); `Ok(None)` when
