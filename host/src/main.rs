@@ -18,8 +18,7 @@ mod witness;
 // The kernel's and the plugin host's modules, at the paths they had when
 // all of this was one crate.
 use dos_core::{
-    config, config_check, decisions, hooks, journal, lanes, observe, oracle, pyjson, pyrepr, run_id, safe_fs,
-    workspace,
+    config, config_check, decisions, hooks, journal, lanes, observe, oracle, run_id, safe_fs, workspace,
 };
 use dos_plugin_host as plugin_host;
 

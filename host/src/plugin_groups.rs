@@ -109,7 +109,7 @@ pub(crate) fn prepare(top_workspace: Option<&PathBuf>, cmd: &HookCmd) {
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum InstallerError {
     /// No built-in and no plugin provides the runtime.
-    #[error("unknown runtime {} for --hooks — known: {known}", crate::pyrepr::py_repr(.name))]
+    #[error("unknown runtime {} for --hooks — known: {known}", dos_py::repr::str_repr(.name))]
     Unknown {
         /// The runtime asked for.
         name: String,
@@ -117,7 +117,7 @@ pub(crate) enum InstallerError {
         known: String,
     },
     /// The plugin failed, or answered something unusable.
-    #[error("the hook_installs plugin for {} failed: {reason}", crate::pyrepr::py_repr(.name))]
+    #[error("the hook_installs plugin for {} failed: {reason}", dos_py::repr::str_repr(.name))]
     Failed {
         /// The runtime.
         name: String,
@@ -161,8 +161,8 @@ pub(crate) fn plugin_installer(root: &Path, name: &str) -> Result<InstallSpec, I
     if spec.runtime != name {
         return Err(failed(format!(
             "its spec is for runtime {}, not {}",
-            crate::pyrepr::py_repr(&spec.runtime),
-            crate::pyrepr::py_repr(name)
+            dos_py::repr::str_repr(&spec.runtime),
+            dos_py::repr::str_repr(name)
         )));
     }
     spec.validate()

@@ -3,7 +3,8 @@
 //! stream replay from the tail counts the trailing run exactly like a full
 //! forward replay, whatever junk lines are mixed in.
 
-use dos_core::hooks::{canon, json, store, tool_stream};
+use dos_core::hooks::{canon, store, tool_stream};
+use dos_py::json;
 use proptest::prelude::*;
 
 fn arb_json() -> impl Strategy<Value = serde_json::Value> {
@@ -38,7 +39,7 @@ proptest! {
     #[test]
     fn digest_is_key_order_independent(v in arb_json()) {
         let a = serde_json::to_string(&v).unwrap();
-        let b = dos_core::pyjson::dumps(&v, dos_core::pyjson::Style::RECORD);
+        let b = dos_py::dumps::dumps(&v, dos_py::dumps::Style::RECORD);
         let da = canon::value_digest(&json::parse(a.as_bytes()).unwrap());
         let db = canon::value_digest(&json::parse(b.as_bytes()).unwrap());
         prop_assert_eq!(da, db);

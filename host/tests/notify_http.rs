@@ -4,7 +4,7 @@
 
 mod notify_support;
 
-use dos_core::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use notify_support::{build_plugins, dos, refused_url, workspace, Reply, Server};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -420,16 +420,8 @@ pub fn py_int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     use serde::de::Error;
     let v = Value::deserialize(d)?;
     match &v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
-            .ok_or_else(|| D::Error::custom(format!("expected an integer, found {}", describe(&v)))),
-        Value::String(s) => s
-            .trim()
-            .replace('_', "")
-            .parse::<i64>()
+        Value::Number(_) | Value::String(_) | Value::Bool(_) => dos_py::int::int_value(&v)
             .map_err(|_| D::Error::custom(format!("expected an integer, found {}", describe(&v)))),
-        Value::Bool(b) => Ok(i64::from(*b)),
         _ => Err(D::Error::custom(format!(
             "expected an integer, found {}",
             describe(&v)

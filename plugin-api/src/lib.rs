@@ -48,16 +48,18 @@
 //! # }
 //! ```
 //!
-//! The interface crate depends on no `dos` crate: the host and every plugin
-//! depend on it, never the other way round.
-//!
-//! Shared helpers for plugins: [`pyvalue`] (Python-faithful record decoding
-//! and `str()` rendering), [`pystr`] (Python `str` behaviours), [`process`]
-//! (a shell command with a timeout, Unix), and behind optional cargo features
-//! `http` (a blocking `ureq` POST edge) and `test-support` (test helpers).
+//! The crate is the FFI tables ([`ffi`]), the types ([`types`],
+//! [`config`]), the SDK ([`sdk`]) and the evidence adapter ([`evidence`]).
+//! Shared helpers are re-exported under their 1.x paths from the crates
+//! that own them: from `dos-py` (Python's semantics, the host's own),
+//! [`pyjson`] (`json.dumps`), [`pyvalue`] (Python-faithful record decoding
+//! and `str()` rendering) and [`pystr`] (Python `str` behaviours); from
+//! `dos-plugin-support`, [`dotenv`], [`process`] (a shell command with a
+//! timeout, Unix), and behind optional cargo features `http` (a blocking
+//! `ureq` POST edge) and `test-support` (test helpers).
 
 pub mod config;
-pub mod dotenv;
+pub use dos_plugin_support::dotenv;
 pub mod evidence;
 // abi_stable's `#[sabi_trait]` and `StableAbi` derives expand to `unsafe`
 // impls and calls (the layout-checked vtables that make the tables safe to
@@ -65,9 +67,9 @@ pub mod evidence;
 #[allow(unsafe_code)]
 pub mod ffi;
 #[cfg(feature = "http")]
-pub mod http;
+pub use dos_plugin_support::http;
 #[cfg(unix)]
-pub mod process;
+pub use dos_plugin_support::process;
 pub mod pyjson;
 pub mod pystr;
 pub mod pyvalue;

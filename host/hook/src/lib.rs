@@ -12,12 +12,11 @@
 
 // The kernel modules the verbs use, at the paths they had when this was a
 // module of the kernel's crate.
-use dos_core::{hooks, lanes, run_id};
+use dos_core::{hooks, lanes};
 
 use crate::hooks::config::{self, HookConfig, TableError};
 use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
 use crate::hooks::io::{self, Debug};
-use crate::hooks::json::{PyStr, Val};
 use crate::hooks::marker::{self, Arming};
 use crate::hooks::observation::{self, Observation};
 use crate::hooks::posture::{self, Posture};
@@ -26,6 +25,7 @@ use crate::hooks::store::{self, LockedFile};
 use crate::hooks::tool_stream::{self, Step};
 use crate::hooks::{admission, canon, footprint, leases, pretool, session};
 use clap::{Args, Subcommand};
+use dos_py::json::{PyStr, Val};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -154,7 +154,7 @@ pub fn native_unknown_dialect(cmd: &PerCallCmd) -> Option<String> {
     (!name.is_empty() && !dialect::BUILTIN_NAMES.contains(&name)).then(|| {
         format!(
             "dos-hook: unknown hook dialect {} — dos-hook serves the built-in dialects only ({}); a dialect from a hook_dialects plugin is served by `dos hook VERB --dialect {name}`. Emitting nothing.",
-            dos_core::pyrepr::py_repr(name),
+            dos_py::repr::str_repr(name),
             dialect::BUILTIN_NAMES.join(", ")
         )
     })
@@ -374,17 +374,13 @@ fn marker_verb(top: Option<&PathBuf>, a: &MarkerArgs) -> i32 {
         verb: "marker",
         on: a.common.debug,
     };
-    let cap_flag = match a
-        .max_markers
-        .as_deref()
-        .map(|s| (s, crate::hooks::hook_exit::py_int(s)))
-    {
+    let cap_flag = match a.max_markers.as_deref().map(|s| (s, dos_py::int::py_int(s))) {
         None => None,
         Some((_, Some(n))) => Some(n),
         Some((s, None)) => {
             eprintln!(
                 "dos hook marker: error: argument --max-markers: invalid int value: {}",
-                crate::hooks::pyrepr::repr(s)
+                dos_py::repr::str_repr(s)
             );
             return 2;
         }
@@ -573,7 +569,7 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
     let subset;
     let input = match event.get("tool_input") {
         Some(Val::Raw(text)) => {
-            subset = crate::hooks::json::raw_subset(text, pretool::TREE_FIELDS);
+            subset = dos_py::json::raw_subset(text, pretool::TREE_FIELDS);
             Some(&subset)
         }
         other => other,
@@ -611,14 +607,14 @@ fn pretool_verb(top: Option<&PathBuf>, a: &PreArgs) -> i32 {
         // raises on an unknown one (no scorer plugins exist): passthrough.
         dbg.say(&format!(
             "decide error (ValueError(\"unknown overlap policy {}; known: prefix\")) — emitting nothing (passthrough)",
-            crate::hooks::pyrepr::repr(&overlap.policy)
+            dos_py::repr::str_repr(&overlap.policy)
         ));
         return 0;
     }
     let paths = cfg.table("paths").ok().flatten();
     let configured = paths.as_ref().and_then(|t| t.get("lane_journal")?.as_str());
     let journal_path = lanes::journal::lane_journal_path_at(&root, configured);
-    let leases = leases::live_leases(&journal_path, crate::run_id::now_ms());
+    let leases = leases::live_leases(&journal_path, dos_py::time::now_ms());
     let extra = match cfg.table("exec_capability") {
         Ok(t) => config::exec_extra(t.as_ref()),
         Err(_) => Vec::new(),

@@ -12,10 +12,10 @@
 //! the line ending at `B` really is a record with seq `S`; otherwise the drain
 //! scans from the start, exactly as the reference does.
 
-use crate::journal::pyvalue::py_int;
 use crate::journal::reader::{open_regular, parse_line, read_before, read_regular_capped};
 use crate::journal::record::coerce_seq;
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
+use dos_py::int::py_int;
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -97,7 +97,7 @@ pub fn parse_cursor(bytes: &[u8]) -> CursorValue {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return CursorValue::Unusable("it is not UTF-8 text".into());
     };
-    let t = crate::journal::pyvalue::py_strip(text);
+    let t = dos_py::text::py_strip(text);
     if t.is_empty() {
         return CursorValue::Absent;
     }
@@ -114,17 +114,13 @@ pub const QUOTE_BYTES: usize = 120;
 /// character boundary) followed by `… (N bytes)` when it is longer.
 fn quote_short(t: &str) -> String {
     if t.len() <= QUOTE_BYTES {
-        return crate::journal::pyvalue::py_repr_str(t);
+        return dos_py::repr::str_repr(t);
     }
     let mut end = QUOTE_BYTES;
     while !t.is_char_boundary(end) {
         end -= 1;
     }
-    format!(
-        "{}… ({} bytes)",
-        crate::journal::pyvalue::py_repr_str(&t[..end]),
-        t.len()
-    )
+    format!("{}… ({} bytes)", dos_py::repr::str_repr(&t[..end]), t.len())
 }
 
 /// The largest cursor file read (a seq and a newline need 21 bytes; the

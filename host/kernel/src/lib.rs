@@ -7,10 +7,8 @@
 //! extended by a plugin (hook dialects), the kernel defines the seam and its
 //! built-in baseline ([`hooks::dialect::ExternalDialect`]) and the `dos`
 //! binary plugs the plugin host in. The standalone `dos-hook` binary depends
-//! on this crate only. The one interim exception: the Python-semantics
-//! helpers (`pyjson`, `pyvalue`, `pystr`) still come from `dos-plugin-api`,
-//! whose `abi_stable` the kernel does not use, until they have a crate of
-//! their own.
+//! on this crate only. Python's semantics (`json.dumps`/`json.loads`,
+//! `repr`, `int()`, the calendar, the clock) come from `dos-py`.
 
 pub mod config;
 pub mod config_check;
@@ -22,11 +20,8 @@ pub mod lanes;
 pub mod locked_append;
 pub mod observe;
 pub mod oracle;
-pub mod pyrepr;
 pub mod run_id;
 pub mod safe_fs;
 pub mod tailscan;
 pub mod workspace;
 pub mod yaml;
-
-pub use dos_plugin_api::pyjson;

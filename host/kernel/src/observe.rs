@@ -1,8 +1,8 @@
 //! `dos observe`'s pure parts: the rollup fold over verdict events and the
 //! text renderings (spec §2.6, §9).
 
-use crate::journal::pyvalue::py_str;
 use crate::journal::VerdictEvent;
+use dos_py::value::json_str as py_str;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 

@@ -86,13 +86,7 @@ pub fn entropy() -> i64 {
     ((n ^ ((u64::from(std::process::id()) << 13) ^ (nanos << 7))) & ((1 << 30) - 1)) as i64
 }
 
-/// The wall clock in ms.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+use dos_py::time::now_ms;
 
 /// Mint a run-id for `process` at `ts_ms` with `entropy`.
 pub fn mint(

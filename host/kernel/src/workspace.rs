@@ -41,7 +41,7 @@ impl Layout {
             _ if job => "job",
             _ => return Ok(Layout::Generic),
         };
-        let shown = crate::pyrepr::py_repr(name);
+        let shown = dos_py::repr::str_repr(name);
         let message = if name.contains(['.', '/', '\\']) {
             format!("unknown driver {shown}: a driver name is a single module token (no '.', '/' or '\\'); {TAIL}")
         } else if FACTORYLESS_DRIVERS.contains(&name) {

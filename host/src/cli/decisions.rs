@@ -1,10 +1,10 @@
 //! `dos decisions`: list the pending operator decisions, or show one.
 
 use super::CliError;
-use crate::decisions::pyrepr::py_repr;
 use crate::decisions::render::{render_detail_plain, render_list_plain};
-use crate::decisions::{collect, isotime, Decision, Layout, QueueConfig};
-use crate::pyjson::{dumps, Style};
+use crate::decisions::{collect, Decision, Layout, QueueConfig};
+use dos_py::dumps::{dumps, Style};
+use dos_py::repr::str_repr as py_repr;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -91,7 +91,7 @@ fn json_array(rows: &[Decision]) -> String {
 pub(crate) fn run(top: Option<&PathBuf>, args: &DecisionsArgs) -> Result<i32, CliError> {
     let (_ws, cfg) = args.ws.queue_config(top)?;
     let resolver = if args.all { None } else { Some("HUMAN") };
-    let rows = collect(&cfg, resolver, isotime::now_micros());
+    let rows = collect(&cfg, resolver, dos_py::time::now_micros());
     let target = match parse_target(&args.target) {
         Ok(t) => t,
         Err(msg) => {

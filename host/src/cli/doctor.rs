@@ -350,7 +350,7 @@ fn gather(root: &Path) -> (Value, Vec<String>, Vec<String>) {
                     warnings.push(format!(
                         "{} {} is provided by {}; the claim in {} is ignored",
                         c.group.noun(),
-                        crate::pyrepr::py_repr(&c.name),
+                        dos_py::repr::str_repr(&c.name),
                         c.winner,
                         c.ignored.display()
                     ));
@@ -580,11 +580,11 @@ pub(crate) fn run(top_ws: Option<&PathBuf>, args: &DoctorArgs) -> Result<i32, Cl
     if args.json {
         println!(
             "{}",
-            crate::pyjson::dumps(
+            dos_py::dumps::dumps(
                 &report,
-                crate::pyjson::Style {
+                dos_py::dumps::Style {
                     sort_keys: true,
-                    ..crate::pyjson::Style::DEFAULT
+                    ..dos_py::dumps::Style::DEFAULT
                 }
             )
         );

@@ -106,11 +106,11 @@ pub(crate) fn render_json(contracts: &[Contract]) -> String {
             .collect();
         all.insert(verb.to_string(), Value::Object(m));
     }
-    crate::pyjson::dumps(
+    dos_py::dumps::dumps(
         &Value::Object(all),
-        crate::pyjson::Style {
+        dos_py::dumps::Style {
             sort_keys: true,
-            ..crate::pyjson::Style::DEFAULT
+            ..dos_py::dumps::Style::DEFAULT
         },
     )
 }
@@ -125,7 +125,7 @@ pub(crate) fn run(args: &ExitCodesArgs) -> Result<i32, CliError> {
                 let known: Vec<&str> = CONTRACTS.iter().map(|c| c.0).collect();
                 return Err(CliError::Usage(format!(
                     "{} is not a verdict-bearing verb. Known: {}",
-                    crate::pyrepr::py_repr(v),
+                    dos_py::repr::str_repr(v),
                     known.join(", ")
                 )));
             }

@@ -12,8 +12,8 @@ use crate::export::{
     decide_persist, exit_code, render_json, render_text, CursorNote, PersistDecision, PersistFacts, Report,
 };
 use crate::journal;
-use crate::journal::pyvalue::{py_int, py_repr_str, py_strip};
 use crate::plugin_host::{PluginHost, ResolveError};
+use dos_py::{int::py_int, repr::str_repr as py_repr_str, text::py_strip};
 use serde_json::{Map, Value};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

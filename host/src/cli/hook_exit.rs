@@ -2,9 +2,10 @@
 //! → an intervention verb. Exit PASS 0, BLOCK 3, WARN 4, DEFER 5, OBSERVE 6;
 //! a bad `--map` is exit 2.
 
-use crate::hooks::hook_exit::{self, py_bigint, PyInt};
+use crate::hooks::hook_exit;
 use crate::hooks::io;
 use clap::Args;
+use dos_py::int::{parse_int as py_bigint, PyInt};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 
@@ -39,7 +40,7 @@ pub(crate) fn run(top: Option<&PathBuf>, a: &HookExitArgs) -> i32 {
     let Some(code) = py_bigint(&a.code) else {
         eprintln!(
             "dos hook-exit: error: argument --code: invalid int value: {}",
-            crate::hooks::pyrepr::repr(&a.code)
+            dos_py::repr::str_repr(&a.code)
         );
         return 2;
     };

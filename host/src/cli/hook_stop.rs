@@ -8,12 +8,12 @@
 //! same [`HookStopArgs`] as `dos hook stop` when the `hook` group merges.
 
 use super::CliError;
-use crate::hooks::json::Val as JsonVal;
 use crate::hooks::observation::Observation;
 use crate::journal::{record_if_armed, VerdictEvent};
 use crate::oracle::stop::{self, Emission, Outcome, Row};
-use crate::oracle::{claims, digest, load_config_noting, pytext, Base, Oracle};
+use crate::oracle::{claims, digest, load_config_noting, Base, Oracle};
 use crate::workspace::{resolve_root, Workspace};
+use dos_py::json::Val as JsonVal;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -77,7 +77,7 @@ pub(crate) struct StopEvent {
 /// members the hook reads are decoded.
 pub(crate) fn parse_event(raw: &[u8]) -> (StopEvent, Option<String>) {
     let Some(event) = crate::hooks::io::parse_event(raw) else {
-        let why = (!pytext::py_strip(&String::from_utf8_lossy(raw)).is_empty())
+        let why = (!dos_py::text::py_strip(&String::from_utf8_lossy(raw)).is_empty())
             .then(|| "event is not a JSON object (or not valid JSON) — treated as {}".to_string());
         return (StopEvent::default(), why);
     };
@@ -91,7 +91,7 @@ pub(crate) fn parse_event(raw: &[u8]) -> (StopEvent, Option<String>) {
         .map(JsonVal::py_str)
         .unwrap_or_default();
     let parsed = StopEvent {
-        session_id: pytext::py_strip(&session_id).to_string(),
+        session_id: dos_py::text::py_strip(&session_id).to_string(),
         loop_guard: loop_guard(event.get("stop_hook_active")),
         cwd: text("cwd"),
         transcript_path: text("transcript_path"),
@@ -109,7 +109,7 @@ pub(crate) fn loop_guard(value: Option<&JsonVal<'_>>) -> bool {
             let text = s.decode().text;
             !text.is_empty()
                 && !matches!(
-                    pytext::py_strip(&text).to_lowercase().as_str(),
+                    dos_py::text::py_strip(&text).to_lowercase().as_str(),
                     "false" | "0" | "no" | "off"
                 )
         }

@@ -9,7 +9,7 @@ use crate::judge::eval::{report_json, score_each};
 use crate::judge::per_case;
 use crate::judge::{cases, resolve_judge};
 use crate::plugin_host::PluginHost;
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use std::path::PathBuf;
 
 /// Arguments of `dos judge-eval`.

@@ -9,8 +9,8 @@ use crate::lanes::lease::{self, AcquireRequest, HaltRequest, LaneStore, LeaseErr
 use crate::lanes::liveness::{classify, fold_since, Liveness, LivenessEvidence, LivenessPolicy};
 use crate::lanes::lock_mode::LockMode;
 use crate::lanes::roster::Roster;
-use crate::pyjson::{dumps, Style};
 use crate::workspace::Workspace;
+use dos_py::dumps::{dumps, Style};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -302,8 +302,8 @@ pub(crate) fn lease_lane(top_ws: Option<&PathBuf>, a: &LeaseLaneArgs) -> Result<
             let extra: Vec<Entry> = if leases.is_empty() {
                 Vec::new()
             } else {
-                if let Err(e) = crate::witness::snapshot_json::parse(leases) {
-                    eprintln!("error: --leases is not valid JSON ({}); expected a JSON array of live-lease objects (e.g. '[]')", e.0);
+                if let Err(e) = dos_py::json::parse(leases.as_bytes()) {
+                    eprintln!("error: --leases is not valid JSON ({}); expected a JSON array of live-lease objects (e.g. '[]')", e.message(leases.as_bytes()));
                     return Ok(2);
                 }
                 match serde_json::from_str::<Value>(leases) {
@@ -549,12 +549,12 @@ pub(crate) fn liveness(top_ws: Option<&PathBuf>, a: &LivenessArgs) -> Result<i32
     let Some(started) = crate::run_id::ts_ms_of(&a.run_id) else {
         eprintln!(
             "error: {} is not a valid run-id token (expected an RID-… minted by `dos run-id mint`)",
-            crate::pyrepr::py_repr(&a.run_id)
+            dos_py::repr::str_repr(&a.run_id)
         );
         return Ok(2);
     };
     let ws = super::workspace(top_ws, a.workspace.as_ref())?;
-    let now = a.now_ms.unwrap_or_else(crate::run_id::now_ms);
+    let now = a.now_ms.unwrap_or_else(dos_py::time::now_ms);
     let mut fold = crate::lanes::liveness::Fold::default();
     if !a.lane.is_empty() && !a.loop_ts.is_empty() {
         let entries = journal::read_records(&lane_journal_path(&ws));

@@ -2,11 +2,11 @@
 
 use super::decisions::WorkspaceFlags;
 use super::CliError;
+use crate::decisions::collect;
 use crate::decisions::render::render_list_plain;
-use crate::decisions::{collect, isotime};
 use crate::notify::{self, top};
 use crate::plugin_host::PluginHost;
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -92,7 +92,7 @@ pub(crate) fn run(top_ws: Option<&PathBuf>, args: &NotifyArgs) -> Result<i32, Cl
         NotifySurface::Decisions { common, .. } | NotifySurface::Top { common } => common,
     };
     let (ws, cfg) = common.ws.queue_config(top_ws)?;
-    let now = isotime::now_micros();
+    let now = dos_py::time::now_micros();
     let note = match &args.surface {
         NotifySurface::Decisions { all, top, .. } => {
             let rows = collect(&cfg, if *all { None } else { Some("HUMAN") }, now);

@@ -10,7 +10,7 @@ use super::CliError;
 use crate::export::drain::BadSeqs;
 use crate::journal::{self, Entry, JournalReader, VerdictEvent};
 use crate::observe::{render_history_head, render_history_row, render_rollup, By, Rollup};
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -10,8 +10,8 @@ mod unused;
 
 use super::CliError;
 use crate::plugin_host::{builtins, isolate, loader, precheck, quarantine, Inventory, PluginHost};
-use crate::pyjson::{dumps, Style};
 use dos_plugin_api::Group;
+use dos_py::dumps::{dumps, Style};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 

@@ -2,8 +2,8 @@
 //! print its record (sorted keys, indented).
 
 use super::CliError;
-use crate::pyjson::{dumps, Style};
 use crate::run_id::{mint_now, Parent};
+use dos_py::dumps::{dumps, Style};
 use serde_json::Value;
 
 /// Arguments of `dos run-id`.

@@ -3,9 +3,9 @@
 
 use super::decisions::WorkspaceFlags;
 use super::CliError;
-use crate::pyjson::{dumps, Style};
 use crate::scout::{scout_decide, ScoutState};
 use crate::stop::{configured_policy_name, resolve_stop_policy, StopDecide};
+use dos_py::dumps::{dumps, Style};
 use std::path::PathBuf;
 
 /// The text shown after `dos scout --help`.
@@ -60,7 +60,7 @@ pub(crate) fn run(top_ws: Option<&PathBuf>, args: &ScoutArgs) -> Result<i32, Cli
     let queue = match &handle {
         Some(_) if !state.resource_blocked => {
             let (_, cfg) = args.ws.queue_config(top_ws)?;
-            crate::decisions::collect(&cfg, None, crate::decisions::isotime::now_micros())
+            crate::decisions::collect(&cfg, None, dos_py::time::now_micros())
                 .iter()
                 .map(crate::decisions::Decision::to_json)
                 .collect()

@@ -5,8 +5,8 @@
 use super::CliError;
 use crate::journal::{record_if_armed, VerdictEvent};
 use crate::oracle::{load_config_lenient, Base, Oracle, ShipVerdict};
-use crate::pyjson::dumps;
 use crate::workspace::{resolve_root, Workspace};
+use dos_py::dumps::dumps;
 use serde_json::Value;
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -7,11 +7,11 @@
 
 use super::CliError;
 use crate::plugin_host::PluginHost;
-use crate::pyjson::{dumps, Style};
 use crate::witness::effect::{witness_effect, EffectClaim, EffectVerdict};
 use crate::witness::sources::{active_names, gather_evidence, resolve};
 use crate::witness::state_diff::{read_state_json, witness_via_state_diff};
 use crate::witness::{believe_under_floor, Accountability};
+use dos_py::dumps::{dumps, Style};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 

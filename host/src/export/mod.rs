@@ -4,8 +4,8 @@
 pub(crate) use dos_core::export_cursor as cursor;
 pub(crate) mod drain;
 
-use crate::pyjson::{dumps, Style};
 use dos_plugin_api::ExportResult;
+use dos_py::dumps::{dumps, Style};
 use serde_json::{json, Value};
 
 /// Whether (and what) to persist after a drain.

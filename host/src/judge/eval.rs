@@ -232,7 +232,7 @@ mod tests {
             r.tally(s, t, 0.0);
         }
         assert_eq!(
-            crate::pyjson::dumps(&r.to_json(), crate::pyjson::Style::DEFAULT),
+            dos_py::dumps::dumps(&r.to_json(), dos_py::dumps::Style::DEFAULT),
             r#"{"n": 7, "grid": {"correct_clear": 1, "false_clear": 1, "correct_flag": 1, "false_flag": 0, "abstain_true": 2, "abstain_false": 2}, "rates": {"false_clear_rate": 0.5, "lie_leak_rate": 0.25, "decisive_accuracy": 0.6667, "abstention_rate": 0.5714, "cost_per_claim": 0.0}, "total_cost": 0.0}"#
         );
         assert_eq!(r.exit_code(), 1);

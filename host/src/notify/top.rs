@@ -6,11 +6,13 @@
 //! Not covered (documented limits): the ship-oracle trust chip of a verdict
 //! row is always blank here (no oracle is consulted).
 
-use crate::decisions::classify::{dynamic_lane_handle, py_strip};
-use crate::decisions::isotime::{parse_iso, utc_iso_seconds, Micros};
-use crate::decisions::journal_read::{self, text_or_empty, truthy, Entry};
+use crate::decisions::classify::dynamic_lane_handle;
+use crate::decisions::journal_read::{self, text_or_empty, Entry};
 use crate::decisions::rows::cut;
 use crate::decisions::sources::{envelope_files, QueueConfig};
+use dos_py::text::py_strip;
+use dos_py::time::{parse_iso, utc_iso_seconds, Micros};
+use dos_py::value::truthy_opt as truthy;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

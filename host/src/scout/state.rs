@@ -170,17 +170,7 @@ pub(crate) fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Python truthiness of a JSON value.
-pub(crate) fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
+use dos_py::value::truthy;
 
 fn field(key: &str, problem: String) -> StateError {
     StateError::Field {

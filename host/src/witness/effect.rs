@@ -1,7 +1,7 @@
 //! The effect claim and the pure four-valued witness ladder.
 
 use super::{believe_under_floor, Accountability, EvidenceFacts, Stance};
-use crate::pyrepr::py_repr;
+use dos_py::repr::str_repr as py_repr;
 use serde_json::{Map, Value};
 
 /// A claimed effect: an opaque key, an optional probe subject, the narration.

@@ -3,7 +3,6 @@
 //! (CONFIRMED / REFUTED / UNWITNESSED / NO_CLAIM).
 
 pub(crate) mod effect;
-pub(crate) mod snapshot_json;
 pub(crate) mod sources;
 pub(crate) mod state_diff;
 

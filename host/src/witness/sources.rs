@@ -16,8 +16,8 @@
 use super::{Accountability, EvidenceFacts};
 use crate::plugin_host::handles::GenericHandle;
 use crate::plugin_host::{PluginHost, ResolveError};
-use crate::pyrepr::py_repr;
 use dos_plugin_api::Group;
+use dos_py::repr::str_repr as py_repr;
 use serde_json::{Map, Value};
 
 /// The built-in sources, in declaration order (they cannot be shadowed).

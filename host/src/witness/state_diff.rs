@@ -2,9 +2,10 @@
 //! when its key was inserted or updated between two OS-recorded snapshots.
 
 use super::effect::{witness_effect, EffectClaim, EffectWitnessVerdict};
-use super::snapshot_json::{parse, py_eq, PyValue};
 use super::{Accountability, EvidenceFacts};
-use crate::pyrepr::py_repr;
+use dos_py::json::loads;
+use dos_py::repr::str_repr as py_repr;
+use dos_py::value::{py_eq, PyValue};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -163,8 +164,8 @@ fn utf8_error_text(bytes: &[u8], e: &std::str::Utf8Error) -> String {
 pub(crate) fn read_state_json(path: &str) -> Result<State, String> {
     let bytes = std::fs::read(Path::new(path)).map_err(|e| os_error_text(&e, path))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| utf8_error_text(&bytes, &e))?;
-    match parse(text).map_err(|e| e.0)? {
-        PyValue::Object(m) => Ok(m),
+    match loads(text).map_err(|e| e.message(text.as_bytes()))? {
+        PyValue::Dict(m) => Ok(m.into_iter().collect()),
         other => Err(format!(
             "state snapshot at {} is a {}, not an object",
             py_repr(path),
@@ -178,8 +179,8 @@ mod tests {
     use super::*;
 
     fn state(text: &str) -> State {
-        match parse(text).unwrap() {
-            PyValue::Object(m) => m,
+        match loads(text).unwrap() {
+            PyValue::Dict(m) => m.into_iter().collect(),
             _ => panic!(),
         }
     }

@@ -47,7 +47,7 @@ use dos_plugin_api::{dotenv, DriverConfig, EventRef, ExportResult, Exporter, Plu
 use prost::Message;
 use serde_json::Value;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 pub use transport::logs_url;
 use transport::{Client, Outcome, RetryPolicy};
 
@@ -224,12 +224,7 @@ impl OtlpExporter {
     }
 }
 
-fn now_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
+use dos_py::time::now_nanos;
 
 impl Exporter for OtlpExporter {
     fn export(&mut self, events: &[EventRef<'_>]) -> Result<ExportResult, PluginError> {

@@ -58,35 +58,8 @@ pub fn body_text(syscall: &str, verdict: &str) -> String {
     format!("{syscall} {verdict}").trim().to_string()
 }
 
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
 /// Seconds since the Unix epoch for a valid UTC civil date and time.
-pub fn epoch_seconds(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64) -> Option<i64> {
-    let valid = (1..=12).contains(&mo)
-        && d >= 1
-        && d <= days_in_month(y, mo)
-        && (0..24).contains(&h)
-        && (0..60).contains(&mi)
-        && (0..60).contains(&s);
-    valid.then(|| days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
+pub use dos_py::time::epoch_seconds;
 
 fn num(text: &str, range: Range<usize>) -> Option<i64> {
     let part = text.get(range)?;

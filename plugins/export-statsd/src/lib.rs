@@ -56,30 +56,18 @@ pub const DEFAULT_PORT: i64 = 8125;
 /// Metric name used when none is configured.
 pub const DEFAULT_PREFIX: &str = "dos.verdict";
 
-/// Python's `int()` of a string: surrounding whitespace, an optional sign,
-/// ASCII digits with single underscores between them.
+/// Python's `int()` of a string (`dos_py`'s), an integer past `i64`
+/// saturated: it fails the port range check either way, as in Python.
 pub fn py_int(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let (negative, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
-        return None;
+    match dos_py::int::py_int_checked(text) {
+        Ok(v) => Some(v),
+        Err(dos_py::int::PyIntError::Syntax) => None,
+        Err(dos_py::int::PyIntError::Overflow) => Some(if dos_py::text::py_strip(text).starts_with('-') {
+            i64::MIN
+        } else {
+            i64::MAX
+        }),
     }
-    let mut value: i64 = 0;
-    for b in digits.bytes() {
-        match b {
-            b'_' => continue,
-            b'0'..=b'9' => {
-                // Saturate: anything this large is out of port range anyway.
-                value = value.saturating_mul(10).saturating_add(i64::from(b - b'0'));
-            }
-            _ => return None,
-        }
-    }
-    Some(if negative { -value } else { value })
 }
 
 /// What the configuration says about the port.
@@ -331,6 +319,10 @@ mod tests {
             ("1.5", None),
             ("", None),
             ("-", None),
+            ("\u{1c}5\u{1f}", None), // CPython: int() does not strip U+001C..U+001F
+            ("\u{661}", Some(1)),
+            ("99999999999999999999", Some(i64::MAX)),
+            ("-99999999999999999999", Some(i64::MIN)),
         ] {
             assert_eq!(py_int(raw), want, "{raw:?}");
         }

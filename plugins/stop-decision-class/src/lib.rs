@@ -20,7 +20,6 @@
 #![forbid(unsafe_code)]
 
 use dos_plugin_api::pystr::is_py_space;
-use dos_plugin_api::pyvalue::write_str_repr_with;
 use dos_plugin_api::{DriverConfig, PluginError, Registry, StopPolicy, StopVerdict};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -44,43 +43,9 @@ pub fn normalise_classes<S: AsRef<str>>(classes: &[S]) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether a character is one Python's `repr` escapes (not "printable"),
-/// approximated outside ASCII by control, separator and common format characters.
-fn py_unprintable(c: char) -> bool {
-    if c.is_ascii() {
-        return c.is_ascii_control();
-    }
-    c.is_control()
-        || (c.is_whitespace() && c != ' ')
-        || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
-}
+pub use dos_py::repr::{list_repr as py_list_repr, str_repr as py_repr};
 
-/// Python's `repr()` of a string: single quotes unless the text holds `'` and
-/// no `"`; backslash, the quote and control characters escaped.
-pub fn py_repr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    write_str_repr_with(&mut out, s, |c| !py_unprintable(c));
-    out
-}
-
-/// Python's repr of a list of strings: `['A', 'B']`.
-pub fn py_list_repr<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
-    let parts: Vec<String> = items.into_iter().map(|s| py_repr(s)).collect();
-    format!("[{}]", parts.join(", "))
-}
-
-/// Python's type name for a JSON value, for error texts.
-fn py_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
-}
+use dos_py::value::json_type_name as py_type_name;
 
 /// A string field of a decision row; anything else (missing, null, wrong type) is `""`.
 fn field<'v>(row: &'v Value, key: &str) -> &'v str {

@@ -2,21 +2,15 @@
 //! normalisation, backpressure prose, resolver routing, the envelope refusal
 //! test and supersession of journal refusals.
 
-use super::journal_read::{int_seq, py_str, text_or_empty, truthy, Entry};
+use super::journal_read::{int_seq, text_or_empty, Entry};
 use super::model::{DecisionKind, ResolverKind};
 use super::reasons::ReasonRegistry;
+use dos_py::value::json_str as py_str;
+use dos_py::value::truthy_opt as truthy;
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 
-/// Python's `str.isspace` (Rust's whitespace plus the ASCII separators).
-pub fn py_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// Python's `str.strip()`.
-pub fn py_strip(s: &str) -> &str {
-    s.trim_matches(py_space)
-}
+use dos_py::text::{is_py_space as py_space, py_strip};
 
 /// A regex `\w` character (Unicode).
 fn word_char(c: char) -> bool {

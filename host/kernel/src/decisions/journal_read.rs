@@ -14,31 +14,7 @@
 
 use serde_json::Value;
 
-pub use crate::lanes::journal::{
-    parse_records as parse_all, read_records as read_all, truthy, Entry, OP_CORRUPT,
-};
-
-/// Python's `str()` of a JSON value as the reference prints it inside text
-/// (`None`, `True`, `1.0`, a string raw).
-pub fn py_str(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::String(s) => s.clone(),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => i.to_string(),
-            (_, Some(u), _) => u.to_string(),
-            (_, _, Some(f)) => {
-                let mut s = String::new();
-                dos_plugin_api::pyjson::write_float(&mut s, f);
-                s
-            }
-            _ => n.to_string(),
-        },
-        other => other.to_string(),
-    }
-}
+pub use crate::lanes::journal::{parse_records as parse_all, read_records as read_all, Entry, OP_CORRUPT};
 
 /// `str(entry.get(key) or "")`: the value as text, empty when falsy.
 pub fn text_or_empty(v: Option<&Value>) -> String {
@@ -76,11 +52,7 @@ mod tests {
     }
 
     #[test]
-    fn python_str_of_values() {
-        assert_eq!(py_str(&Value::Null), "None");
-        assert_eq!(py_str(&serde_json::json!(2.0)), "2.0");
-        assert_eq!(py_str(&serde_json::json!(7)), "7");
-        assert_eq!(py_str(&serde_json::json!(true)), "True");
+    fn int_seq_takes_integers_only() {
         assert_eq!(int_seq(&parse_all("{\"seq\": true}")[0]), None);
         assert_eq!(int_seq(&parse_all("{\"seq\": 3.0}")[0]), None);
     }

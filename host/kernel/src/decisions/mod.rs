@@ -8,10 +8,8 @@
 //! stop-policy seam hands to a policy as `pending_decisions`).
 
 pub mod classify;
-pub mod isotime;
 pub mod journal_read;
 pub mod model;
-pub mod pyrepr;
 pub mod reasons;
 pub mod render;
 pub mod rows;
@@ -21,7 +19,7 @@ pub use model::{Decision, DecisionKind, ResolverKind, Urgency};
 pub use sources::{Layout, QueueConfig};
 
 use crate::workspace::Workspace;
-use isotime::Micros;
+use dos_py::time::Micros;
 
 /// The ranked queue for `cfg` as of `now`. `resolver` keeps only rows routed
 /// to that resolver (`Some("HUMAN")` is the CLI default; `None` = everything).
@@ -35,7 +33,7 @@ pub fn collect(cfg: &QueueConfig, resolver: Option<&str>, now: Micros) -> Vec<De
 /// CLI commands print them).
 pub fn pending_decisions(ws: &Workspace, layout: Layout) -> Vec<serde_json::Value> {
     let cfg = QueueConfig::for_workspace(ws, layout);
-    collect(&cfg, None, isotime::now_micros())
+    collect(&cfg, None, dos_py::time::now_micros())
         .iter()
         .map(Decision::to_json)
         .collect()

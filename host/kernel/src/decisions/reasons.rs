@@ -1,7 +1,8 @@
 //! The block-reason registry: the closed refusal vocabulary as data (reference:
 //! `dos.reasons`). The built-in set plus a workspace's `[reasons]` table.
 
-use super::pyrepr::{py_list_repr, py_repr};
+use dos_py::repr::{list_repr as py_list_repr, str_repr as py_repr};
+use dos_py::toml_value::{toml_str, toml_type_name as py_type_name};
 use toml::{Table, Value};
 
 /// The categories a reason may roll up to.
@@ -190,7 +191,7 @@ impl ReasonRegistry {
                     "ReasonSpec {} has category {}, which is not a known NoPickCause value {}. A reason must roll up to a category the oracle can verify against.",
                     py_repr(token),
                     py_repr(&category),
-                    py_list_repr(&KNOWN_CATEGORIES)
+                    py_list_repr(KNOWN_CATEGORIES)
                 ));
             }
             let see_also = match body.get("see_also") {
@@ -225,36 +226,6 @@ impl ReasonRegistry {
             specs.push(new);
         }
         Ok(ReasonRegistry { specs })
-    }
-}
-
-/// A TOML value as Python's `str()` would print the parsed value.
-fn toml_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Integer(i) => i.to_string(),
-        Value::Float(f) => {
-            let mut s = String::new();
-            dos_plugin_api::pyjson::write_float(&mut s, *f);
-            s
-        }
-        Value::Boolean(true) => "True".into(),
-        Value::Boolean(false) => "False".into(),
-        Value::Datetime(d) => d.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// The Python type name of a parsed TOML value.
-pub fn py_type_name(v: &Value) -> &'static str {
-    match v {
-        Value::String(_) => "str",
-        Value::Integer(_) => "int",
-        Value::Float(_) => "float",
-        Value::Boolean(_) => "bool",
-        Value::Datetime(_) => "datetime",
-        Value::Array(_) => "list",
-        Value::Table(_) => "dict",
     }
 }
 

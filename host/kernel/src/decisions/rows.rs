@@ -3,13 +3,16 @@
 //! ranking). The I/O that gathers the records lives in `sources`.
 
 use super::classify::{
-    acquire_refusal_reason, clean_token, dynamic_lane_handle, envelope_refusal, py_strip, resolver_for,
+    acquire_refusal_reason, clean_token, dynamic_lane_handle, envelope_refusal, resolver_for,
     superseded_refusals,
 };
-use super::isotime::{age_seconds, Micros};
-use super::journal_read::{int_seq, py_str, text_or_empty, truthy, Entry};
+use super::journal_read::{int_seq, text_or_empty, Entry};
 use super::model::{Decision, DecisionKind, ResolverKind};
 use super::reasons::ReasonRegistry;
+use dos_py::text::py_strip;
+use dos_py::time::{age_seconds, Micros};
+use dos_py::value::json_str as py_str;
+use dos_py::value::truthy_opt as truthy;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -301,8 +304,8 @@ pub fn finish(rows: Vec<Decision>, max_age_seconds: Option<f64>, resolver: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decisions::isotime::parse_iso;
     use crate::decisions::journal_read::parse_all;
+    use dos_py::time::parse_iso;
     use serde_json::json;
 
     fn now() -> Micros {

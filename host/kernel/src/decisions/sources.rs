@@ -5,13 +5,15 @@
 //! and its defaults are kept, as the reference does. A source that is
 //! missing, torn or not UTF-8 contributes what it can and never fails.
 
-use super::isotime::{utc_date, Micros};
 use super::journal_read;
 use super::model::Decision;
-use super::pyrepr::{py_list_repr, py_repr};
-use super::reasons::{py_type_name, ReasonRegistry};
+use super::reasons::ReasonRegistry;
 use super::rows;
 use crate::workspace::Workspace;
+use dos_py::repr::list_repr as py_list_repr;
+use dos_py::time::{utc_date, Micros};
+use dos_py::toml_value::toml_repr;
+use dos_py::toml_value::toml_type_name as py_type_name;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value as Toml};
@@ -98,21 +100,6 @@ const RETENTION_KEYS: [&str; 6] = [
     "verdicts_keep_last",
 ];
 
-/// Python `repr` of a parsed TOML value (for `got …` messages).
-fn toml_repr(v: &Toml) -> String {
-    match v {
-        Toml::String(s) => py_repr(s),
-        Toml::Boolean(true) => "True".into(),
-        Toml::Boolean(false) => "False".into(),
-        Toml::Float(f) => {
-            let mut s = String::new();
-            dos_plugin_api::pyjson::write_float(&mut s, *f);
-            s
-        }
-        other => other.to_string(),
-    }
-}
-
 /// Apply a `[paths]` table to the three queue paths.
 fn apply_paths(
     table: &Table,
@@ -129,7 +116,7 @@ fn apply_paths(
         return Err(format!(
             "[paths] has unknown key(s) {}; known keys are {}",
             py_list_repr(&unknown),
-            py_list_repr(&PATH_KEYS)
+            py_list_repr(PATH_KEYS)
         ));
     }
     let mut changes: Vec<(&str, PathBuf)> = Vec::new();

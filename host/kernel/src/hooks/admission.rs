@@ -8,7 +8,7 @@
 //! admission predicates use, with their exact reason texts.
 
 use super::pretool::{self_modify_hits, self_modify_reason, tree_prefix};
-use super::pyrepr::repr;
+use dos_py::repr::str_repr as repr;
 use serde_json::Value;
 
 /// The kernel's soft-overlap tolerance (and the floor every policy is AND-ed
@@ -39,25 +39,14 @@ enum Item<'a> {
     Bad(&'static str),
 }
 
-/// Python's type name of a JSON value.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
-}
+use dos_py::value::json_type_name as type_name;
 
 /// `list(lease.get("tree") or [])`: the entries, or the type name Python's
 /// `list()` rejects.
 fn lease_items(tree: Option<&Value>) -> Result<Vec<Value>, &'static str> {
     match tree {
         None => Ok(Vec::new()),
-        Some(v) if !crate::lanes::journal::truthy(Some(v)) => Ok(Vec::new()),
+        Some(v) if !dos_py::value::truthy(v) => Ok(Vec::new()),
         Some(Value::Array(a)) => Ok(a.clone()),
         Some(Value::String(s)) => Ok(s.chars().map(|c| Value::String(c.to_string())).collect()),
         Some(Value::Object(o)) => Ok(o.keys().map(|k| Value::String(k.clone())).collect()),
@@ -68,7 +57,7 @@ fn lease_items(tree: Option<&Value>) -> Result<Vec<Value>, &'static str> {
 fn item(v: &Value) -> Item<'_> {
     match v {
         Value::String(s) if !s.is_empty() => Item::Str(s),
-        other if !crate::lanes::journal::truthy(Some(other)) => Item::Skip,
+        other if !dos_py::value::truthy(other) => Item::Skip,
         other => Item::Bad(type_name(other)),
     }
 }
@@ -156,7 +145,7 @@ pub fn disjointness(
     let lease = lease?;
     let lease_lane = match lease.get("lane") {
         Some(Value::String(s)) => repr(s),
-        Some(v) => crate::journal::pyvalue::py_repr(v),
+        Some(v) => dos_py::value::json_repr(v),
         None => "None".into(),
     };
     let items = match lease_items(lease.get("tree")) {

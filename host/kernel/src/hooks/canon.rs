@@ -4,20 +4,11 @@
 //! and undecodable bytes become `?`). Bytes are streamed into the hasher, so
 //! hashing a huge result allocates nothing proportional to it.
 
-use super::json::{self, RawStr, Val};
+use dos_py::dumps::{dump_str, dump_val as dumps};
+use dos_py::json::{RawStr, Val};
 use sha2::{Digest, Sha256};
 
-/// A sink for canonical bytes.
-pub trait Sink {
-    /// Take the next piece.
-    fn put(&mut self, s: &str);
-}
-
-impl Sink for String {
-    fn put(&mut self, s: &str) {
-        self.push_str(s);
-    }
-}
+pub use dos_py::dumps::Sink;
 
 /// Buffers small writes before feeding SHA-256.
 struct Hasher {
@@ -84,160 +75,10 @@ pub fn canonical(v: &Val<'_>, s: &mut dyn Sink) {
     }
 }
 
-/// `json.dumps(v, sort_keys=True, ensure_ascii=False)` into `s`.
-pub fn dumps(v: &Val<'_>, s: &mut dyn Sink) {
-    match v {
-        Val::Null => s.put("null"),
-        Val::Bool(true) => s.put("true"),
-        Val::Bool(false) => s.put("false"),
-        Val::Int(t) => {
-            if *t == "-0" {
-                s.put("0")
-            } else {
-                s.put(t)
-            }
-        }
-        Val::Float(f) => {
-            let mut out = String::new();
-            crate::pyjson::write_float(&mut out, *f);
-            s.put(&out);
-        }
-        Val::Str(raw) => dump_str(raw, s),
-        Val::Arr(items) => {
-            s.put("[");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    s.put(", ");
-                }
-                dumps(item, s);
-            }
-            s.put("]");
-        }
-        Val::Raw(text) => dump_raw(text, s),
-        Val::Obj(members) => {
-            // As the reference: the last duplicate wins and keys sort by code
-            // point on the Python string (lone surrogates included); only the
-            // output replaces each surrogate with `?`, so `"\ud83d"` sorts
-            // after `"a"` and two distinct surrogate keys both stay.
-            let mut keyed: Vec<(Vec<u8>, &RawStr<'_>, &Val<'_>)> =
-                members.iter().map(|(k, v)| (k.code_point_key(), k, v)).collect();
-            keyed.reverse();
-            keyed.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the last duplicate sorts first
-            keyed.dedup_by(|later, earlier| later.0 == earlier.0);
-            s.put("{");
-            for (i, (_, k, v)) in keyed.iter().enumerate() {
-                if i > 0 {
-                    s.put(", ");
-                }
-                dump_str(k, s);
-                s.put(": ");
-                dumps(v, s);
-            }
-            s.put("}");
-        }
-    }
-}
-
-/// `dumps` of a [`Val::Raw`] container, streamed from its text: array
-/// items one by one; object members (16 bytes each) sorted by code point
-/// and de-duplicated as for [`Val::Obj`], their values streamed in turn.
-fn dump_raw(text: &[u8], s: &mut dyn Sink) {
-    match text.first() {
-        Some(b'[') => {
-            s.put("[");
-            let mut first = true;
-            json::raw_items(text, |item| {
-                if !std::mem::take(&mut first) {
-                    s.put(", ");
-                }
-                dump_raw(item, s);
-            });
-            s.put("]");
-        }
-        Some(b'{') => {
-            let mut members = json::raw_members(text);
-            // Sort by key, the last duplicate first; keep that one.
-            members.sort_unstable_by(|a, b| {
-                compare_keys(&a.key(text), &b.key(text))
-                    .then_with(|| b.value(text).as_ptr().cmp(&a.value(text).as_ptr()))
-            });
-            members.dedup_by(|later, earlier| later.key(text).eq_str_raw(&earlier.key(text)));
-            s.put("{");
-            for (i, m) in members.iter().enumerate() {
-                if i > 0 {
-                    s.put(", ");
-                }
-                dump_str(&m.key(text), s);
-                s.put(": ");
-                dump_raw(m.value(text), s);
-            }
-            s.put("}");
-        }
-        Some(b'"') => {
-            let raw = &text[1..text.len().saturating_sub(1).max(1)];
-            dump_str(
-                &RawStr {
-                    raw,
-                    escaped: raw.contains(&b'\\'),
-                },
-                s,
-            );
-        }
-        _ => match json::parse(text) {
-            Ok(v) => dumps(&v, s),
-            Err(_) => s.put("null"),
-        },
-    }
-}
-
-/// Code point order of two keys (byte order when neither needs decoding).
-fn compare_keys(a: &RawStr<'_>, b: &RawStr<'_>) -> std::cmp::Ordering {
-    let plain = |k: &RawStr<'_>| !k.escaped && std::str::from_utf8(k.raw).is_ok();
-    if plain(a) && plain(b) {
-        a.raw.cmp(b.raw)
-    } else {
-        a.code_point_key().cmp(&b.code_point_key())
-    }
-}
-
-fn dump_str(raw: &RawStr<'_>, s: &mut dyn Sink) {
-    s.put("\"");
-    raw.decode_chunks(|piece, _| escape_into(piece, s));
-    s.put("\"");
-}
-
-/// Python's `ensure_ascii=False` string escaping (no U+2028 escape: these
-/// bytes feed a digest that must match the reference's).
-fn escape_into(text: &str, s: &mut dyn Sink) {
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0x08 => Some("\\b"),
-            0x0c => Some("\\f"),
-            _ => None,
-        };
-        if esc.is_none() && b >= 0x20 {
-            continue;
-        }
-        s.put(&text[start..i]);
-        start = i + 1;
-        match esc {
-            Some(e) => s.put(e),
-            None => s.put(&format!("\\u{:04x}", b)),
-        }
-    }
-    s.put(&text[start..]);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hooks::json::parse;
+    use dos_py::json::parse;
 
     #[test]
     fn result_digests_match_the_reference_table() {

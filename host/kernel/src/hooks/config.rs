@@ -8,10 +8,10 @@
 //! *type* error (e.g. `repeat_n = [1]`, where the reference crashes) makes the
 //! hook stand down: no output, exit 0, the reason on stderr.
 
-use super::hook_exit::py_int;
 use super::marker::MarkerPolicy;
-use super::pyrepr::repr;
 use super::tool_stream::StreamPolicy;
+use dos_py::int::py_int;
+use dos_py::repr::str_repr as repr;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -156,18 +156,7 @@ pub fn py_int_value(key: &str, v: &Value) -> Result<i64, TableError> {
     }
 }
 
-/// Python truthiness of a TOML value.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::String(s) => !s.is_empty(),
-        Value::Integer(i) => *i != 0,
-        Value::Float(f) => *f != 0.0,
-        Value::Boolean(b) => *b,
-        Value::Datetime(_) => true,
-        Value::Array(a) => !a.is_empty(),
-        Value::Table(t) => !t.is_empty(),
-    }
-}
+use dos_py::toml_value::toml_truthy as truthy;
 
 /// `[tool_stream]` → policy (a present non-empty table replaces the whole
 /// policy; missing keys take defaults).
@@ -279,7 +268,7 @@ fn py_float(v: &Value) -> Option<f64> {
         Value::Float(f) => Some(*f),
         Value::Boolean(b) => Some(f64::from(u8::from(*b))),
         Value::String(s) => {
-            let t = crate::journal::pyvalue::py_strip(s);
+            let t = dos_py::text::py_strip(s);
             let lower = t.to_ascii_lowercase();
             let body = lower.trim_start_matches(['+', '-']);
             if matches!(body, "inf" | "infinity" | "nan") {
@@ -297,7 +286,7 @@ fn py_float(v: &Value) -> Option<f64> {
 /// Python `repr()` of a float.
 fn float_repr(f: f64) -> String {
     let mut s = String::new();
-    dos_plugin_api::pyvalue::write_float_repr(&mut s, f);
+    dos_py::repr::write_float_repr(&mut s, f);
     s
 }
 

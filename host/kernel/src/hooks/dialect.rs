@@ -100,7 +100,7 @@ pub const BUILTIN_NAMES: [&str; 8] = [
 
 /// An unknown `--dialect` name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown hook dialect {} — known: claude-code (or a registered dos.hook_dialects plugin). Refusing to fall back to 'claude-code': a wrong dialect against a non-Claude-Code host is a silent no-op.", crate::hooks::pyrepr::repr(.0))]
+#[error("unknown hook dialect {} — known: claude-code (or a registered dos.hook_dialects plugin). Refusing to fall back to 'claude-code': a wrong dialect against a non-Claude-Code host is a silent no-op.", dos_py::repr::str_repr(.0))]
 pub struct UnknownDialect(pub String);
 
 /// A dialect served outside the built-ins (a `hook_dialects` plugin).
@@ -294,11 +294,11 @@ pub fn render(dialect: Dialect, verdict: &HookVerdict, moment: Moment) -> Option
 
 /// The stdout line for a rendered object: sorted keys, ASCII-only, `\n`.
 pub fn stdout_line(v: &Value) -> String {
-    let mut out = crate::pyjson::dumps(
+    let mut out = dos_py::dumps::dumps(
         v,
-        crate::pyjson::Style {
+        dos_py::dumps::Style {
             sort_keys: true,
-            ..crate::pyjson::Style::DEFAULT
+            ..dos_py::dumps::Style::DEFAULT
         },
     );
     out.push('\n');

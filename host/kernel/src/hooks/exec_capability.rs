@@ -3,7 +3,7 @@
 //! code execution? Used by `dos exec-capability` and, as an advisory, by
 //! `dos hook pretool`.
 
-use super::pyrepr::repr;
+use dos_py::repr::str_repr as repr;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
@@ -85,7 +85,7 @@ pub fn python_escapes(text: &str) -> String {
     out.push_str(rest);
     out
 }
-use dos_plugin_api::pystr::is_py_space;
+use dos_py::text::is_py_space;
 
 /// The closed default set of arbitrary-exec entry points.
 pub const DEFAULT_SET: &[&str] = &[

@@ -119,10 +119,7 @@ fn is_effect_free_prefix(prefix: &[String]) -> bool {
 /// and up to two following non-flag tokens, lower-cased.
 pub fn segment_lead_tokens(segment: &str) -> Vec<String> {
     let mut toks: Vec<String> = Vec::new();
-    for tok in segment
-        .split(crate::journal::pyvalue::is_py_space)
-        .filter(|t| !t.is_empty())
-    {
+    for tok in segment.split(dos_py::text::is_py_space).filter(|t| !t.is_empty()) {
         if toks.is_empty() {
             if let Some((head, _)) = tok.split_once('=') {
                 if !head.is_empty() && head.chars().all(|c| c.is_alphanumeric() || c == '_') {
@@ -157,7 +154,7 @@ fn segments(cmd: &str) -> Option<Vec<Vec<String>>> {
     }
     let segs: Vec<Vec<String>> = work
         .split('\0')
-        .map(crate::journal::pyvalue::py_strip)
+        .map(dos_py::text::py_strip)
         .filter(|s| !s.is_empty())
         .map(segment_lead_tokens)
         .collect();

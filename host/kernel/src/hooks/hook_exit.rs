@@ -1,7 +1,8 @@
 //! A plain shell hook's exit code → an intervention verb (pure), and the
 //! `--map CODE=VERB,…` grammar.
 
-use super::pyrepr::repr;
+use dos_py::int::{parse_int, PyInt};
+use dos_py::repr::str_repr as repr;
 use std::collections::BTreeMap;
 
 /// The intervention verbs a mapping may name.
@@ -18,100 +19,6 @@ pub enum MapError {
     Bad(String),
 }
 
-/// Python 3.11's default limit on the digits `int()` converts.
-const MAX_INT_DIGITS: usize = 4300;
-
-/// A Python `int` of any size, as canonical decimal text (`-` sign, no
-/// leading zeros, `0` for zero): exit codes are not bounded to 64 bits.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PyInt(String);
-
-impl PyInt {
-    /// Whether this is zero.
-    pub fn is_zero(&self) -> bool {
-        self.0 == "0"
-    }
-
-    /// The value as `i64`, if it fits.
-    pub fn to_i64(&self) -> Option<i64> {
-        self.0.parse().ok()
-    }
-
-    /// The decimal text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The value as a JSON number when `serde_json` can hold it exactly
-    /// (`i64`/`u64`), else `None` (the caller writes the digits itself).
-    pub fn json_number(&self) -> Option<serde_json::Value> {
-        if let Some(i) = self.to_i64() {
-            return Some(i.into());
-        }
-        self.0.parse::<u64>().ok().map(Into::into)
-    }
-}
-
-impl From<i64> for PyInt {
-    fn from(v: i64) -> Self {
-        PyInt(v.to_string())
-    }
-}
-
-impl std::fmt::Display for PyInt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// Parse a Python `int()` literal of any size: surrounding whitespace, a
-/// sign, digits with single underscores between them (any Unicode decimal
-/// digits), at most 4,300 digits (Python's limit).
-pub fn py_bigint(text: &str) -> Option<PyInt> {
-    let t = text.trim();
-    let (neg, body) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
-        return None;
-    }
-    let mut digits = String::with_capacity(body.len());
-    for c in body.chars() {
-        if c == '_' {
-            continue;
-        }
-        let d = c.to_digit(10).or_else(|| unicode_decimal(c))?;
-        if !(digits.is_empty() && d == 0) {
-            digits.push(char::from_digit(d, 10)?);
-        }
-    }
-    if body.chars().filter(|c| *c != '_').count() > MAX_INT_DIGITS {
-        return None;
-    }
-    Some(PyInt(match (digits.is_empty(), neg) {
-        (true, _) => "0".into(),
-        (false, true) => format!("-{digits}"),
-        (false, false) => digits,
-    }))
-}
-
-/// Parse a Python `int()` literal that fits in `i64`.
-pub fn py_int(text: &str) -> Option<i64> {
-    py_bigint(text)?.to_i64()
-}
-
-/// The value of a non-ASCII Unicode decimal digit (the common blocks).
-fn unicode_decimal(c: char) -> Option<u32> {
-    const ZEROS: &[u32] = &[
-        0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50,
-        0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0xFF10,
-    ];
-    let u = c as u32;
-    ZEROS.iter().find(|z| (**z..**z + 10).contains(&u)).map(|z| u - z)
-}
-
 /// Parse `--map`: entries split on `,`, trimmed, blanks dropped; later
 /// entries win; merged over the default `{2: BLOCK}`.
 pub fn parse_map(spec: Option<&str>) -> Result<BTreeMap<PyInt, String>, MapError> {
@@ -126,7 +33,7 @@ pub fn parse_map(spec: Option<&str>) -> Result<BTreeMap<PyInt, String>, MapError
         let Some((code, verb)) = entry.split_once('=') else {
             return Err(MapError::NoEquals(entry.into()));
         };
-        let code = py_bigint(code).ok_or_else(|| MapError::Bad(entry.into()))?;
+        let code = parse_int(code).ok_or_else(|| MapError::Bad(entry.into()))?;
         let verb = verb.trim().to_uppercase();
         if !VERBS.contains(&verb.as_str()) {
             return Err(MapError::Bad(entry.into()));
@@ -204,6 +111,7 @@ pub fn classify(code: PyInt, map: &BTreeMap<PyInt, String>) -> ExitVerdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dos_py::int::py_int;
 
     #[test]
     fn exit_table() {
@@ -260,7 +168,7 @@ mod tests {
 
     #[test]
     fn big_int_literals_keep_every_digit() {
-        let big = |t: &str| py_bigint(t).map(|p| p.to_string());
+        let big = |t: &str| parse_int(t).map(|p| p.to_string());
         assert_eq!(big("9223372036854775808").as_deref(), Some("9223372036854775808"));
         assert_eq!(
             big(" -0009_223_372_036_854_775_809").as_deref(),
@@ -270,7 +178,7 @@ mod tests {
         assert_eq!(big(&"1".repeat(4300)).map(|s| s.len()), Some(4300));
         assert_eq!(big(&"1".repeat(4301)), None);
         let v = classify(
-            py_bigint("18446744073709551616").unwrap(),
+            parse_int("18446744073709551616").unwrap(),
             &parse_map(Some("18446744073709551616=DEFER")).unwrap(),
         );
         assert_eq!((v.token(), v.exit_code()), ("DEFER", 5));

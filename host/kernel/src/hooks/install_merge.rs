@@ -195,7 +195,7 @@ fn merge_json(
             Some(_) => {
                 return Err(MergeError::Shape(format!(
                     "has a \"hooks\".{} value that is not a list",
-                    crate::pyrepr::py_repr(event)
+                    dos_py::repr::str_repr(event)
                 )))
             }
         };

@@ -3,8 +3,8 @@
 //! record lines, and verdict-journal recording. Everything here fails towards
 //! "say nothing": a hook must never block an agent on its own fault.
 
-use super::json::{self, Val};
 use crate::journal::VerdictEvent;
+use dos_py::json::{self, Val};
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,7 @@ impl Debug {
 }
 
 /// The event's string field `key`, if it is a string.
-pub fn event_str(event: &Val<'_>, key: &str) -> Option<super::json::PyStr> {
+pub fn event_str(event: &Val<'_>, key: &str) -> Option<dos_py::json::PyStr> {
     event.get(key).and_then(Val::as_str)
 }
 
@@ -91,7 +91,7 @@ pub fn check_driver(driver: Option<&str>, job: bool) -> Result<(), String> {
         (None, false) => return Ok(()),
     };
     const TAIL: &str = "drivers live in src/dos/drivers/, see dos.drivers.workshop for a template";
-    let r = super::pyrepr::repr(name);
+    let r = dos_py::repr::str_repr(name);
     if name.contains(['.', '/', '\\']) {
         return Err(format!(
             "unknown driver {r}: a driver name is a single module token (no '.', '/' or '\\'); {TAIL}"
@@ -115,8 +115,8 @@ pub fn schema_tag(family: &str) -> Value {
 
 /// A record's line (file flavor: sorted keys, UTF-8 raw), with `ts` stamped.
 pub fn record_line(mut fields: Map<String, Value>) -> String {
-    fields.insert("ts".into(), Value::from(crate::journal::record::now_ts()));
-    crate::pyjson::dumps(&Value::Object(fields), crate::pyjson::Style::RECORD)
+    fields.insert("ts".into(), Value::from(dos_py::time::now_ts()));
+    dos_py::dumps::dumps(&Value::Object(fields), dos_py::dumps::Style::RECORD)
 }
 
 /// A non-empty environment variable.

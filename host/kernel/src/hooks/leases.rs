@@ -15,8 +15,9 @@
 //! Any read failure means "no leases" (the fail-safe direction for the
 //! collision rung); a lease whose death cannot be proven is kept.
 
-use crate::lanes::journal::{self, py_str, truthy, Entry};
-use crate::lanes::liveness::parse_stamp_ms;
+use crate::lanes::journal::{self, py_str, Entry};
+use dos_py::time::parse_stamp_ms;
+use dos_py::value::truthy_opt as truthy;
 use memchr::memmem;
 use serde_json::Value;
 use std::fs::File;
@@ -111,7 +112,7 @@ pub fn lease_records<R: BufRead>(mut reader: R) -> Option<Vec<Entry>> {
 /// reader, so the many escaped non-lease records are not fully parsed.
 fn escaped_lease_op(line: &[u8]) -> bool {
     match super::store::parse_line(line).as_ref().and_then(|v| v.get("op")) {
-        Some(super::json::Val::Str(op)) => LEASE_OPS.iter().any(|o| op.eq_str(o)),
+        Some(dos_py::json::Val::Str(op)) => LEASE_OPS.iter().any(|o| op.eq_str(o)),
         _ => false,
     }
 }

@@ -2,7 +2,7 @@
 //! to keep a loop's keep-alive turn, and when the budget is spent. Arming,
 //! the budget arithmetic, the tally replay and the texts.
 
-use super::json::Val;
+use dos_py::json::Val;
 
 /// `[marker]` policy.
 #[derive(Debug, Clone, PartialEq, Eq)]

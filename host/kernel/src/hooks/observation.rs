@@ -116,14 +116,14 @@ impl Observation {
             m.insert("blocked_plan".into(), Value::from(self.blocked_plan.as_str()));
             m.insert("blocked_phase".into(), Value::from(self.blocked_phase.as_str()));
         }
-        crate::pyjson::dumps(&Value::Object(m), crate::pyjson::Style::RECORD)
+        dos_py::dumps::dumps(&Value::Object(m), dos_py::dumps::Style::RECORD)
     }
 }
 
 /// Whether the append runs: on unless `DOS_HOOK_METRICS` is `0` (trimmed);
 /// `--debug` always logs.
 pub fn enabled(env: Option<&str>, debug: bool) -> bool {
-    debug || env.map(crate::journal::pyvalue::py_strip) != Some("0")
+    debug || env.map(dos_py::text::py_strip) != Some("0")
 }
 
 /// The observation log under a workspace root.
@@ -139,7 +139,7 @@ pub fn append(root: &Path, obs: &Observation, debug: bool) {
     if !enabled(env.as_deref(), debug) {
         return;
     }
-    let mut line = obs.line(&crate::journal::record::now_ts());
+    let mut line = obs.line(&dos_py::time::now_ts());
     line.push('\n');
     if let Err(e) = write_line(&log_path(root), &line) {
         if debug {

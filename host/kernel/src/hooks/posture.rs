@@ -25,7 +25,7 @@ impl Posture {
     /// Parse leniently: trimmed, lower-cased; unknown or empty → `Block`
     /// (a typo can only make the hook stricter).
     pub fn parse(name: &str) -> Posture {
-        match crate::journal::pyvalue::py_strip(name).to_lowercase().as_str() {
+        match dos_py::text::py_strip(name).to_lowercase().as_str() {
             "observe" => Posture::Observe,
             "gate" => Posture::Gate,
             "assist" => Posture::Assist,
@@ -47,7 +47,7 @@ impl Posture {
     /// non-blank string `[enforcement] posture`, then `Block`. A non-string
     /// value reads as `Block`, like the reference's `str(value)`.
     pub fn effective(env: Option<&str>, table: Option<&toml::Table>) -> Posture {
-        if let Some(e) = env.filter(|e| !crate::journal::pyvalue::py_strip(e).is_empty()) {
+        if let Some(e) = env.filter(|e| !dos_py::text::py_strip(e).is_empty()) {
             return Posture::parse(e);
         }
         match table.and_then(|t| t.get("posture")) {
@@ -97,7 +97,7 @@ pub fn under_posture(verdict: HookVerdict, posture: Posture) -> Surfaced {
                 .collect::<Vec<_>>()
                 .join(" ");
             Surfaced::Verdict(HookVerdict::Warn {
-                context: crate::journal::pyvalue::py_strip(&merged).to_string(),
+                context: dos_py::text::py_strip(&merged).to_string(),
             })
         }
         (HookVerdict::Deny { reason, context }, Posture::Gate | Posture::Assist) => Surfaced::Permission {

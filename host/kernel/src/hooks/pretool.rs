@@ -8,8 +8,8 @@
 
 use super::dialect::HookVerdict;
 use super::exec_capability::{self, Capability};
-use super::json::Val;
 use super::tool_stream::casefold;
+use dos_py::json::Val;
 
 /// Tools that only read.
 pub const READ_ONLY_TOOLS: &[&str] = &[
@@ -134,7 +134,7 @@ pub fn repo_relative(path: &str, cwd: &str) -> String {
 /// `norm_tree_prefix`): `\` → `/`, Python `strip()`, Unicode casefold,
 /// truncated at the first `*` (a leading glob becomes `""`, the universe).
 pub fn tree_prefix(p: &str) -> String {
-    let f = casefold(crate::journal::pyvalue::py_strip(&p.replace('\\', "/")));
+    let f = casefold(dos_py::text::py_strip(&p.replace('\\', "/")));
     match f.find('*') {
         Some(i) => f[..i].to_string(),
         None => f,
@@ -167,7 +167,7 @@ pub fn self_modify_reason(tool: &str, hits: &[&str]) -> String {
     }
     format!(
         "lane {} would edit the orchestrator's own running code ({list}) — refusing to let a live loop rewrite the kernel that is adjudicating it (SELF_MODIFY). Pass --force only if you are deliberately editing the kernel between loop runs.",
-        super::pyrepr::repr(tool)
+        dos_py::repr::str_repr(tool)
     )
 }
 
@@ -423,10 +423,10 @@ impl PreOutcome {
             HookVerdict::Warn { context } | HookVerdict::Deny { context, .. } => context,
             HookVerdict::Pass => return,
         };
-        *ctx = if crate::journal::pyvalue::py_strip(ctx).is_empty() {
+        *ctx = if dos_py::text::py_strip(ctx).is_empty() {
             nudge.to_string()
         } else {
-            format!("{}\n\n{nudge}", crate::journal::pyvalue::py_strip(ctx))
+            format!("{}\n\n{nudge}", dos_py::text::py_strip(ctx))
         };
     }
 }
@@ -434,7 +434,7 @@ impl PreOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hooks::json::parse;
+    use dos_py::json::parse;
 
     #[test]
     fn pre_event_table() {

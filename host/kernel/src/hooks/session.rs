@@ -6,12 +6,12 @@
 //! in the `dos-hook` crate only gather input, call these and print.
 
 use super::io;
-use super::json::Val;
 use super::marker;
 use super::pretool::HelpCounts;
 use super::store::{self, LockedFile};
 use super::tool_stream::{self, Step, StreamPolicy, Verdict};
 use crate::lanes::journal::{self as lane_journal, Enforcement};
+use dos_py::json::Val;
 use serde_json::{Map, Value};
 use std::path::Path;
 

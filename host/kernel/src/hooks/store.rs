@@ -4,7 +4,7 @@
 //! ([`crate::locked_append`]: read the tail backwards, so a hook's cost does
 //! not grow with the session, then append torn-tail-safe and fsynced).
 
-use super::json::{self, Val};
+use dos_py::json::{self, Val};
 
 /// A session file, open and exclusively locked: the kernel's one locked
 /// append.

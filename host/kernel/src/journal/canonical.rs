@@ -16,7 +16,7 @@
 //! U+2028 / U+2029 / U+0085 inside strings (the reference writes them raw,
 //! we write them escaped) are accepted either way: both decode identically.
 
-use crate::pyjson::write_float;
+use dos_py::dumps::write_float;
 
 /// The seq of `line` if it is canonical (see the module docs), else `None`.
 pub fn canonical_seq(line: &str) -> Option<i64> {

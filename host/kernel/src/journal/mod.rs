@@ -5,7 +5,6 @@
 //! not by re-reading the whole journal.
 
 pub mod canonical;
-pub mod pyvalue;
 pub mod reader;
 pub mod record;
 pub mod tolerant;
@@ -97,7 +96,7 @@ pub fn append_rendered(
         stamped.seq = max_seq.saturating_add(1);
     }
     if stamped.ts.is_empty() {
-        stamped.ts = record::now_ts();
+        stamped.ts = dos_py::time::now_ts();
     }
     let Some(rendered) = render(&stamped) else {
         return Ok(stamped.seq);

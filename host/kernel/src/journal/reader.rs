@@ -24,9 +24,9 @@
 //! before.
 
 use super::canonical::{canonical_prefix, canonical_seq};
-use super::pyvalue::py_strip;
 use super::record::{read_seq, VerdictEvent};
 use super::tolerant;
+use dos_py::text::py_strip;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::fs::File;
@@ -74,7 +74,7 @@ impl<'a> RecordLine<'a> {
     /// a warning about an out-of-range seq.
     pub fn raw_seq(&self) -> String {
         let raw = match self.map.as_ref().and_then(|m| m.get("seq")) {
-            Some(v) => super::pyvalue::py_repr(v),
+            Some(v) => dos_py::value::json_repr(v),
             None => self.seq.to_string(),
         };
         match raw.char_indices().nth(40) {

@@ -1,8 +1,9 @@
 //! One verdict-journal record: its fields, its byte-exact line form, and the
 //! tolerant decoding the reference applies when reading.
 
-use super::pyvalue::{py_int_checked, py_str, PyIntError};
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
+use dos_py::int::{int_value_or_zero, PyIntError};
+use dos_py::value::{json_str as py_str, truthy};
 use serde_json::{Map, Value};
 
 /// The journal's schema family tag.
@@ -125,86 +126,6 @@ impl VerdictEvent {
     }
 }
 
-/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn now_ts() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    format_ts(secs)
-}
-
-/// Format Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
-pub fn format_ts(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
-/// Parse `YYYY-MM-DDTHH:MM:SSZ` into Unix seconds.
-pub fn parse_ts(ts: &str) -> Option<i64> {
-    let b = ts.as_bytes();
-    if b.len() != 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-        || b[19] != b'Z'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| ts.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
-        return None;
-    }
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-// Howard Hinnant's civil-date algorithms.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Python truthiness of a decoded JSON value.
-pub fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
-}
-
 /// A record's `seq` that the reference reads as an integer but that has no
 /// place in this journal: outside the i64 range (`1e30`,
 /// `9223372036854775808`, `"1_000…"` past i64, ±Infinity, which crashes the
@@ -219,22 +140,10 @@ pub struct SeqOutOfRange;
 /// 0), with values Python would read but that do not fit (see
 /// [`SeqOutOfRange`]) reported instead of clamped.
 pub fn read_seq(v: Option<&Value>) -> Result<i64, SeqOutOfRange> {
-    // 2^63 as a float: the first value past the i64 range.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    let n = match v {
-        Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i,
-            (None, Some(f)) if f.is_nan() => 0,
-            (None, Some(f)) if f.trunc() < LIMIT && f.trunc() >= -LIMIT => f.trunc() as i64,
-            _ => return Err(SeqOutOfRange),
-        },
-        Some(Value::Bool(true)) => 1,
-        Some(Value::String(s)) => match py_int_checked(s) {
-            Ok(i) => i,
-            Err(PyIntError::Syntax) => 0,
-            Err(PyIntError::Overflow) => return Err(SeqOutOfRange),
-        },
-        _ => 0,
+    let n = match int_value_or_zero(v) {
+        Ok(n) => n,
+        Err(PyIntError::Syntax) => 0,
+        Err(PyIntError::Overflow) => return Err(SeqOutOfRange),
     };
     if n == i64::MAX {
         return Err(SeqOutOfRange);
@@ -293,6 +202,7 @@ mod tests {
 
     #[test]
     fn timestamps_round_trip() {
+        use dos_py::time::{format_ts, parse_ts};
         for secs in [0i64, 951_782_400, 1_795_296_194, 4_102_444_800] {
             let ts = format_ts(secs);
             assert_eq!(parse_ts(&ts), Some(secs), "{ts}");

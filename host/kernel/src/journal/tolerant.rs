@@ -24,100 +24,12 @@ pub struct Parsed {
     pub lossy: bool,
 }
 
-/// Parse `text` (already stripped) like `json.loads`; `None` if it is not JSON.
+/// Parse `text` (already stripped) like `json.loads` (`dos_py`'s reader);
+/// `None` if it is not JSON.
 pub fn parse(text: &str) -> Option<Parsed> {
-    if let Ok(value) = serde_json::from_str::<Value>(text) {
-        return Some(Parsed { value, lossy: false });
-    }
-    let repaired = repair(text)?;
-    serde_json::from_str::<Value>(&repaired)
-        .ok()
-        .map(|value| Parsed { value, lossy: true })
-}
-
-/// Rewrite the Python-only tokens outside strings into strict JSON; `None`
-/// when there was nothing to rewrite (the text is simply not JSON).
-pub fn repair(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut changed = false;
-    let mut i = 0;
-    let mut last = 0;
-    let mut in_str = false;
-    while i < b.len() {
-        let c = b[i];
-        if in_str {
-            match c {
-                b'"' => {
-                    in_str = false;
-                    i += 1;
-                }
-                b'\\' if b.get(i + 1) == Some(&b'u') => {
-                    let unit = hex4(b, i + 2);
-                    match unit {
-                        Some(u) if (0xD800..0xDC00).contains(&u) => {
-                            let low = (b.get(i + 6) == Some(&b'\\') && b.get(i + 7) == Some(&b'u'))
-                                .then(|| hex4(b, i + 8))
-                                .flatten();
-                            if matches!(low, Some(l) if (0xDC00..0xE000).contains(&l)) {
-                                i += 12;
-                            } else {
-                                out.push_str(&text[last..i]);
-                                out.push_str("\\ufffd");
-                                i += 6;
-                                last = i;
-                                changed = true;
-                            }
-                        }
-                        Some(u) if (0xDC00..0xE000).contains(&u) => {
-                            out.push_str(&text[last..i]);
-                            out.push_str("\\ufffd");
-                            i += 6;
-                            last = i;
-                            changed = true;
-                        }
-                        _ => i += 2,
-                    }
-                }
-                b'\\' => i += 2,
-                _ => i += 1,
-            }
-            continue;
-        }
-        let token: Option<(&str, &str)> = if b[i..].starts_with(b"NaN") {
-            Some(("NaN", "\"NaN\""))
-        } else if b[i..].starts_with(b"Infinity") {
-            Some(("Infinity", "\"Infinity\""))
-        } else if b[i..].starts_with(b"-Infinity") {
-            Some(("-Infinity", "\"-Infinity\""))
-        } else {
-            None
-        };
-        match (c, token) {
-            (b'"', _) => {
-                in_str = true;
-                i += 1;
-            }
-            (_, Some((raw, quoted))) => {
-                out.push_str(&text[last..i]);
-                out.push_str(quoted);
-                i += raw.len();
-                last = i;
-                changed = true;
-            }
-            _ => i += 1,
-        }
-    }
-    if !changed {
-        return None;
-    }
-    out.push_str(&text[last..]);
-    Some(out)
-}
-
-fn hex4(b: &[u8], at: usize) -> Option<u32> {
-    let s = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
-    u32::from_str_radix(s, 16).ok()
+    let v = dos_py::json::parse(text.as_bytes()).ok()?;
+    let (value, lossy) = dos_py::json::to_json(&v);
+    Some(Parsed { value, lossy })
 }
 
 #[cfg(test)]
@@ -127,6 +39,14 @@ mod tests {
 
     #[test]
     fn python_literals_and_surrogates_table() {
+        let deep = format!("{{\"a\": {}{}}}", "[".repeat(200), "]".repeat(200));
+        let deep_value: serde_json::Value = {
+            let mut v = json!([]);
+            for _ in 1..200 {
+                v = json!([v]);
+            }
+            json!({ "a": v })
+        };
         let table = [
             (r#"{"a": 1}"#, Some((json!({"a": 1}), false))),
             (r#"{"a": NaN}"#, Some((json!({"a": "NaN"}), true))),
@@ -149,5 +69,10 @@ mod tests {
             let got = parse(text).map(|p| (p.value, p.lossy));
             assert_eq!(got, expected, "{text}");
         }
+        // Deeper than serde_json's 128 levels: Python reads it.
+        assert_eq!(
+            parse(&deep).map(|p| (p.value, p.lossy)),
+            Some((deep_value, false))
+        );
     }
 }

@@ -13,7 +13,7 @@
 use super::journal::{py_str, Entry};
 use super::lock_mode::{self, LockMode};
 use super::roster::Roster;
-use crate::pyrepr::py_repr;
+use dos_py::repr::str_repr as py_repr;
 use serde_json::{Map, Value};
 
 /// The arbiter's answer (reference: `LaneDecision`).

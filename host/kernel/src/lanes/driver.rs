@@ -12,12 +12,12 @@
 use super::gather::build_evidence;
 use super::journal::{self, py_str, Entry};
 use super::lease::scavenge_entry;
-use super::liveness::parse_iso_ms;
 use super::policy::{render_template, SupervisePolicy};
 use super::roster::Roster;
 use super::shellwords;
 use super::supervise::{supervise, SuperviseVerdict};
 use crate::run_id::{mint_now, Parent, RunId};
+use dos_py::time::parse_iso_ms;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -59,8 +59,8 @@ pub fn launch_error_text(e: &std::io::Error, prog: &str) -> String {
         Some(21) => "IsADirectoryError",
         _ => "OSError",
     };
-    match dos_plugin_api::pystr::os_error(e) {
-        Some((code, msg)) => format!("{class}: [Errno {code}] {msg}: {}", crate::pyrepr::py_repr(prog)),
+    match dos_py::text::os_error(e) {
+        Some((code, msg)) => format!("{class}: [Errno {code}] {msg}: {}", dos_py::repr::str_repr(prog)),
         None => format!("{class}: {e}"),
     }
 }

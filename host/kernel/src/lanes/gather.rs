@@ -5,9 +5,10 @@
 //! `max_concurrency` budget exactly as `dos loop` does).
 
 use super::journal::{py_str, replay, Entry};
-use super::liveness::{classify, fold_since, parse_iso_ms, Liveness, LivenessEvidence, LivenessPolicy};
+use super::liveness::{classify, fold_since, Liveness, LivenessEvidence, LivenessPolicy};
 use super::roster::Roster;
 use super::supervise::{LaneLiveness, SuperviseEvidence};
+use dos_py::time::parse_iso_ms;
 use std::collections::BTreeSet;
 
 /// The newest live lease per lane (ties on `acquired_at` go to the later one).
@@ -96,7 +97,7 @@ pub fn build_evidence(
                 let hb = fold.beat_age_ms.or_else(|| {
                     let beat = lease
                         .get("heartbeat_at")
-                        .filter(|v| super::journal::truthy(Some(v)))
+                        .filter(|v| dos_py::value::truthy(v))
                         .and_then(|v| v.as_str())
                         .and_then(parse_iso_ms)
                         .or_else(|| iso("acquired_at"));

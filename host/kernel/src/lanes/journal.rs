@@ -11,10 +11,11 @@
 //! `append` takes an advisory lock around find-next-seq + write, finding the
 //! next seq from the file's tail instead of re-reading the whole journal.
 
-use crate::journal::record::{format_ts, now_ts};
 use crate::locked_append::LockedAppend;
-use crate::pyjson::{dumps, Style};
 use crate::workspace::Workspace;
+use dos_py::dumps::{dumps, Style};
+use dos_py::time::{format_ts, now_ts};
+use dos_py::value::truthy;
 use serde_json::{Map, Value};
 use std::fs::File;
 use std::io::Write;
@@ -150,37 +151,8 @@ pub fn parse_records(text: &str) -> Vec<Entry> {
 /// Python's `str(v or "")` for the scalar fields a lease identity uses.
 pub fn py_str(v: Option<&Value>) -> String {
     match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => String::new(),
-        Some(Value::Bool(true)) => "True".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => {
-            if n.as_f64() == Some(0.0) {
-                String::new()
-            } else if let Some(i) = n.as_i64() {
-                i.to_string()
-            } else if let Some(u) = n.as_u64() {
-                u.to_string()
-            } else {
-                let mut s = String::new();
-                crate::pyjson::write_float(&mut s, n.as_f64().unwrap_or(0.0));
-                s
-            }
-        }
-        Some(Value::Array(a)) if a.is_empty() => String::new(),
-        Some(Value::Object(o)) if o.is_empty() => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-/// Whether a JSON value is truthy in Python's sense.
-pub fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
-        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-        Some(Value::Bool(true)) => true,
+        Some(v) if truthy(v) => dos_py::value::json_str(v),
+        _ => String::new(),
     }
 }
 
@@ -337,27 +309,13 @@ fn py_eq(a: Option<&Value>, b: Option<&Value>) -> bool {
 }
 
 fn first_truthy(e: &Entry, keys: &[&str]) -> Option<Value> {
-    keys.iter()
-        .filter_map(|k| e.get(*k))
-        .find(|v| truthy(Some(v)))
-        .cloned()
+    keys.iter().filter_map(|k| e.get(*k)).find(|v| truthy(v)).cloned()
 }
 
-/// Python's `int(v)` for a seq-like value; anything unparseable is 0.
+/// The reference's `int(v or 0)` for a seq-like value, with anything it
+/// cannot convert (and anything past `i64`) read as 0.
 pub fn py_int(v: Option<&Value>) -> i64 {
-    match v {
-        Some(Value::Bool(true)) => 1,
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.is_finite() && f.abs() < 9.2e18)
-                    .map(|f| f.trunc() as i64)
-            })
-            .unwrap_or(0),
-        Some(Value::String(s)) => s.trim().parse::<i64>().unwrap_or(0),
-        _ => 0,
-    }
+    dos_py::int::int_value_or_zero(v).unwrap_or(0)
 }
 
 /// The highest `seq`/`seq_watermark` among `entries` (0 when none).

@@ -10,8 +10,8 @@ use super::lock_mode::LockMode;
 use super::mutex::{self, LeaseMutex, LockBusy};
 use super::proc_identity;
 use super::roster::Roster;
-use crate::journal::record::{now_ts, parse_ts};
 use crate::workspace::Workspace;
+use dos_py::time::{now_ts, parse_ts};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -350,7 +350,7 @@ pub fn heartbeat(
     if coalesce_within_s > 0.0 {
         let beat = lease
             .get("heartbeat_at")
-            .filter(|v| journal::truthy(Some(v)))
+            .filter(|v| dos_py::value::truthy(v))
             .or_else(|| lease.get("acquired_at"));
         if stamp_age_s(beat).is_some_and(|age| (age as f64) < coalesce_within_s) {
             return Ok(true);

@@ -33,7 +33,7 @@ impl LockMode {
             "shared" => Ok(LockMode::Shared),
             other => Err(format!(
                 "argument --mode: invalid choice: {} (choose from '', 'shared', 'exclusive')",
-                crate::pyrepr::py_repr(other)
+                dos_py::repr::str_repr(other)
             )),
         }
     }

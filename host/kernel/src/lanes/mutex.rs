@@ -10,7 +10,7 @@
 //! under the same TTL, so it cannot wedge the verbs forever. The body format
 //! is the reference's, so Python and Rust holders still exclude each other.
 
-use crate::journal::record::{now_ts, parse_ts};
+use dos_py::time::{now_ts, parse_ts};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -47,7 +47,7 @@ const KNOWN: [&str; 7] = [
 ];
 
 fn py_list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| crate::pyrepr::py_repr(s)).collect();
+    let quoted: Vec<String> = items.iter().map(|s| dos_py::repr::str_repr(s)).collect();
     format!("[{}]", quoted.join(", "))
 }
 
@@ -74,7 +74,7 @@ impl SupervisePolicy {
         let T::Table(t) = table else {
             return Err(format!(
                 "[supervise] must be a table, got {}",
-                crate::decisions::reasons::py_type_name(table)
+                dos_py::toml_value::toml_type_name(table)
             ));
         };
         let mut unknown: Vec<&str> = t
@@ -102,7 +102,7 @@ impl SupervisePolicy {
                 other => {
                     return Err(format!(
                         "[supervise].target must be a non-negative integer, got {}",
-                        crate::decisions::reasons::py_type_name(other)
+                        dos_py::toml_value::toml_type_name(other)
                     ))
                 }
             }
@@ -112,7 +112,7 @@ impl SupervisePolicy {
                 let T::Boolean(b) = v else {
                     return Err(format!(
                         "[supervise].{key} must be a boolean, got {}",
-                        crate::decisions::reasons::py_type_name(v)
+                        dos_py::toml_value::toml_type_name(v)
                     ));
                 };
                 if key == "reap_stalled" {
@@ -131,7 +131,7 @@ impl SupervisePolicy {
                     other => {
                         return Err(format!(
                             "[supervise].{key} must be a non-negative number, got {}",
-                            crate::decisions::reasons::py_type_name(other)
+                            dos_py::toml_value::toml_type_name(other)
                         ))
                     }
                 };
@@ -142,7 +142,7 @@ impl SupervisePolicy {
             let T::String(s) = v else {
                 return Err(format!(
                     "[supervise].worker_launch_template must be a string, got {}",
-                    crate::decisions::reasons::py_type_name(v)
+                    dos_py::toml_value::toml_type_name(v)
                 ));
             };
             p.worker_launch_template = s.clone();
@@ -151,7 +151,7 @@ impl SupervisePolicy {
             let T::Integer(i) = v else {
                 return Err(format!(
                     "[supervise].max_concurrency must be a positive integer or absent, got {}",
-                    crate::decisions::reasons::py_type_name(v)
+                    dos_py::toml_value::toml_type_name(v)
                 ));
             };
             p.max_concurrency = Some(*i);

@@ -1,8 +1,8 @@
 //! The lane taxonomy from `dos.toml [lanes]`: which lanes exist, which run
 //! concurrently, which alone, and their file trees.
 
-use crate::decisions::reasons::py_type_name as type_name;
 use crate::workspace::Workspace;
+use dos_py::toml_value::toml_type_name as type_name;
 use std::collections::BTreeMap;
 use toml::Value;
 

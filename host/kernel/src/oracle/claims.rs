@@ -5,7 +5,7 @@
 //! gives no claim. The transcript reader is the I/O boundary; the extractor
 //! is pure.
 
-use super::pytext::{py_splitlines, py_strip};
+use dos_py::text::{py_splitlines, py_strip};
 use serde_json::{Map, Value};
 use std::path::Path;
 use std::sync::OnceLock;

@@ -3,7 +3,7 @@
 //! or glued by a stray line separator). Every failure means "no history".
 
 use super::grep::{BodyCommit, LogCache};
-use super::pytext::py_splitlines;
+use dos_py::text::py_splitlines;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};

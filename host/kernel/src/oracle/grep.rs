@@ -3,8 +3,8 @@
 //! shipped. Pass order, first hit wins: `direct` → `trailer` →
 //! `release-prefix` → `hyg-slug` → `sub-phase-parent` → `body-mention`.
 
-use super::pytext::{is_py_space, py_strip};
 use super::stamp::StampConvention;
+use dos_py::text::{is_py_space, py_strip};
 use fancy_regex::{escape, Regex};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;

@@ -11,7 +11,6 @@ pub mod claims;
 pub mod digest;
 pub mod git;
 pub mod grep;
-pub mod pytext;
 pub mod quickstart;
 pub mod registry;
 pub mod scaffold;

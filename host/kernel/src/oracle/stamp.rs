@@ -3,7 +3,8 @@
 //! the reference app's) and the field-by-field override from a `[stamp]`
 //! table, with the reference's error messages for a malformed table.
 
-use crate::decisions::reasons::py_type_name as py_type;
+use dos_py::toml_value::toml_repr as py_repr;
+use dos_py::toml_value::toml_type_name as py_type;
 use toml::Value;
 
 /// The universal release-subject anchor (`vX.Y.Z:`).
@@ -212,21 +213,6 @@ impl StampConvention {
             }
         }
         out
-    }
-}
-
-/// A short Python-`repr`-like rendering of a TOML value for messages.
-fn py_repr(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("'{s}'"),
-        Value::Boolean(true) => "True".into(),
-        Value::Boolean(false) => "False".into(),
-        Value::Table(t) => {
-            let inner: Vec<String> = t.iter().map(|(k, v)| format!("'{k}': {}", py_repr(v))).collect();
-            format!("{{{}}}", inner.join(", "))
-        }
-        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        other => other.to_string(),
     }
 }
 

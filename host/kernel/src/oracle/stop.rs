@@ -5,7 +5,8 @@
 use super::claims::Claim;
 use super::verdict::JSON_LINE;
 use crate::hooks::dialect::{self, Dialect, HookVerdict, Moment};
-use crate::pyjson::dumps;
+use dos_py::dumps::dumps;
+use dos_py::repr::str_repr as py_repr;
 use serde_json::{Map, Value};
 
 /// One checked claim: the claim plus the oracle's answer.
@@ -72,14 +73,6 @@ pub fn decide(results: Vec<Row>, strict: bool) -> Outcome {
             reason: block_reason(&failures),
             results,
         }
-    }
-}
-
-fn py_repr(s: &str) -> String {
-    if s.contains('\'') && !s.contains('"') {
-        format!("\"{s}\"")
-    } else {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::grep::GrepHit;
 use super::registry::RegistryHit;
-use crate::pyjson::{dumps, Style};
+use dos_py::dumps::{dumps, Style};
 use serde_json::{Map, Value};
 
 /// One-line JSON, sorted keys, ASCII-escaped (the reference's `--json` style).

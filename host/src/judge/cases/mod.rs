@@ -100,7 +100,7 @@ pub(crate) enum CasesError {
     },
 }
 
-use crate::decisions::pyrepr::py_repr;
+use dos_py::repr::str_repr as py_repr;
 
 /// What a JSON value is, in words.
 fn kind(v: &Value) -> &'static str {
@@ -116,21 +116,10 @@ fn kind(v: &Value) -> &'static str {
 
 /// Python's `str()` of a JSON scalar; `None` for a list or an object.
 fn py_str(v: &Value) -> Option<String> {
-    Some(match v {
-        Value::String(s) => s.clone(),
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if n.is_f64() => {
-                let mut s = String::new();
-                crate::pyjson::write_float(&mut s, f);
-                s
-            }
-            _ => n.to_string(),
-        },
-        Value::Array(_) | Value::Object(_) => return None,
-    })
+    match v {
+        Value::Array(_) | Value::Object(_) => None,
+        scalar => Some(dos_py::value::json_str(scalar)),
+    }
 }
 
 /// `truth` as a boolean: JSON booleans, numbers (non-zero = true), null

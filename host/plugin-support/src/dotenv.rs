@@ -1,7 +1,7 @@
 //! The workspace `.env` reader every reference driver shares, and the
 //! setting ladder built on it (explicit value › process env › `.env`).
 
-use crate::pystr::{py_splitlines, py_strip};
+use dos_py::text::{py_splitlines, py_strip};
 use std::collections::HashMap;
 use std::path::Path;
 

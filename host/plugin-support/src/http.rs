@@ -59,7 +59,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
 }
 
 fn classify_io(e: &std::io::Error) -> TransportError {
-    match (e.kind(), crate::pystr::os_error(e)) {
+    match (e.kind(), dos_py::text::os_error(e)) {
         (std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock, _) => TransportError::TimedOut,
         (_, Some((code, text))) => TransportError::Os(code, text),
         _ => TransportError::Other(e.to_string()),
@@ -88,15 +88,9 @@ pub fn describe_error(e: &TransportError) -> String {
     }
 }
 
-/// A string as Python's `repr` writes it (quotes chosen the Python way),
-/// escaping only ASCII control characters: the notifiers' long-standing
-/// rendering, kept as is. [`crate::pyvalue::write_str_repr`] is the fuller one
-/// (it also escapes non-ASCII non-printables).
-pub fn py_repr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    crate::pyvalue::write_str_repr_with(&mut out, s, |c| !c.is_ascii_control());
-    out
-}
+/// A string as Python's `repr` writes it (`urllib`'s `unknown url type: %r`):
+/// `dos_py`'s, with CPython's `str.isprintable` table.
+pub use dos_py::repr::str_repr as py_repr;
 
 /// POST `body` to `url` with `headers`, bounded by `timeout` in total.
 /// Redirects are not followed: a 3xx comes back as a response.
@@ -183,6 +177,8 @@ mod tests {
             ("a\\b\n", "'a\\\\b\\n'"),
             ("\u{1}", "'\\x01'"),
             ("é", "'é'"),
+            // CPython 3.11: repr('\xa0\u200b') == "'\\xa0\\u200b'"
+            ("\u{a0}\u{200b}", "'\\xa0\\u200b'"),
         ];
         for (s, expected) in table {
             assert_eq!(py_repr(s), *expected, "{s:?}");

@@ -1,20 +1,23 @@
-//! A JSON reader with Python `json.loads` semantics, for hook events and the
-//! stream/tally records the hooks replay.
+//! The one JSON reader, with Python's `json.loads` rules: `NaN` /
+//! `Infinity` / `-Infinity` accepted, integers of any size kept as their text
+//! (at most 4,300 digits, Python's limit), lone surrogates (`\ud800`) and
+//! surrogate-escaped invalid UTF-8 bytes kept, duplicate keys (the last value
+//! wins, in the first key's place), raw control characters in strings and
+//! a leading BOM rejected, errors worded and placed as Python words them
+//! ([`ParseError::message`]).
 //!
-//! Why not `serde_json`: the reference accepts `NaN`/`Infinity`, keeps
-//! integers of any size, keeps lone surrogates (`\ud800`) and surrogate-escaped
-//! invalid UTF-8 bytes, and the digests it writes depend on all of that. The
-//! reader is zero-copy: strings stay as spans of the input and are decoded on
-//! demand, so a 100 MB `tool_response` is never copied to be hashed.
-//! Nesting deeper than [`MAX_DEPTH`] is a parse error (the reference crashes;
-//! we stay silent instead).
+//! The reader is zero-copy: strings stay as spans of the input and are
+//! decoded on demand, so a 100 MB `tool_response` is never copied to be
+//! hashed. [`loads`] decodes to the owned [`PyValue`]; [`to_json`] to a
+//! `serde_json::Value`. Nesting deeper than [`MAX_DEPTH`] is a parse error
+//! (the reference raises `RecursionError`).
 
-use dos_plugin_api::pyvalue::PyValue;
+use crate::value::PyValue;
+use serde_json::{Map, Number, Value};
 
 /// Deepest nesting accepted; deeper documents are treated as invalid.
 pub const MAX_DEPTH: usize = 1000;
-/// Python 3.11's default limit on the digits of an integer literal.
-const MAX_INT_DIGITS: usize = 4300;
+use crate::int::MAX_INT_DIGITS;
 
 /// One parsed JSON value borrowing from the input.
 #[derive(Debug, Clone, PartialEq)]
@@ -289,7 +292,7 @@ impl<'a> Val<'a> {
     pub fn py_str(&self) -> String {
         match self {
             Val::Str(s) => s.decode().text,
-            other => dos_plugin_api::pyvalue::py_str(&other.to_py()),
+            other => crate::value::py_str(&other.to_py()),
         }
     }
 
@@ -309,24 +312,115 @@ impl<'a> Val<'a> {
     }
 }
 
-/// Why a document did not parse (the position is a byte offset).
+/// Why a document did not parse: Python's `JSONDecodeError` message and
+/// the byte offset it points at.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{what} at byte {at}")]
 pub struct ParseError {
-    /// What was wrong.
+    /// What was wrong, in Python's words (`Expecting value`).
     pub what: &'static str,
-    /// Where.
+    /// Where, as a byte offset into the input.
     pub at: usize,
+}
+
+impl ParseError {
+    /// The text of Python's `JSONDecodeError` for `input`:
+    /// `Expecting value: line 1 column 1 (char 0)` (line, column and char
+    /// count code points, as Python's `str` positions do).
+    pub fn message(&self, input: &[u8]) -> String {
+        let before = &input[..self.at.min(input.len())];
+        // One code point per UTF-8 lead byte (an invalid byte is one too).
+        let chars = |b: &[u8]| b.iter().filter(|c| (**c & 0xC0) != 0x80).count();
+        let pos = chars(before);
+        let line = before.iter().filter(|c| **c == b'\n').count() + 1;
+        let col = match before.iter().rposition(|c| *c == b'\n') {
+            Some(nl) => chars(&before[nl..]),
+            None => pos + 1,
+        };
+        format!("{}: line {line} column {col} (char {pos})", self.what)
+    }
+}
+
+/// `json.loads(text)` to an owned [`PyValue`] (a lone surrogate reads `?`,
+/// as [`RawStr::decode`] has it).
+pub fn loads(text: &str) -> Result<PyValue, ParseError> {
+    parse(text.as_bytes()).map(|v| v.to_py())
+}
+
+/// A parsed value as a `serde_json::Value`, and whether anything had to be
+/// substituted: `NaN` / `Infinity` / `-Infinity` (which a JSON value cannot
+/// hold) become the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, and a
+/// lone surrogate or undecodable byte U+FFFD. Integers keep what
+/// `serde_json` makes of their text (beyond `u64`, a float); a duplicate key
+/// keeps its first place with the last value, as a Python dict does.
+pub fn to_json(v: &Val<'_>) -> (Value, bool) {
+    let mut lossy = false;
+    let value = to_json_inner(v, &mut lossy);
+    (value, lossy)
+}
+
+fn to_json_inner(v: &Val<'_>, lossy: &mut bool) -> Value {
+    match v {
+        Val::Null => Value::Null,
+        Val::Bool(b) => Value::Bool(*b),
+        Val::Int(t) => serde_json::from_str::<Number>(t)
+            .map(Value::Number)
+            .unwrap_or_else(|_| Value::String((*t).to_string())),
+        Val::Float(f) => match Number::from_f64(*f) {
+            Some(n) => Value::Number(n),
+            None => {
+                *lossy = true;
+                let text = if f.is_nan() {
+                    "NaN"
+                } else if *f > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                };
+                Value::String(text.to_string())
+            }
+        },
+        Val::Str(s) => Value::String(json_text(s, lossy)),
+        Val::Arr(items) => Value::Array(items.iter().map(|i| to_json_inner(i, lossy)).collect()),
+        Val::Obj(members) => {
+            let mut m = Map::with_capacity(members.len());
+            for (k, v) in members {
+                let key = json_text(k, lossy);
+                let value = to_json_inner(v, lossy);
+                m.insert(key, value);
+            }
+            Value::Object(m)
+        }
+        Val::Raw(text) => match parse(text) {
+            Ok(v) => to_json_inner(&v, lossy),
+            Err(_) => Value::Null,
+        },
+    }
+}
+
+/// The string with each lone surrogate (or undecodable byte) as U+FFFD.
+fn json_text(s: &RawStr<'_>, lossy: &mut bool) -> String {
+    let mut text = String::with_capacity(s.raw.len());
+    s.decode_chunks(|piece, surrogate| {
+        if surrogate {
+            *lossy = true;
+            text.push('\u{fffd}');
+        } else {
+            text.push_str(piece);
+        }
+    });
+    text
 }
 
 /// Parse one JSON document (surrounding JSON whitespace allowed).
 pub fn parse(input: &[u8]) -> Result<Val<'_>, ParseError> {
     let mut p = Parser::new(input, false);
+    p.bom()?;
     p.ws();
     let v = p.value(0)?;
     p.ws();
     if p.i != p.b.len() {
-        return Err(p.err("extra data"));
+        return Err(p.err("Extra data"));
     }
     Ok(v)
 }
@@ -340,6 +434,7 @@ pub fn parse(input: &[u8]) -> Result<Val<'_>, ParseError> {
 /// bounded by the kept members, not by the document.
 pub fn parse_object_lazy<'a>(input: &'a [u8], keep: &[&str]) -> Result<Option<Val<'a>>, ParseError> {
     let mut p = Parser::new(input, true);
+    p.bom()?;
     p.ws();
     if p.b.get(p.i) != Some(&b'{') {
         p.value(0)?;
@@ -347,7 +442,7 @@ pub fn parse_object_lazy<'a>(input: &'a [u8], keep: &[&str]) -> Result<Option<Va
         return if p.i == p.b.len() {
             Ok(None)
         } else {
-            Err(p.err("extra data"))
+            Err(p.err("Extra data"))
         };
     }
     p.nodes += 1;
@@ -374,7 +469,7 @@ pub fn parse_object_lazy<'a>(input: &'a [u8], keep: &[&str]) -> Result<Option<Va
     })?;
     p.ws();
     if p.i != p.b.len() {
-        return Err(p.err("extra data"));
+        return Err(p.err("Extra data"));
     }
     Ok(Some(Val::Obj(members)))
 }
@@ -538,7 +633,19 @@ impl<'a> Parser<'a> {
     }
 
     fn err(&self, what: &'static str) -> ParseError {
-        ParseError { what, at: self.i }
+        self.err_at(what, self.i)
+    }
+
+    fn err_at(&self, what: &'static str, at: usize) -> ParseError {
+        ParseError { what, at }
+    }
+
+    /// `json.loads` of a `str` that starts with U+FEFF raises.
+    fn bom(&self) -> Result<(), ParseError> {
+        if self.b.starts_with(b"\xef\xbb\xbf") {
+            return Err(self.err_at("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0));
+        }
+        Ok(())
     }
 
     fn ws(&mut self) {
@@ -562,11 +669,11 @@ impl<'a> Parser<'a> {
 
     fn value(&mut self, depth: usize) -> Result<Val<'a>, ParseError> {
         if depth > MAX_DEPTH {
-            return Err(self.err("nesting too deep"));
+            return Err(self.err("Nesting too deep"));
         }
         self.nodes += 1;
         match self.b.get(self.i) {
-            None => Err(self.err("expecting value")),
+            None => Err(self.err("Expecting value")),
             Some(b'{') => self.object(depth),
             Some(b'[') => self.array(depth),
             Some(b'"') => Ok(Val::Str(self.string()?)),
@@ -580,7 +687,7 @@ impl<'a> Parser<'a> {
                 Ok(Val::Float(f64::NEG_INFINITY))
             }
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(self.err("expecting value")),
+            Some(_) => Err(self.err("Expecting value")),
         }
     }
 
@@ -602,7 +709,7 @@ impl<'a> Parser<'a> {
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            _ => return Err(self.err("expecting value")),
+            _ => return Err(self.err_at("Expecting value", start)),
         }
         let int_end = self.i;
         let mut is_float = false;
@@ -630,7 +737,10 @@ impl<'a> Parser<'a> {
             Ok(Val::Float(f))
         } else {
             if int_end - start > MAX_INT_DIGITS {
-                return Err(self.err("integer too long"));
+                return Err(self.err_at(
+                    "Exceeds the limit (4300 digits) for integer string conversion",
+                    start,
+                ));
             }
             Ok(Val::Int(text))
         }
@@ -642,7 +752,7 @@ impl<'a> Parser<'a> {
         let mut escaped = false;
         loop {
             match self.b.get(self.i) {
-                None => return Err(self.err("unterminated string")),
+                None => return Err(self.err_at("Unterminated string starting at", start - 1)),
                 Some(b'"') => {
                     let raw = &self.b[start..self.i];
                     self.i += 1;
@@ -654,14 +764,15 @@ impl<'a> Parser<'a> {
                         Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
                         Some(b'u') => {
                             if hex4(self.b, self.i + 2).is_none() {
-                                return Err(self.err("invalid \\uXXXX escape"));
+                                return Err(self.err_at("Invalid \\uXXXX escape", self.i + 1));
                             }
                             self.i += 6;
                         }
-                        _ => return Err(self.err("invalid escape")),
+                        None => return Err(self.err_at("Unterminated string starting at", start - 1)),
+                        _ => return Err(self.err("Invalid \\escape")),
                     }
                 }
-                Some(c) if *c < 0x20 => return Err(self.err("invalid control character")),
+                Some(c) if *c < 0x20 => return Err(self.err("Invalid control character at")),
                 Some(_) => {
                     // Skip a run of ordinary bytes quickly.
                     let rest = &self.b[self.i..];
@@ -696,7 +807,7 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(Val::Arr(items));
                 }
-                _ => return Err(self.err("expecting ',' or ']'")),
+                _ => return Err(self.err("Expecting ',' delimiter")),
             }
         }
     }
@@ -728,12 +839,12 @@ impl<'a> Parser<'a> {
         loop {
             self.ws();
             if self.b.get(self.i) != Some(&b'"') {
-                return Err(self.err("expecting property name"));
+                return Err(self.err("Expecting property name enclosed in double quotes"));
             }
             let key = self.string()?;
             self.ws();
             if self.b.get(self.i) != Some(&b':') {
-                return Err(self.err("expecting ':'"));
+                return Err(self.err("Expecting ':' delimiter"));
             }
             self.i += 1;
             self.ws();
@@ -745,7 +856,7 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(());
                 }
-                _ => return Err(self.err("expecting ',' or '}'")),
+                _ => return Err(self.err("Expecting ',' delimiter")),
             }
         }
     }
