@@ -5,7 +5,8 @@
 //! and the crash journal quarantines the repeat offender on later runs.
 //! Also: the load pre-check survives a library whose initializer aborts.
 
-mod support;
+use crate::support::dos_exe;
+use crate::support::plugin_support as support;
 
 use dos::plugin_host::{PluginHost, ResolveError};
 use dos::workspace::Workspace;
@@ -15,8 +16,6 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use support::*;
-
-const DOS: &str = env!("CARGO_BIN_EXE_dos");
 
 fn crashy() -> PathBuf {
     build_fixture("tests/fixtures/crashy", "dos_crashy_fixture")
@@ -30,7 +29,7 @@ fn open_host(root: &Path, isolate_all: bool) -> PluginHost {
     let ws = Workspace::open(root.to_path_buf()).expect("workspace opens");
     let mut host = PluginHost::for_workspace(&ws, std::env::var_os("DOS_CONTAIN_SCENARIO").is_some())
         .expect("host builds");
-    host.set_worker_program(Some(PathBuf::from(DOS)));
+    host.set_worker_program(Some(PathBuf::from(dos_exe())));
     host.set_isolate_all(isolate_all);
     host
 }
@@ -305,7 +304,7 @@ fn the_pre_check_survives_a_library_whose_initializer_aborts_and_caches_passes()
 }
 
 fn dos(args: &[&str], cwd: &Path) -> Output {
-    Command::new(DOS)
+    Command::new(dos_exe())
         .args(args)
         .current_dir(cwd)
         .env_remove("DOS_PLUGIN_PATH")
@@ -362,9 +361,22 @@ fn child_scenario() {
     }
 }
 
+/// [`child_scenario`] as the test harness names it: its module path without
+/// the crate name (`plugin_containment::child_scenario` in the `it` binary),
+/// so `--exact` runs that one test and nothing else.
+fn child_scenario_test_name() -> &'static str {
+    let full = concat!(module_path!(), "::child_scenario");
+    full.split_once("::").map_or(full, |(_, name)| name)
+}
+
 fn child(scenario: &str, ws: &Path) -> Output {
     Command::new(std::env::current_exe().expect("test binary"))
-        .args(["child_scenario", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            child_scenario_test_name(),
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("DOS_CONTAIN_SCENARIO", scenario)
         .env("DOS_CONTAIN_WS", ws)
         .output()
@@ -583,11 +595,11 @@ fn export_in_flight(ws: &Path, name: &str, trap: Option<&str>) -> std::process::
             let mut c = Command::new("bash");
             c.arg("-c")
                 .arg(format!("{t}; exec \"$0\" export --to \"$1\""))
-                .args([DOS, name]);
+                .args([dos_exe(), name]);
             c
         }
         None => {
-            let mut c = Command::new(DOS);
+            let mut c = Command::new(dos_exe());
             c.args(["export", "--to", name]);
             c
         }

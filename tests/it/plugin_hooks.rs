@@ -5,11 +5,10 @@
 //! and installer plugins are fail-soft (the hook silent with exit 0; init
 //! reports and writes nothing).
 
-#[path = "../host/tests/init_common/mod.rs"]
-mod init_common;
-mod support;
+use crate::support::plugin_support as support;
+use crate::support::{dos_exe, init_common};
 
-use init_common::{dos, run, run_env, text, DOS};
+use init_common::{dos, run, run_env, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -178,7 +177,7 @@ fn init_wires_a_plugin_runtime_whose_commands_answer_its_events() {
 #[test]
 fn dos_hook_stays_loader_free_and_points_at_dos_hook_verb() {
     let (_tmp, root) = workspace();
-    let native = Path::new(DOS).parent().unwrap().join("dos-hook");
+    let native = Path::new(dos_exe()).parent().unwrap().join("dos-hook");
     let out = run(
         &root,
         native.to_str().unwrap(),
@@ -197,7 +196,7 @@ fn dos_hook_stays_loader_free_and_points_at_dos_hook_verb() {
     // where 0.30 refuses the kernel edit: issue #15 item 2).
     let out = run_env(
         &root,
-        DOS,
+        dos_exe(),
         &["hook", "pretool", "--dialect", "tallyho"],
         &tallyho_pre(&root),
         &[("DOS_LOOP", "1")],
@@ -214,7 +213,12 @@ fn hostile_dialect_plugins_leave_the_hook_silent() {
     let (_tmp, root) = workspace();
     for dialect in ["panics", "garbage"] {
         for verb in ["pretool", "posttool"] {
-            let out = run(&root, DOS, &["hook", verb, "--dialect", dialect], &cc_pre(&root));
+            let out = run(
+                &root,
+                dos_exe(),
+                &["hook", verb, "--dialect", dialect],
+                &cc_pre(&root),
+            );
             assert_eq!(
                 (out.status.code(), text(&out.stdout)),
                 (Some(0), String::new()),
@@ -225,7 +229,7 @@ fn hostile_dialect_plugins_leave_the_hook_silent() {
         let event = format!(r#"{{"session_id": "s1", "cwd": "{}"}}"#, root.display());
         let out = run(
             &root,
-            DOS,
+            dos_exe(),
             &[
                 "hook",
                 "stop",
@@ -247,7 +251,7 @@ fn hostile_dialect_plugins_leave_the_hook_silent() {
     // A plugin cannot shadow a built-in dialect: cursor stays cursor.
     let out = run(
         &root,
-        DOS,
+        dos_exe(),
         &["hook", "pretool", "--dialect", "cursor"],
         &cc_pre(&root),
     );

@@ -3,7 +3,7 @@
 //! plugin built against the frozen 1.0.0 interface still loads), layout
 //! mismatches, non-plugins, conflicts, and the third-party example.
 
-mod support;
+use crate::support::plugin_support as support;
 
 use dos::plugin_host::{PluginHost, ResolveError};
 use dos::workspace::Workspace;
@@ -288,7 +288,7 @@ fn the_third_party_example_builds_outside_the_workspace_and_loads() {
 }
 
 fn dos(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dos"))
+    let out = Command::new(crate::support::dos_exe())
         .args(args)
         .current_dir(cwd)
         .env_remove("DOS_PLUGIN_PATH")

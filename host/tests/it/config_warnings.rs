@@ -1,7 +1,7 @@
 //! Issue #12 weak spot: `dos.toml` typos are reported (file, line, nearest
 //! known name) by commands, and by hooks only under `--debug`.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use std::process::Command;
 

@@ -3,7 +3,7 @@
 //! a non-UTF-8 envelope), a U+2028 inside a journal value does not split the
 //! record, and the library queue for the stop-policy seam holds every row.
 
-mod notify_support;
+use crate::support::notify_support;
 
 use notify_support::{dos, workspace};
 use serde_json::Value;

@@ -3,8 +3,7 @@
 //! exporter, webhook notifier, decision-class stop policy) and the
 //! standalone `dos-hook` beside `dos`, in a throwaway workspace.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use crate::support::plugin_support as support;
 
 use std::process::Command;
 

@@ -3,9 +3,10 @@
 //! wired program that does not exist, a partly wired runtime and an
 //! unparseable runtime config.
 
-mod init_common;
+use crate::support::init_common;
 
-use init_common::{dos, text, DOS};
+use crate::support::dos_exe;
+use init_common::{dos, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -73,7 +74,7 @@ fn an_initialised_workspace_is_healthy_and_reports_its_hooks() {
 fn a_wired_program_that_does_not_exist_is_broken() {
     let (_tmp, root) = initialised();
     let settings = root.join(".claude/settings.json");
-    let bin = Path::new(DOS).parent().unwrap().join("dos-hook");
+    let bin = Path::new(dos_exe()).parent().unwrap().join("dos-hook");
     let body = std::fs::read_to_string(&settings).unwrap();
     std::fs::write(
         &settings,

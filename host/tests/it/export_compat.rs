@@ -3,11 +3,11 @@
 //! byte-identically through the real `file` plugin — including the records
 //! whose raw U+2028 / U+0085 make the reference's own reader lose them (Q1).
 
-mod export_support;
+use crate::support::export_support;
 
 use export_support::*;
 
-const REF_JOURNAL: &str = include_str!("fixtures/ref-journal.jsonl");
+const REF_JOURNAL: &str = include_str!("../fixtures/ref-journal.jsonl");
 
 #[test]
 fn reference_journal_exports_byte_identically() {

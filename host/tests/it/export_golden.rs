@@ -1,7 +1,7 @@
 //! The spec's golden transcripts (§11) through the real `dos` binary and the
 //! real `file` plugin, plus the fixes we make over the reference.
 
-mod export_support;
+use crate::support::export_support;
 
 use export_support::*;
 use std::fs;

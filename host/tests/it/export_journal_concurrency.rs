@@ -1,6 +1,7 @@
 //! The seq fix: concurrent writer *processes* appending to one journal get
 //! intact lines and distinct, strictly increasing seqs (the reference mints
-//! duplicates). The test re-runs its own binary as the writer processes.
+//! duplicates). The test re-runs its own binary as the writer processes,
+//! each running only [`writer_child`].
 
 use std::collections::HashSet;
 use std::process::Command;
@@ -23,6 +24,14 @@ fn writer_child() {
     }
 }
 
+/// [`writer_child`] as the test harness names it: its module path without
+/// the crate name (`export_journal_concurrency::writer_child` in the `it`
+/// binary), so `--exact` runs that one test and nothing else.
+fn writer_child_test_name() -> &'static str {
+    let full = concat!(module_path!(), "::writer_child");
+    full.split_once("::").map_or(full, |(_, name)| name)
+}
+
 #[test]
 fn concurrent_writers_get_distinct_increasing_seqs() {
     let dir = tempfile::tempdir().unwrap();
@@ -31,7 +40,7 @@ fn concurrent_writers_get_distinct_increasing_seqs() {
     let children: Vec<_> = (0..WRITERS)
         .map(|w| {
             Command::new(&me)
-                .args(["writer_child", "--exact", "--quiet", "--test-threads=1"])
+                .args([writer_child_test_name(), "--exact", "--quiet", "--test-threads=1"])
                 .env("DOS_TEST_JOURNAL", &journal)
                 .env("DOS_TEST_WRITER", w.to_string())
                 .stdout(std::process::Stdio::null())

@@ -8,7 +8,7 @@
 //! .venv-oteltap/bin/pip install oteltap`). These tests fail — they never
 //! skip — when the plugin or the receiver is missing.
 
-mod export_support;
+use crate::support::export_support;
 
 use export_support::*;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;

@@ -3,7 +3,7 @@
 //! #12): out-of-range seqs, torn export files, a FIFO journal, an unwritable
 //! cursor, a corrupt cursor file.
 
-mod export_support;
+use crate::support::export_support;
 
 use dos::journal::VerdictEvent;
 use export_support::*;

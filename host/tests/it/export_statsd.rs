@@ -4,8 +4,8 @@
 //! `statsd` plugin, which is why `--tag-format` exists: collectd (like Etsy
 //! statsd) rejects the reference's DogStatsD tags and counts Graphite names.
 
-mod collectd_support;
-mod export_support;
+use crate::support::collectd_support;
+use crate::support::export_support;
 
 use collectd_support::Collectd;
 use export_support::*;

@@ -16,13 +16,12 @@
 //!   (checked by taking it with a stale age of 0 s, which must succeed);
 //! - the export cursor never passes the last event delivered to the file.
 //!
-//! `cargo test -p dos --test fault_injection` runs the small CI variant.
-//! The full run is `cargo test -p dos --test fault_injection -- --ignored
-//! --nocapture` (`FAULT_SEED`, `FAULT_ROUNDS` tune it). Both print their
-//! figures: writers, appends, kills, violations.
+//! `cargo test -p dos --test it fault_injection::` runs the small CI variant.
+//! The full run is `cargo test -p dos --test it fault_injection:: --
+//! --ignored --nocapture` (`FAULT_SEED`, `FAULT_ROUNDS` tune it). Both print
+//! their figures: writers, appends, kills, violations.
 
-#[path = "export_support/mod.rs"]
-mod export_support;
+use crate::support::export_support;
 
 use dos::lanes::mutex::LeaseMutex;
 use serde_json::Value;
@@ -463,7 +462,7 @@ fn writers_killed_at_random_leave_consistent_files() {
     assert!(f.violations.is_empty(), "{:#?}", f.violations);
 }
 
-/// The full run: `cargo test -p dos --test fault_injection -- --ignored --nocapture`.
+/// The full run: `cargo test -p dos --test it fault_injection:: -- --ignored --nocapture`.
 #[test]
 #[ignore = "long: run with --ignored"]
 fn fault_injection_full() {

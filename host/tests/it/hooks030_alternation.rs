@@ -9,8 +9,8 @@
 //!
 //! 0.30 comes from `target/ref030-venv` (see `ref030_support`).
 
-mod hooks_common;
-mod ref030_support;
+use crate::support::hooks_common;
+use crate::support::ref030_support;
 
 use hooks_common::{mask_latency, mask_ts, run, HookBin};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! out of the workspace) changes neither a hook's output nor its exit code,
 //! never hangs, and never writes through the symlink.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::HookBin;
 use std::path::Path;

@@ -10,14 +10,14 @@
 //! the listed files must match byte for byte (timestamps, `latency_ms`, the
 //! workspace path and the lease stamp masked).
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::{mask_latency, mask_ts, HookBin};
 use serde_json::Value;
 use std::path::Path;
 
 fn golden() -> Vec<Value> {
-    serde_json::from_str(include_str!("fixtures/hooks030/golden.json")).expect("golden.json")
+    serde_json::from_str(include_str!("../fixtures/hooks030/golden.json")).expect("golden.json")
 }
 
 /// A UTC stamp of now, second resolution (a fresh lease stays live).

@@ -4,7 +4,7 @@
 //! byte-identical record (timestamps masked). Both `dos hook` and the
 //! standalone `dos-hook` take the turn.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::{mask_ts, HookBin};
 use std::path::Path;

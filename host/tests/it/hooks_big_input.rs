@@ -4,7 +4,7 @@
 //! the `file_path` of a huge `tool_input`, stop still reads its fields. The
 //! memory itself is measured by `benches/hook_memory.rs`.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::HookBin;
 use sha2::{Digest, Sha256};

@@ -12,7 +12,7 @@
 //! Where we deliberately differ, the case is listed in [`deliberate`] with
 //! the reason.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::{mask_ts, replace_bytes, to_030, HookBin, SCRUB};
 use serde_json::Value;
@@ -24,7 +24,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn groups() -> Vec<Value> {
-    serde_json::from_str(include_str!("fixtures/hooks/compat.json")).expect("compat.json")
+    serde_json::from_str(include_str!("../fixtures/hooks/compat.json")).expect("compat.json")
 }
 
 /// The argv as text (lossy), words joined by spaces.

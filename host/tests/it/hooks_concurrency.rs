@@ -4,8 +4,6 @@
 //! `dos hook posttool`, half the standalone `dos-hook posttool`: both take
 //! the same lock, so they can share a session.
 
-mod hooks_common;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -21,7 +21,7 @@
 //! cores), `DOS_DIFF_SEED` (default: a fixed seed; `random` for a fresh
 //! one, printed).
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::{mask_ts, replace_bytes, to_030, SCRUB};
 use std::collections::BTreeMap;

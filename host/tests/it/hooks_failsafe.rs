@@ -3,7 +3,7 @@
 //! repaired on append, deep JSON and wrong-typed config stay silent, a huge
 //! stdin is handled, and a session file is read from its tail only.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::{run, HookBin};
 use std::path::Path;

@@ -8,14 +8,14 @@
 //! the standalone `dos-hook VERB` (posttool, marker, pretool), and, in
 //! `golden_through_static_hook`, the `cargo static-hook` build.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::{mask_ts, to_030, HookBin};
 use serde_json::Value;
 use std::path::Path;
 
 fn golden() -> Vec<Value> {
-    let text = include_str!("fixtures/hooks/golden.json");
+    let text = include_str!("../fixtures/hooks/golden.json");
     serde_json::from_str(text).expect("golden.json")
 }
 

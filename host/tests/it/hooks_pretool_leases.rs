@@ -5,7 +5,7 @@
 //! lease order vs SELF_MODIFY, dead-lease expiry, `[overlap]` settings, and
 //! the fail-safe reads (missing, garbage, unreadable journal).
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use hooks_common::run;
 use serde_json::Value;

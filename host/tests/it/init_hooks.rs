@@ -5,9 +5,10 @@
 //! byte-identical; diverged entries are kept unless `--force`; a malformed
 //! config is an error that writes nothing; `--dry-run` writes nothing.
 
-mod init_common;
+use crate::support::init_common;
 
-use init_common::{bin_dir, dos, run_hook, run_hook_in_loop, text, DOS};
+use crate::support::dos_exe;
+use init_common::{bin_dir, dos, run_hook, run_hook_in_loop, text};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -365,7 +366,7 @@ fn without_a_dos_hook_binary_the_hooks_call_dos_hook_verb() {
     let (_tmp, root) = workspace();
     let lone = tempfile::tempdir().unwrap();
     let exe = lone.path().join("dos");
-    std::fs::copy(DOS, &exe).unwrap();
+    std::fs::copy(dos_exe(), &exe).unwrap();
     let out = Command::new(&exe)
         .args(["init", "--hooks", "claude-code", "."])
         .current_dir(&root)

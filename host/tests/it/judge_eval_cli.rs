@@ -2,8 +2,7 @@
 //! `similarity` and `operator-decision` plugins, the truthiness fixes, and
 //! hostile judges that must abstain, never agree.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use crate::support::plugin_support as support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

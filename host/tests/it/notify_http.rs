@@ -2,7 +2,7 @@
 //! and slack plugin libraries (built by cargo), and a recording server on
 //! 127.0.0.1 that checks method, path, headers and body.
 
-mod notify_support;
+use crate::support::notify_support;
 
 use dos::pyjson::{dumps, Style};
 use notify_support::{build_plugins, dos, refused_url, workspace, Reply, Server};

@@ -3,8 +3,7 @@
 //! plugin firing on a pending LIVENESS halt read from a real lane journal,
 //! and hostile policies that must never halt the loop.
 
-#[path = "../../tests/support/mod.rs"]
-mod support;
+use crate::support::plugin_support as support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

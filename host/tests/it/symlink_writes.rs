@@ -4,7 +4,7 @@
 //! outside file is not written through: hooks stay silent (exit 0),
 //! commands fail with an error naming the path.
 
-mod hooks_common;
+use crate::support::hooks_common;
 
 use std::os::unix::fs::symlink;
 use std::path::Path;

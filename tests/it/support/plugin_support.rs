@@ -1,17 +1,20 @@
 //! Shared helpers for the cross-crate plugin tests: build fixture crates with
 //! cargo (into `target/fixtures`, so test runs never contend for the main
-//! build directory) and make throwaway workspaces.
+//! build directory) and make throwaway workspaces. Included by the
+//! `dos-tests` package and by the `dos` package's tests, each of which
+//! provides `support::dos_exe()`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-/// The repository root.
+/// The repository root (the parent of `host/` and of `tests/`, the two
+/// packages that include this file).
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("host/ has a parent")
+        .expect("the package has a parent")
         .to_path_buf()
 }
 
@@ -60,7 +63,7 @@ pub fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
 /// `cargo test --workspace` already compiled) and return its cdylib path.
 pub fn build_workspace_plugin(package: &str) -> PathBuf {
     let lib = package.replace('-', "_");
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_dos"))
+    let bin_dir = Path::new(super::dos_exe())
         .parent()
         .expect("bin dir")
         .to_path_buf();

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 /// The spec's 13-line golden journal (§11.1), written by the reference.
-pub const JOURNAL13: &str = include_str!("../fixtures/journal13.jsonl");
+pub const JOURNAL13: &str = include_str!("../../fixtures/journal13.jsonl");
 
 /// The `dos` binary under test.
 pub fn dos_bin() -> PathBuf {

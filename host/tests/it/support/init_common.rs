@@ -1,17 +1,20 @@
 //! Helpers shared by the `dos init` / `dos doctor` / hook-plugin tests: run
 //! the built `dos` (or any program, e.g. `sh -c` with a wired command line)
 //! with the built binaries first on PATH, so a wired `dos hook …` resolves.
+//! Shared by the `dos` package's tests and the `dos-tests` package, each of
+//! which provides `support::dos_exe()`.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-/// The `dos` binary under test.
-pub const DOS: &str = env!("CARGO_BIN_EXE_dos");
+/// The `dos` binary under test (`CARGO_BIN_EXE_dos` in the `dos` package,
+/// built on first use in `dos-tests`).
+pub use super::dos_exe;
 
 /// The directory holding `dos` and `dos-hook`.
 pub fn bin_dir() -> PathBuf {
-    Path::new(DOS).parent().expect("bin dir").to_path_buf()
+    Path::new(dos_exe()).parent().expect("bin dir").to_path_buf()
 }
 
 /// PATH with the built binaries first.
@@ -62,7 +65,7 @@ pub fn run_env(dir: &Path, program: &str, args: &[&str], stdin: &str, env: &[(&s
 
 /// Run `dos ARGS` in `dir`.
 pub fn dos(dir: &Path, args: &[&str]) -> Output {
-    run(dir, DOS, args, "")
+    run(dir, dos_exe(), args, "")
 }
 
 /// Run a wired command line as the runtime does: `sh -c` with the event on stdin.

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-const JOURNAL: &str = include_str!("fixtures/journal13.jsonl");
+const JOURNAL: &str = include_str!("../fixtures/journal13.jsonl");
 
 fn journal() -> Vec<(i64, String)> {
     journal_events(JOURNAL)

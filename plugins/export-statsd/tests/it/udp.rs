@@ -8,7 +8,7 @@ use std::net::UdpSocket;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const JOURNAL: &str = include_str!("fixtures/journal13.jsonl");
+const JOURNAL: &str = include_str!("../fixtures/journal13.jsonl");
 
 fn journal() -> Vec<(i64, String)> {
     journal_events(JOURNAL)

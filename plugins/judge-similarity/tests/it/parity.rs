@@ -6,7 +6,7 @@ use dos_judge_similarity::{casefold, difflib, lexical_similarity};
 
 #[test]
 fn every_fixture_pair_scores_exactly_as_the_reference() {
-    let text = include_str!("fixtures/parity.json");
+    let text = include_str!("../fixtures/parity.json");
     let cases: Vec<serde_json::Value> = serde_json::from_str(text).expect("fixture is JSON");
     assert_eq!(cases.len(), 240);
     let mut mismatches = Vec::new();
