@@ -65,7 +65,7 @@ fn quickstart_runs_every_act_through_real_plugins() {
 fn quickstart_without_plugins_fails_fast_and_cleans_up() {
     let dir = tempfile::tempdir().expect("tempdir");
     let lone = dir.path().join("dos");
-    std::fs::copy(env!("CARGO_BIN_EXE_dos"), &lone).expect("copy dos");
+    crate::support::copy_executable(std::path::Path::new(env!("CARGO_BIN_EXE_dos")), &lone);
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).expect("tmp");
     let out = Command::new(&lone)

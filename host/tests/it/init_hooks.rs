@@ -366,7 +366,7 @@ fn without_a_dos_hook_binary_the_hooks_call_dos_hook_verb() {
     let (_tmp, root) = workspace();
     let lone = tempfile::tempdir().unwrap();
     let exe = lone.path().join("dos");
-    std::fs::copy(dos_exe(), &exe).unwrap();
+    crate::support::copy_executable(std::path::Path::new(dos_exe()), &exe);
     let out = Command::new(&exe)
         .args(["init", "--hooks", "claude-code", "."])
         .current_dir(&root)
