@@ -3,7 +3,7 @@
 //! use), the notifier plugins built by cargo next to the `dos` binary, and
 //! temp workspaces.
 
-#![allow(dead_code, unused_imports)] // each test crate uses a different part
+#![allow(dead_code, unused_imports)] // each test module uses a different part
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 pub use dos_plugin_api::test_support::{refused_url, Recorded, Reply, Server};
 
-/// Build the notifier plugins (once per test binary) into the directory of
+/// Build the notifier plugins (once per process) into the directory of
 /// the `dos` binary under test, where plugin discovery finds them.
 pub fn build_plugins() {
     static BUILT: OnceLock<()> = OnceLock::new();
