@@ -308,7 +308,7 @@ fn has_interpreter(elf: &[u8]) -> bool {
 #[cfg(all(target_os = "linux", target_pointer_width = "64", target_endian = "little"))]
 fn golden_through_static_hook() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let out = crate::support::plugin_support::cargo()
         .args(["--quiet", "static-hook"])
         .current_dir(root)
         .output()

@@ -39,8 +39,7 @@ fn text(out: &Output) -> String {
 }
 
 fn cargo(args: &[&str], crate_dir: &Path) -> Output {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    Command::new(cargo)
+    crate::support::plugin_support::cargo()
         .args(args)
         .arg("--quiet")
         .current_dir(crate_dir)

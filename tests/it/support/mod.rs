@@ -8,7 +8,6 @@ pub mod init_common;
 pub mod plugin_support;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 /// The features `cargo test --workspace` unifies onto `dos-plugin-api` when
@@ -37,8 +36,7 @@ fn build_dos() -> String {
         .expect("test binary under <target>/<profile>/deps");
     let target = profile_dir.parent().expect("target dir");
     let release = profile_dir.file_name().is_some_and(|p| p == "release");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let mut cmd = plugin_support::cargo();
     cmd.args([
         "build",
         "--quiet",

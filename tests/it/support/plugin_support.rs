@@ -18,6 +18,47 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Whether cargo set `name` for this test process to describe the package
+/// under test or its build (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`,
+/// `CARGO_BIN_EXE_*`, `OUT_DIR`, …). Passed on to a nested cargo, they look
+/// like a changed environment to any build script that declares
+/// `rerun-if-env-changed` on one of them (ring does, under ureq): the nested
+/// build recompiles that crate and everything above it (the `http` plugins,
+/// `dos` itself), and the next outer `cargo test` recompiles them back.
+pub fn is_package_var(name: &str) -> bool {
+    matches!(
+        name,
+        "CARGO_MANIFEST_DIR"
+            | "CARGO_MANIFEST_PATH"
+            | "CARGO_MANIFEST_LINKS"
+            | "CARGO_CRATE_NAME"
+            | "CARGO_BIN_NAME"
+            | "CARGO_PRIMARY_PACKAGE"
+            | "CARGO_TARGET_TMPDIR"
+            | "CARGO_RUSTC_CURRENT_DIR"
+            | "OUT_DIR"
+    ) || ["CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_CFG_"]
+        .iter()
+        .any(|p| name.starts_with(p))
+}
+
+/// `program` with this process's environment minus [`is_package_var`].
+pub fn without_package_vars(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    for (k, _) in std::env::vars_os() {
+        if k.to_str().is_some_and(is_package_var) {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd
+}
+
+/// The cargo running these tests, for a nested build: it sees the
+/// environment the outer `cargo test` saw, so what that built stays fresh.
+pub fn cargo() -> Command {
+    without_package_vars(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
 /// Where fixture crates are built.
 pub fn fixture_target() -> PathBuf {
     repo_root().join("target").join("fixtures")
@@ -43,9 +84,8 @@ pub fn build_fixture(manifest_dir: &str, lib: &str) -> PathBuf {
     if done.iter().any(|d| d == manifest_dir) {
         return out;
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = repo_root().join(manifest_dir).join("Cargo.toml");
-    let status = Command::new(cargo)
+    let status = cargo()
         .args(["build", "--quiet", "--manifest-path"])
         .arg(&manifest)
         .env("CARGO_TARGET_DIR", fixture_target())
@@ -69,8 +109,7 @@ pub fn build_workspace_plugin(package: &str) -> PathBuf {
         .to_path_buf();
     let target = bin_dir.parent().expect("target dir").to_path_buf();
     let release = bin_dir.file_name().is_some_and(|p| p == "release");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
+    let mut cmd = cargo();
     cmd.args(["build", "--quiet", "-p", package, "--manifest-path"])
         .arg(repo_root().join("Cargo.toml"));
     if release {

@@ -66,7 +66,7 @@ pub fn ensure_plugins(pkgs: &[&str]) {
         .expect("profile")
         .to_string_lossy()
         .to_string();
-    let mut c = Command::new(env!("CARGO"));
+    let mut c = super::plugin_support::cargo();
     c.arg("build").arg("--quiet");
     if profile == "release" {
         c.arg("--release");

@@ -77,4 +77,28 @@ mod tests {
         }
         assert_eq!(busy, 0, "copies refused with ETXTBSY out of 300");
     }
+
+    /// A nested cargo sees none of the variables cargo set for this test
+    /// process about its package (else ring and all above it rebuild).
+    #[test]
+    fn a_nested_build_sees_no_package_variables() {
+        use super::plugin_support::{is_package_var, without_package_vars};
+        for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_BIN_EXE_dos"] {
+            assert!(std::env::var_os(name).is_some(), "cargo set no {name} here");
+            assert!(is_package_var(name), "{name}");
+        }
+        for name in ["CARGO", "CARGO_HOME", "CARGO_TARGET_DIR", "PATH", "RUSTFLAGS"] {
+            assert!(!is_package_var(name), "{name} configures cargo, it stays");
+        }
+        let out = without_package_vars("env").output().expect("env runs");
+        assert!(out.status.success(), "{out:?}");
+        let seen = String::from_utf8_lossy(&out.stdout);
+        let leaked: Vec<&str> = seen
+            .lines()
+            .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+            .filter(|k| is_package_var(k))
+            .collect();
+        assert!(leaked.is_empty(), "{leaked:?}");
+        assert!(seen.lines().any(|l| l.starts_with("PATH=")), "the rest is kept");
+    }
 }

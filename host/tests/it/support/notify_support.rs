@@ -20,8 +20,7 @@ pub fn build_plugins() {
         let profile_dir = exe.parent().expect("bin dir");
         let target = profile_dir.parent().expect("target dir");
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
+        let mut cmd = super::plugin_support::cargo();
         cmd.args([
             "build",
             "-q",
