@@ -42,21 +42,26 @@ pub fn is_package_var(name: &str) -> bool {
         .any(|p| name.starts_with(p))
 }
 
-/// `program` with this process's environment minus [`is_package_var`].
-pub fn without_package_vars(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut cmd = Command::new(program);
-    for (k, _) in std::env::vars_os() {
-        if k.to_str().is_some_and(is_package_var) {
-            cmd.env_remove(&k);
+/// Remove from `cmd`'s environment each of `names` that [`is_package_var`].
+pub fn remove_package_vars<I>(cmd: &mut Command, names: I)
+where
+    I: IntoIterator,
+    I::Item: AsRef<std::ffi::OsStr>,
+{
+    for name in names {
+        let name = name.as_ref();
+        if name.to_str().is_some_and(is_package_var) {
+            cmd.env_remove(name);
         }
     }
-    cmd
 }
 
 /// The cargo running these tests, for a nested build: it sees the
 /// environment the outer `cargo test` saw, so what that built stays fresh.
 pub fn cargo() -> Command {
-    without_package_vars(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    remove_package_vars(&mut cmd, std::env::vars_os().map(|(k, _)| k));
+    cmd
 }
 
 /// Where fixture crates are built.

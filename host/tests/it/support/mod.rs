@@ -78,27 +78,44 @@ mod tests {
         assert_eq!(busy, 0, "copies refused with ETXTBSY out of 300");
     }
 
-    /// A nested cargo sees none of the variables cargo set for this test
-    /// process about its package (else ring and all above it rebuild).
+    /// A nested cargo sees none of the variables cargo sets for a test
+    /// process about its package (else ring and all above it rebuild), and
+    /// everything else.
     #[test]
     fn a_nested_build_sees_no_package_variables() {
-        use super::plugin_support::{is_package_var, without_package_vars};
-        for name in ["CARGO_MANIFEST_DIR", "CARGO_PKG_NAME", "CARGO_BIN_EXE_dos"] {
-            assert!(std::env::var_os(name).is_some(), "cargo set no {name} here");
-            assert!(is_package_var(name), "{name}");
+        use super::plugin_support::{is_package_var, remove_package_vars};
+        let package = [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_PKG_NAME",
+            "CARGO_BIN_EXE_dos",
+            "OUT_DIR",
+        ];
+        let kept = [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "RUSTFLAGS",
+            "DOS_TEST_KEPT",
+        ];
+        let mut cmd = Command::new("env");
+        for name in package.iter().chain(&kept) {
+            cmd.env(name, "set");
         }
-        for name in ["CARGO", "CARGO_HOME", "CARGO_TARGET_DIR", "PATH", "RUSTFLAGS"] {
-            assert!(!is_package_var(name), "{name} configures cargo, it stays");
-        }
-        let out = without_package_vars("env").output().expect("env runs");
+        remove_package_vars(&mut cmd, package.iter().chain(&kept));
+        let out = cmd.output().expect("env runs");
         assert!(out.status.success(), "{out:?}");
         let seen = String::from_utf8_lossy(&out.stdout);
-        let leaked: Vec<&str> = seen
+        let names: Vec<&str> = seen
             .lines()
             .filter_map(|l| l.split_once('=').map(|(k, _)| k))
-            .filter(|k| is_package_var(k))
             .collect();
-        assert!(leaked.is_empty(), "{leaked:?}");
-        assert!(seen.lines().any(|l| l.starts_with("PATH=")), "the rest is kept");
+        for name in package {
+            assert!(is_package_var(name), "{name}");
+            assert!(!names.contains(&name), "{name} reached the nested build");
+        }
+        for name in kept {
+            assert!(!is_package_var(name), "{name}");
+            assert!(names.contains(&name), "{name} was dropped");
+        }
     }
 }
