@@ -11,7 +11,8 @@
 use super::marker::MarkerPolicy;
 use super::tool_stream::StreamPolicy;
 use dos_py::int::py_int;
-use dos_py::repr::str_repr as repr;
+use dos_py::repr::{float_repr, str_repr as repr};
+use dos_py::toml_value::{toml_repr as value_repr, toml_truthy as truthy};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -156,7 +157,6 @@ pub fn py_int_value(key: &str, v: &Value) -> Result<i64, TableError> {
     }
 }
 
-use dos_py::toml_value::toml_truthy as truthy;
 
 /// `[tool_stream]` → policy (a present non-empty table replaces the whole
 /// policy; missing keys take defaults).
@@ -280,32 +280,6 @@ fn py_float(v: &Value) -> Option<f64> {
             t.replace('_', "").parse::<f64>().ok()
         }
         _ => None,
-    }
-}
-
-/// Python `repr()` of a float.
-fn float_repr(f: f64) -> String {
-    let mut s = String::new();
-    dos_py::repr::write_float_repr(&mut s, f);
-    s
-}
-
-/// Python `repr()` of a TOML value (for messages).
-fn value_repr(v: &Value) -> String {
-    match v {
-        Value::String(s) => repr(s),
-        Value::Integer(i) => i.to_string(),
-        Value::Float(f) => float_repr(*f),
-        Value::Boolean(b) => if *b { "True" } else { "False" }.into(),
-        Value::Datetime(d) => d.to_string(),
-        Value::Array(a) => format!("[{}]", a.iter().map(value_repr).collect::<Vec<_>>().join(", ")),
-        Value::Table(t) => format!(
-            "{{{}}}",
-            t.iter()
-                .map(|(k, v)| format!("{}: {}", repr(k), value_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
     }
 }
 
